@@ -1,0 +1,167 @@
+package queries
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/sqlc-dev/sqlc/pkg/cli"
+
+	"github.com/tenantc/tenantc/internal/sqlpos"
+)
+
+// EngineEnv is set to "1" in the environment of the sqlc child process.
+// A test binary that analyzes queries checks it in TestMain and, when set,
+// runs [EngineMain] instead of its tests (see [TestEngine]).
+const EngineEnv = "TENANTC_SQLC_ENGINE"
+
+// Engine is the command that runs the embedded sqlc engine in a child
+// process. sqlc's only importable package, pkg/cli, calls os.Exit on some
+// failures and prints to the process's stdout, so tenantc never runs it in
+// its own process.
+type Engine struct {
+	Path string   // executable
+	Args []string // arguments before sqlc's own (e.g. a hidden subcommand)
+}
+
+// EngineMain runs sqlc with args (as the sqlc command line would get them)
+// and returns its exit code. The tenantc binary calls it from a hidden
+// subcommand; test binaries call it from TestMain when [EngineEnv] is set.
+func EngineMain(args []string) int {
+	return cli.Run(args)
+}
+
+// TestEngine returns an Engine that re-executes the running test binary.
+// Its TestMain must call [EngineMain] when [EngineEnv] is "1":
+//
+//	func TestMain(m *testing.M) {
+//		if os.Getenv(queries.EngineEnv) == "1" {
+//			os.Exit(queries.EngineMain(os.Args[1:]))
+//		}
+//		os.Exit(m.Run())
+//	}
+func TestEngine() Engine {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	return Engine{Path: exe}
+}
+
+// sqlcConfig is the temporary sqlc.yaml; paths are relative to its directory
+// because sqlc joins even absolute paths onto it.
+const sqlcConfig = `version: "2"
+sql:
+- engine: postgresql
+  schema: %s
+  queries: %s
+  gen:
+    json:
+      out: out
+      filename: request.json
+`
+
+// run analyzes queryFiles against schemaFiles with sqlc and decodes its
+// codegen request. Paths are usable from the current directory; rel maps
+// one back to the path printed in messages. A sqlc analysis error comes
+// back as an sqlpos.ErrorList.
+func (e Engine) run(ctx context.Context, schemaFiles, queryFiles []string, rel func(string) string) (*Result, error) {
+	dir, err := os.MkdirTemp("", "tenantc-sqlc-")
+	if err != nil {
+		return nil, fmt.Errorf("queries: %w", err)
+	}
+	defer os.RemoveAll(dir)
+
+	// back maps the path sqlc prints to the caller's path.
+	back := map[string]string{}
+	list := func(files []string) (string, error) {
+		var quoted []string
+		for _, f := range files {
+			abs, err := filepath.Abs(f)
+			if err != nil {
+				return "", err
+			}
+			r, err := filepath.Rel(dir, abs)
+			if err != nil {
+				return "", err
+			}
+			back[r] = f
+			back[filepath.Base(f)] = f
+			quoted = append(quoted, strconv.Quote(r))
+		}
+		return "[" + strings.Join(quoted, ", ") + "]", nil
+	}
+	s, err := list(schemaFiles)
+	if err != nil {
+		return nil, fmt.Errorf("queries: %w", err)
+	}
+	q, err := list(queryFiles)
+	if err != nil {
+		return nil, fmt.Errorf("queries: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sqlc.yaml"), fmt.Appendf(nil, sqlcConfig, s, q), 0o644); err != nil {
+		return nil, fmt.Errorf("queries: %w", err)
+	}
+
+	cmd := exec.CommandContext(ctx, e.Path, append(append([]string(nil), e.Args...), "generate", "-f", filepath.Join(dir, "sqlc.yaml"))...)
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), EngineEnv+"=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	runErr := cmd.Run()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	if runErr != nil {
+		if errs := parseSQLCErrors(stderr.String(), back, rel); len(errs) > 0 {
+			return nil, errs.Err()
+		}
+		msg := strings.TrimSpace(strings.ReplaceAll(stderr.String()+stdout.String(), "# package \n", ""))
+		return nil, fmt.Errorf("queries: sqlc engine failed: %v: %s", runErr, msg)
+	}
+
+	data, err := os.ReadFile(filepath.Join(dir, "out", "request.json"))
+	if err != nil {
+		return nil, fmt.Errorf("queries: reading sqlc output: %w", err)
+	}
+	var res Result
+	if err := json.Unmarshal(data, &res); err != nil {
+		return nil, fmt.Errorf("queries: decoding sqlc output: %w", err)
+	}
+	for _, q := range res.Queries {
+		if f, ok := back[q.File]; ok {
+			q.File = rel(f)
+		}
+	}
+	return &res, nil
+}
+
+var sqlcErrLine = regexp.MustCompile(`^(.+?):(\d+):(\d+): (.*)$`)
+
+// parseSQLCErrors reads sqlc's "path:line:col: message" lines.
+func parseSQLCErrors(out string, back map[string]string, rel func(string) string) sqlpos.ErrorList {
+	var errs sqlpos.ErrorList
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		m := sqlcErrLine.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		file := m[1]
+		if f, ok := back[file]; ok {
+			file = rel(f)
+		}
+		line, _ := strconv.Atoi(m[2])
+		col, _ := strconv.Atoi(m[3])
+		errs.Add(sqlpos.Pos{File: file, Line: line, Col: col}, "%s", m[4])
+	}
+	return errs
+}

@@ -1,0 +1,123 @@
+package schema
+
+import (
+	"github.com/tenantc/tenantc/internal/sqlpos"
+)
+
+// Scope says where an object lives: once, in the shared schema, or once per
+// tenant, in each tenant's schema.
+type Scope int
+
+const (
+	// Shared objects live in the config's shared_schema.
+	Shared Scope = iota + 1
+	// Tenant objects live in every tenant's schema.
+	Tenant
+)
+
+// String returns "shared" or "tenant".
+func (s Scope) String() string {
+	switch s {
+	case Shared:
+		return "shared"
+	case Tenant:
+		return "tenant"
+	}
+	return "unscoped"
+}
+
+// Kind is the kind of a scoped object.
+type Kind string
+
+// The kinds of scoped objects.
+const (
+	Table            Kind = "table"
+	View             Kind = "view"
+	MaterializedView Kind = "materialized view"
+	Sequence         Kind = "sequence"
+	Enum             Kind = "enum"
+	Composite        Kind = "composite type"
+	Domain           Kind = "domain"
+	Function         Kind = "function"
+)
+
+// IsRelation reports whether objects of kind k share PostgreSQL's relation
+// namespace (pg_class): tables, views, materialized views and sequences.
+func (k Kind) IsRelation() bool {
+	switch k {
+	case Table, View, MaterializedView, Sequence:
+		return true
+	}
+	return false
+}
+
+// IsType reports whether k is a type created by CREATE TYPE or CREATE DOMAIN.
+func (k Kind) IsType() bool {
+	switch k {
+	case Enum, Composite, Domain:
+		return true
+	}
+	return false
+}
+
+// Object is one scoped object declared in the schema files.
+type Object struct {
+	Name  string // as PostgreSQL folds it: unquoted names are lower-cased
+	Kind  Kind
+	Scope Scope
+	Pos   sqlpos.Pos // of the object's name in its CREATE statement
+	// Columns of a table, view or composite type, in order (folded names).
+	Columns []string
+	// Refs are the other catalog objects this one depends on: foreign keys,
+	// column types, defaults (nextval, functions), view bodies.
+	Refs []string
+}
+
+// Catalog is every scoped object of the annotated schema.
+type Catalog struct {
+	// Objects in declaration order (files in config order).
+	Objects []*Object
+	// Files are the schema files read, in order, as paths usable from the
+	// current directory.
+	Files []string
+
+	relations map[string]*Object
+	types     map[string]*Object
+	functions map[string]*Object
+}
+
+// Relation returns the table, view, materialized view or sequence with the
+// folded name, if the catalog declares one.
+func (c *Catalog) Relation(name string) (*Object, bool) {
+	o, ok := c.relations[name]
+	return o, ok
+}
+
+// Type returns the enum, composite or domain type with the folded name, or
+// the table whose row type has that name.
+func (c *Catalog) Type(name string) (*Object, bool) {
+	if o, ok := c.types[name]; ok {
+		return o, true
+	}
+	if o, ok := c.relations[name]; ok && o.Kind != Sequence {
+		return o, true
+	}
+	return nil, false
+}
+
+// Function returns the function with the folded name (all overloads share
+// one entry and one scope).
+func (c *Catalog) Function(name string) (*Object, bool) {
+	o, ok := c.functions[name]
+	return o, ok
+}
+
+// Tenant reports whether the catalog declares any tenant object.
+func (c *Catalog) HasTenant() bool {
+	for _, o := range c.Objects {
+		if o.Scope == Tenant {
+			return true
+		}
+	}
+	return false
+}
