@@ -66,7 +66,9 @@ type Object struct {
 	Kind  Kind
 	Scope Scope
 	Pos   sqlpos.Pos // of the object's name in its CREATE statement
-	// Columns of a table, view or composite type, in order (folded names).
+	// Columns of a table, view or composite type, in order (folded names);
+	// nil when tenantc cannot tell without a database, as for a view's *
+	// over a relation the catalog does not hold.
 	Columns []string
 	// Refs are the other catalog objects this one depends on: foreign keys,
 	// column types, defaults (nextval, functions), view bodies.
@@ -87,7 +89,9 @@ type Catalog struct {
 }
 
 // Relation returns the table, view, materialized view or sequence with the
-// folded name, if the catalog declares one.
+// folded name, if the catalog declares one. It also finds the sequences that
+// serial and identity columns create (tickets_id_seq), which take their
+// table's scope but are not in Objects.
 func (c *Catalog) Relation(name string) (*Object, bool) {
 	o, ok := c.relations[name]
 	return o, ok
@@ -112,7 +116,7 @@ func (c *Catalog) Function(name string) (*Object, bool) {
 	return o, ok
 }
 
-// Tenant reports whether the catalog declares any tenant object.
+// HasTenant reports whether the catalog declares any tenant object.
 func (c *Catalog) HasTenant() bool {
 	for _, o := range c.Objects {
 		if o.Scope == Tenant {
