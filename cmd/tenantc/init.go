@@ -1,0 +1,71 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tenantc/tenantc/internal/fsout"
+	"github.com/tenantc/tenantc/templates"
+)
+
+type initOptions struct {
+	IO      *streams
+	Dir     string
+	Package string
+}
+
+func newInitCmd(s *streams, runF func(*initOptions) error) *cobra.Command {
+	opts := &initOptions{IO: s}
+	cmd := &cobra.Command{
+		Use:   "init [--dir DIR] [--package NAME]",
+		Short: "Scaffold tenantc.yaml, a schema, queries and a go:generate line",
+		Long: `Init writes a starting point for a tenantc project into --dir:
+
+  tenantc.yaml                     every config key, with comments
+  schema/schema.sql                annotated DDL: a shared and two tenant objects
+  queries/queries.sql              example queries in sqlc syntax
+  internal/PACKAGE/generate.go     //go:generate line running tenantc generate
+
+--package names the generated Go package (gen.package) and its directory
+(gen.out is internal/PACKAGE). Init never overwrites a file: when any of
+them exists it lists them, writes nothing and exits 1.`,
+		Example: `  tenantc init
+  tenantc init --dir services/billing --package billingdb
+  go generate ./...`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return initRun(opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Dir, "dir", ".", "`directory` to scaffold the project in")
+	cmd.Flags().StringVar(&opts.Package, "package", "db", "Go package `name` of the generated code")
+	return cmd
+}
+
+func initRun(opts *initOptions) error {
+	files, err := templates.Init(templates.InitData{Package: opts.Package})
+	if err != nil {
+		return &usageError{cmd: "tenantc init", err: fmt.Errorf("--package: %w", err)}
+	}
+	written, err := fsout.Create(opts.Dir, files)
+	var exist *fsout.ExistError
+	if errors.As(err, &exist) {
+		fmt.Fprintln(opts.IO.Err, "tenantc: init would overwrite existing files; nothing was written:")
+		for _, p := range exist.Paths {
+			fmt.Fprintln(opts.IO.Err, "\t"+p)
+		}
+		return errSilent
+	}
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	for _, p := range written {
+		fmt.Fprintln(opts.IO.Out, "created", p)
+	}
+	return nil
+}

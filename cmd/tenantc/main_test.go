@@ -1,0 +1,34 @@
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/tenantc/tenantc/queries"
+)
+
+func TestMain(m *testing.M) {
+	// queries.Analyze runs the sqlc engine by re-executing the running
+	// binary: in-process tests of run start this test binary, and scripts
+	// start their tenantc copy of it, with "__sqlc generate -f ..." and
+	// EngineEnv set.
+	if os.Getenv(queries.EngineEnv) == "1" {
+		args := os.Args[1:]
+		if len(args) > 0 && args[0] == "__sqlc" {
+			args = args[1:]
+		}
+		os.Exit(queries.EngineMain(args))
+	}
+	testscript.Main(m, map[string]func(){
+		"tenantc": func() {
+			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+			code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+			stop()
+			os.Exit(code)
+		},
+	})
+}
