@@ -1,0 +1,17 @@
+-- name: CreateProduct :one
+INSERT INTO products (name, price_cents, tags, attributes)
+VALUES (@name, @price_cents, @tags, sqlc.narg(attributes))
+RETURNING *;
+
+-- name: GetProduct :one
+SELECT * FROM products WHERE id = $1;
+
+-- name: ListProducts :many
+-- Products of the current shop, cheapest first.
+SELECT * FROM products ORDER BY price_cents, id;
+
+-- name: ImportProducts :copyfrom
+INSERT INTO products (name, price_cents, tags) VALUES ($1, $2, $3);
+
+-- name: RenameProducts :batchexec
+UPDATE products SET name = @name WHERE id = @id;
