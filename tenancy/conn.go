@@ -1,0 +1,157 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+)
+
+// ErrUnbound is returned by every method of a [Conn] that is not bound to a
+// tenant — the zero Conn, or one from [Bind] with the zero [Tenant] or a nil
+// database — before anything is sent to the database. Test with errors.Is.
+var ErrUnbound = errors.New("tenancy: connection is not bound to a tenant")
+
+// DBTX is what a [Conn] runs statements on. *pgxpool.Pool, *pgx.Conn and
+// pgx.Tx satisfy it, and so does Conn itself.
+type DBTX interface {
+	Exec(ctx context.Context, sql string, arguments ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	CopyFrom(ctx context.Context, tableName pgx.Identifier, columnNames []string, rowSrc pgx.CopyFromSource) (int64, error)
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// Conn is a [DBTX] bound to one [Tenant]. Generated tenant queries run only
+// on a Conn: they build their statement text with [Conn.SQL] and pass it to
+// the methods below, which hand it to the underlying DBTX unchanged.
+//
+// The zero Conn is unbound: every method returns [ErrUnbound] without
+// touching the database. Conn is a small value; copy it freely.
+type Conn struct {
+	db DBTX
+	t  Tenant
+}
+
+// Bind returns a Conn that runs statements for t on db. With the zero Tenant
+// or a nil db it returns the unbound zero Conn.
+func Bind(db DBTX, t Tenant) Conn {
+	if db == nil || t.IsZero() {
+		return Conn{}
+	}
+	return Conn{db: db, t: t}
+}
+
+// Tenant returns the tenant c is bound to, or the zero Tenant.
+func (c Conn) Tenant() Tenant { return c.t }
+
+// Exec runs sql on the bound database, or returns [ErrUnbound].
+func (c Conn) Exec(ctx context.Context, sql string, arguments ...any) (pgconn.CommandTag, error) {
+	if c.db == nil {
+		return pgconn.CommandTag{}, ErrUnbound
+	}
+	return c.db.Exec(ctx, sql, arguments...)
+}
+
+// Query runs sql on the bound database. When c is unbound it returns
+// [ErrUnbound] and empty rows whose Err is ErrUnbound, so a deferred Close is
+// safe.
+func (c Conn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if c.db == nil {
+		return unboundRows{}, ErrUnbound
+	}
+	return c.db.Query(ctx, sql, args...)
+}
+
+// QueryRow runs sql on the bound database. When c is unbound the returned
+// row's Scan returns [ErrUnbound].
+func (c Conn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if c.db == nil {
+		return unboundRows{}
+	}
+	return c.db.QueryRow(ctx, sql, args...)
+}
+
+// CopyFrom copies rows into tableName (see [Conn.Table]) on the bound
+// database, or returns [ErrUnbound].
+func (c Conn) CopyFrom(ctx context.Context, tableName pgx.Identifier, columnNames []string, rowSrc pgx.CopyFromSource) (int64, error) {
+	if c.db == nil {
+		return 0, ErrUnbound
+	}
+	return c.db.CopyFrom(ctx, tableName, columnNames, rowSrc)
+}
+
+// SendBatch sends b to the bound database. When c is unbound nothing is sent
+// and every method of the returned results, Close included, returns
+// [ErrUnbound]; callbacks queued on b are not called.
+func (c Conn) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if c.db == nil {
+		return unboundBatch{}
+	}
+	return c.db.SendBatch(ctx, b)
+}
+
+// SQL returns the text of s for c's tenant: the quoted schema name and a dot
+// inserted at each tenant reference. It returns "" when c is unbound; the
+// method that runs the text then returns [ErrUnbound].
+//
+// It allocates once (nothing for a statement without tenant references):
+// the tenant's quoted prefix is computed when the Tenant is made.
+func (c Conn) SQL(s *SQL) string {
+	if c.db == nil {
+		return ""
+	}
+	if len(s.refs) == 0 {
+		return s.text
+	}
+	p := c.t.prefix
+	var b strings.Builder
+	b.Grow(len(s.text) + len(s.refs)*len(p))
+	last := 0
+	for _, r := range s.refs {
+		b.WriteString(s.text[last:r])
+		b.WriteString(p)
+		last = r
+	}
+	b.WriteString(s.text[last:])
+	return b.String()
+}
+
+// Table returns the qualified name of the tenant table name, for
+// [Conn.CopyFrom]; nil when c is unbound.
+func (c Conn) Table(name string) pgx.Identifier {
+	if c.db == nil {
+		return nil
+	}
+	return pgx.Identifier{c.t.schema, name}
+}
+
+// unboundRows is the result of a query on an unbound Conn. It is an empty
+// struct so that returning it in an interface allocates nothing.
+type unboundRows struct{}
+
+func (unboundRows) Close()                                       {}
+func (unboundRows) Err() error                                   { return ErrUnbound }
+func (unboundRows) CommandTag() pgconn.CommandTag                { return pgconn.CommandTag{} }
+func (unboundRows) FieldDescriptions() []pgconn.FieldDescription { return nil }
+func (unboundRows) Next() bool                                   { return false }
+func (unboundRows) Scan(...any) error                            { return ErrUnbound }
+func (unboundRows) Values() ([]any, error)                       { return nil, ErrUnbound }
+func (unboundRows) RawValues() [][]byte                          { return nil }
+func (unboundRows) Conn() *pgx.Conn                              { return nil }
+
+// unboundBatch is the result of SendBatch on an unbound Conn.
+type unboundBatch struct{}
+
+func (unboundBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, ErrUnbound }
+func (unboundBatch) Query() (pgx.Rows, error)         { return unboundRows{}, ErrUnbound }
+func (unboundBatch) QueryRow() pgx.Row                { return unboundRows{} }
+func (unboundBatch) Close() error                     { return ErrUnbound }
+
+var (
+	_ DBTX             = Conn{}
+	_ pgx.Rows         = unboundRows{}
+	_ pgx.BatchResults = unboundBatch{}
+)

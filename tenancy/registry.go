@@ -1,0 +1,194 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// ErrUnknownTenant is returned by [Registry.Lookup] for an id that has no row
+// in the registry table, including an id that is not valid at all (that
+// error also matches [ErrInvalidTenantID]). [Middleware] answers it with 404.
+// Test with errors.Is.
+var ErrUnknownTenant = errors.New("tenancy: unknown tenant")
+
+// errLookupAborted is what callers sharing a registry query get when the
+// caller running it panicked.
+var errLookupAborted = errors.New("tenancy: tenant lookup aborted")
+
+// Registry defaults: the contract's registry table and a cache lifetime short
+// enough that a dropped tenant stops resolving within a minute on every
+// process, without a query per request.
+const (
+	defaultRegistrySchema = "public"
+	defaultRegistryTable  = "tenants"
+	defaultTTL            = time.Minute
+)
+
+// Registry maps tenant ids to [Tenant] values by reading the shared tenants
+// table (id text PRIMARY KEY, schema_name text UNIQUE NOT NULL), and caches
+// what it finds. It is safe for concurrent use.
+type Registry struct {
+	db    DBTX
+	query string
+	ttl   time.Duration
+	now   func() time.Time
+
+	mu       sync.Mutex
+	cache    map[string]cacheEntry
+	inflight map[string]*lookupCall
+}
+
+type cacheEntry struct {
+	t       Tenant
+	expires time.Time
+}
+
+// lookupCall is one registry query shared by concurrent lookups of the same
+// id, so that a burst of requests for a tenant whose entry just expired
+// costs one round trip.
+type lookupCall struct {
+	done chan struct{}
+	t    Tenant
+	err  error
+	// stale is set (under Registry.mu) when Invalidate runs during the
+	// query: its answer may predate the change, so it is not cached.
+	stale bool
+}
+
+// Option configures a [Registry].
+type Option func(*registryOptions)
+
+type registryOptions struct {
+	schema, table string
+	ttl           time.Duration
+}
+
+// WithTable reads tenants from schema.table instead of "public"."tenants".
+// Both names are quoted, never interpolated raw.
+func WithTable(schema, table string) Option {
+	return func(o *registryOptions) { o.schema, o.table = schema, table }
+}
+
+// WithTTL sets how long a looked-up tenant stays cached (default one minute).
+// Zero or less disables the cache: every Lookup queries the table.
+func WithTTL(d time.Duration) Option {
+	return func(o *registryOptions) { o.ttl = d }
+}
+
+// NewRegistry returns a Registry reading the tenants table through db.
+func NewRegistry(db DBTX, opts ...Option) *Registry {
+	o := registryOptions{schema: defaultRegistrySchema, table: defaultRegistryTable, ttl: defaultTTL}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &Registry{
+		db:       db,
+		query:    "SELECT schema_name FROM " + pgx.Identifier{o.schema, o.table}.Sanitize() + " WHERE id = $1",
+		ttl:      o.ttl,
+		now:      time.Now,
+		cache:    make(map[string]cacheEntry),
+		inflight: make(map[string]*lookupCall),
+	}
+}
+
+// Lookup returns the tenant with the given id.
+//
+// An id that fails [ValidateTenantID] is rejected without a query, with an
+// error matching both [ErrUnknownTenant] and [ErrInvalidTenantID]; an id
+// with no row gives [ErrUnknownTenant]. A schema_name in the table that
+// fails [ValidateSchemaName] is an error too (matching
+// [ErrInvalidSchemaName]), so a bad row can never reach SQL text. Found
+// tenants are cached for the registry's TTL; concurrent lookups of one id
+// share one query.
+func (r *Registry) Lookup(ctx context.Context, id string) (Tenant, error) {
+	if err := ValidateTenantID(id); err != nil {
+		return Tenant{}, fmt.Errorf("tenancy: look up tenant: %w: %w", ErrUnknownTenant, err)
+	}
+	for {
+		r.mu.Lock()
+		if e, ok := r.cache[id]; ok {
+			if r.now().Before(e.expires) {
+				r.mu.Unlock()
+				return e.t, nil
+			}
+			delete(r.cache, id)
+		}
+		c, shared := r.inflight[id]
+		if !shared {
+			c = &lookupCall{done: make(chan struct{})}
+			r.inflight[id] = c
+		}
+		r.mu.Unlock()
+
+		if !shared {
+			r.load(ctx, id, c)
+			return c.t, c.err
+		}
+		select {
+		case <-c.done:
+		case <-ctx.Done():
+			return Tenant{}, fmt.Errorf("tenancy: look up tenant %q: %w", id, context.Cause(ctx))
+		}
+		// The query ran under another caller's context; if that one was
+		// cancelled, this caller is still live and tries again itself.
+		if c.err != nil && ctx.Err() == nil &&
+			(errors.Is(c.err, context.Canceled) || errors.Is(c.err, context.DeadlineExceeded)) {
+			continue
+		}
+		return c.t, c.err
+	}
+}
+
+// load runs the registry query for id, publishes the result to c and to the
+// cache, and wakes the callers waiting on c.
+func (r *Registry) load(ctx context.Context, id string, c *lookupCall) {
+	// Deferred, so that waiters are released even if the DBTX panics.
+	c.err = errLookupAborted
+	defer func() {
+		r.mu.Lock()
+		if r.inflight[id] == c {
+			delete(r.inflight, id)
+		}
+		if c.err == nil && r.ttl > 0 && !c.stale {
+			r.cache[id] = cacheEntry{t: c.t, expires: r.now().Add(r.ttl)}
+		}
+		r.mu.Unlock()
+		close(c.done)
+	}()
+	c.t, c.err = r.fetch(ctx, id)
+}
+
+// fetch reads id's row from the registry table.
+func (r *Registry) fetch(ctx context.Context, id string) (Tenant, error) {
+	var schema string
+	err := r.db.QueryRow(ctx, r.query, id).Scan(&schema)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Tenant{}, fmt.Errorf("tenancy: look up tenant %q: %w", id, ErrUnknownTenant)
+	}
+	if err != nil {
+		return Tenant{}, fmt.Errorf("tenancy: look up tenant %q: %w", id, err)
+	}
+	t, err := newTenant(id, schema)
+	if err != nil {
+		return Tenant{}, fmt.Errorf("tenancy: look up tenant %q: registry row: %w", id, err)
+	}
+	return t, nil
+}
+
+// Invalidate drops id from the cache, so that the next Lookup reads the
+// table. Call it after changing or deleting the tenant's row; other
+// processes see the change when their entry expires.
+func (r *Registry) Invalidate(id string) {
+	r.mu.Lock()
+	delete(r.cache, id)
+	if c, ok := r.inflight[id]; ok {
+		c.stale = true
+		delete(r.inflight, id)
+	}
+	r.mu.Unlock()
+}
