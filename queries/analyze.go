@@ -74,7 +74,7 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 
 	// Our own checks come first: sqlc skips unnamed statements silently and
 	// stops at its first error in a file, and we want every problem.
-	c := &checker{cat: cat, shared: cfg.SharedSchema, starts: map[sqlpos.Pos]sqlpos.Pos{}}
+	c := &checker{cat: cat, shared: cfg.SharedSchema, starts: map[sqlpos.Pos]sqlpos.Pos{}, sources: map[string]*source{}}
 	byName := map[string]*statement{}
 	for _, path := range queryFiles {
 		src, err := os.ReadFile(path)
@@ -112,11 +112,15 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 	res, err := o.engine.run(ctx, cat.Files, queryFiles, cfg.Rel)
 	if err != nil {
 		// sqlc places errors in a file's first statement at 1:1, which is
-		// the -- name: line; point at the statement instead.
+		// the -- name: line; point at the statement instead, then at the
+		// token the message names when there is one.
 		if l := sqlpos.AsList(err); l != nil {
 			for _, e := range l {
 				if p, ok := c.starts[e.Pos]; ok {
 					e.Pos = p
+				}
+				if s, ok := c.sources[e.Pos.File]; ok {
+					e.Pos = s.locate(e.Pos, e.Msg)
 				}
 			}
 			return nil, l.Err()
@@ -196,6 +200,8 @@ type checker struct {
 	// starts maps the position where each statement's text begins (after
 	// the previous ";") to the position of its first token.
 	starts map[sqlpos.Pos]sqlpos.Pos
+	// sources holds each query file's statements by printed path.
+	sources map[string]*source
 }
 
 // file splits a query file into statements and checks each. It returns the
@@ -212,6 +218,8 @@ func (c *checker) file(f *sqlpos.File) []*statement {
 		return nil
 	}
 	var out []*statement
+	s := &source{file: f}
+	c.sources[f.Name] = s
 	start, from := 0, 0
 	for i, tok := range scan.Tokens {
 		if tok.Token != pg_query.Token_ASCII_59 && i < len(scan.Tokens)-1 {
@@ -219,6 +227,7 @@ func (c *checker) file(f *sqlpos.File) []*statement {
 		}
 		toks := scan.Tokens[from : i+1]
 		end := int(tok.End)
+		s.spans = append(s.spans, span{start: start, end: end, toks: toks})
 		if st := c.statement(f, src, start, end, toks); st != nil {
 			out = append(out, st)
 		}
