@@ -1,0 +1,529 @@
+package generator
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/tenantc/tenantc/queries"
+	"github.com/tenantc/tenantc/schema"
+)
+
+// enum is a generated enum type.
+type enum struct {
+	Name      string
+	SQLName   string // the type's name in the schema
+	Comment   string
+	Constants []constant
+	NameTags  map[string]string // tags of NullXxx.Xxx
+	ValidTags map[string]string // tags of NullXxx.Valid
+}
+
+type constant struct {
+	Name  string
+	Value string
+}
+
+// structDef is a generated struct: a model, a Params or a Row type.
+type structDef struct {
+	Name    string
+	Table   *queries.Identifier // the table of a model (schema filled in)
+	Fields  []field
+	Comment string
+}
+
+type field struct {
+	Name    string
+	DBName  string
+	ArgName string // as a spread method parameter: planID, not PlanID
+	Type    goType
+	Tags    map[string]string
+	Comment string
+	Column  *queries.Column
+	// Embed holds the model's fields for a sqlc.embed column; each is
+	// scanned into Name.<field>.
+	Embed []field
+}
+
+// value is a method's argument or result: a scalar or a struct.
+type value struct {
+	Emit   bool // the struct type is declared for this query
+	Name   string
+	DBName string // for a scalar
+	Type   goType // for a scalar
+	Struct *structDef
+	Column *queries.Column // for a scalar
+}
+
+// isEmpty reports whether the method has no such value.
+func (v value) isEmpty() bool { return v.Name == "" && v.Struct == nil }
+
+// typ is the Go type of the value as a whole.
+func (v value) typ() goType {
+	if v.Struct != nil {
+		return local(v.Struct.Name)
+	}
+	return v.Type
+}
+
+// arg is one parameter of a generated method.
+type arg struct {
+	Name string
+	Type goType
+}
+
+// pairs are the method parameters for v: one per field of a struct that is
+// not emitted (spread parameters), or v itself.
+func (v value) pairs() []arg {
+	if v.isEmpty() {
+		return nil
+	}
+	if v.Struct != nil && !v.Emit {
+		out := make([]arg, 0, len(v.Struct.Fields))
+		for _, f := range v.Struct.Fields {
+			out = append(out, arg{Name: f.ArgName, Type: f.Type})
+		}
+		return out
+	}
+	return []arg{{Name: escape(v.Name), Type: v.typ()}}
+}
+
+// params are the expressions passed to the database call, in $N order.
+func (v value) params() []string {
+	if v.isEmpty() {
+		return nil
+	}
+	if v.Struct == nil {
+		return []string{escape(v.Name)}
+	}
+	out := make([]string, 0, len(v.Struct.Fields))
+	for _, f := range v.Struct.Fields {
+		if v.Emit {
+			out = append(out, v.Name+"."+f.Name)
+		} else {
+			out = append(out, f.ArgName)
+		}
+	}
+	return out
+}
+
+// scan are the destinations of rows.Scan for a result.
+func (v value) scan() []string {
+	if v.Struct == nil {
+		return []string{"&" + v.Name}
+	}
+	var out []string
+	for _, f := range v.Struct.Fields {
+		if len(f.Embed) > 0 {
+			for _, e := range f.Embed {
+				out = append(out, "&"+v.Name+"."+f.Name+"."+e.Name)
+			}
+			continue
+		}
+		out = append(out, "&"+v.Name+"."+f.Name)
+	}
+	return out
+}
+
+// query is one generated method.
+type query struct {
+	Src          *queries.Query
+	Cmd          string
+	Method       string
+	ConstantName string
+	SQLVar       string // tenant queries: the *tenancy.SQL variable
+	Comments     []string
+	Source       string // query file name, e.g. "tickets.sql"
+	Tenant       bool
+	Arg          value
+	Ret          value
+}
+
+// isBatch reports whether q is one of the :batch commands.
+func (q *query) isBatch() bool { return strings.HasPrefix(q.Cmd, ":batch") }
+
+// header is the "-- name:" line the SQL constant starts with.
+func (q *query) header() string { return "-- name: " + q.Method + " " + q.Cmd + "\n" }
+
+// text is the SQL constant's value.
+func (q *query) text() string { return q.header() + q.Src.SQL + "\n" }
+
+// refs are the tenant reference offsets into text.
+func (q *query) refs() []int {
+	shift := len(q.header())
+	out := make([]int, len(q.Src.TenantRefs))
+	for i, r := range q.Src.TenantRefs {
+		out[i] = r + shift
+	}
+	return out
+}
+
+// builder turns the analyzed input into the package model.
+type builder struct {
+	gen   *generator
+	res   *queries.Result
+	ty    *typer
+	n     *namer
+	errs  []error
+	model model
+}
+
+// model is everything the package declares.
+type model struct {
+	Enums   []enum
+	Structs []structDef
+	Queries []*query
+	Tenant  bool // emit TenantQueries
+}
+
+// validCmd reports whether cmd is a sqlc command for PostgreSQL.
+func validCmd(cmd string) bool {
+	switch cmd {
+	case ":one", ":many", ":exec", ":execrows", ":execresult", ":copyfrom", ":batchexec", ":batchmany", ":batchone":
+		return true
+	}
+	return false
+}
+
+// userSchemas are the engine catalog's schemas other than the built-in ones.
+func (b *builder) userSchemas() []*queries.Schema {
+	var out []*queries.Schema
+	if b.res.Catalog == nil {
+		return nil
+	}
+	for _, s := range b.res.Catalog.Schemas {
+		if s.Name == "pg_catalog" || s.Name == "information_schema" {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// qualified is a catalog name as sqlc spells a type in another schema.
+func (b *builder) qualified(schema, name string) string {
+	if schema == b.ty.defaultSchema {
+		return name
+	}
+	return schema + "_" + name
+}
+
+// buildEnums declares one Go enum per enum type, sorted by Go name.
+func (b *builder) buildEnums() {
+	opts := b.gen.cfg.Gen
+	for _, s := range b.userSchemas() {
+		for _, e := range s.Enums {
+			name := b.qualified(s.Name, e.Name)
+			en := enum{
+				Name:      b.n.structName(name),
+				SQLName:   e.Name,
+				Comment:   e.Comment,
+				NameTags:  map[string]string{},
+				ValidTags: map[string]string{},
+			}
+			if opts.EmitJSONTags {
+				en.NameTags["json"] = b.n.jsonTag(name)
+				en.ValidTags["json"] = b.n.jsonTag("valid")
+			}
+			seen := map[string]bool{}
+			for i, v := range e.Vals {
+				id := enumValueIdent(v)
+				if seen[id] || id == "" {
+					id = fmt.Sprintf("value_%d", i)
+				}
+				seen[id] = true
+				en.Constants = append(en.Constants, constant{Name: b.n.structName(name + "_" + id), Value: v})
+			}
+			b.model.Enums = append(b.model.Enums, en)
+		}
+	}
+	slices.SortStableFunc(b.model.Enums, func(a, c enum) int { return strings.Compare(a.Name, c.Name) })
+}
+
+// buildStructs declares one model per table or view, sorted by Go name;
+// table names are singular unless emit_exact_table_names.
+func (b *builder) buildStructs() {
+	opts := b.gen.cfg.Gen
+	for _, s := range b.userSchemas() {
+		for _, t := range s.Tables {
+			name := b.qualified(s.Name, t.Rel.Name)
+			if !opts.EmitExactTableNames {
+				name = singular(name)
+			}
+			sd := structDef{
+				Name:    b.n.structName(name),
+				Table:   &queries.Identifier{Schema: s.Name, Name: t.Rel.Name},
+				Comment: t.Comment,
+			}
+			for _, c := range t.Columns {
+				sd.Fields = append(sd.Fields, field{
+					Name:    b.n.structName(c.Name),
+					DBName:  c.Name,
+					Type:    b.ty.columnType(c),
+					Tags:    b.tags(c.Name),
+					Comment: c.Comment,
+					Column:  c,
+				})
+			}
+			b.model.Structs = append(b.model.Structs, sd)
+		}
+	}
+	slices.SortStableFunc(b.model.Structs, func(a, c structDef) int { return strings.Compare(a.Name, c.Name) })
+}
+
+// tags are the struct tags of a column field.
+func (b *builder) tags(name string) map[string]string {
+	opts := b.gen.cfg.Gen
+	tags := map[string]string{}
+	if opts.EmitDBTags {
+		tags["db"] = name
+	}
+	if opts.EmitJSONTags {
+		tags["json"] = b.n.jsonTag(name)
+	}
+	return tags
+}
+
+// queryError records a problem with a query at its position.
+func (b *builder) queryError(q *queries.Query, format string, args ...any) {
+	b.errs = append(b.errs, posError(q, fmt.Sprintf(format, args...)))
+}
+
+// buildQueries shapes each query's method: a plain argument, spread
+// arguments or a Params struct; a scalar, a model or a Row struct.
+func (b *builder) buildQueries() {
+	qpl := b.gen.cfg.Gen.QueryParameterLimit
+	for _, src := range b.res.Queries {
+		if src.Name == "" || src.Cmd == "" {
+			continue
+		}
+		if !validCmd(src.Cmd) {
+			b.queryError(src, "query %s: unsupported command %s", src.Name, src.Cmd)
+			continue
+		}
+		q := &query{
+			Src:          src,
+			Cmd:          src.Cmd,
+			Method:       src.Name,
+			ConstantName: lowerFirst(src.Name),
+			Comments:     src.Comments,
+			Source:       sourceName(src.File),
+			Tenant:       src.Scope == schema.Tenant,
+		}
+		if q.Tenant {
+			q.SQLVar = q.ConstantName + "SQL"
+		}
+
+		switch {
+		case len(src.Params) == 1 && qpl != 0:
+			p := src.Params[0]
+			q.Arg = value{
+				Name:   escape(b.paramName(p)),
+				DBName: p.Column.Name,
+				Type:   b.ty.columnType(p.Column),
+				Column: p.Column,
+			}
+		case len(src.Params) >= 1:
+			cols := make([]goColumn, len(src.Params))
+			for i, p := range src.Params {
+				cols[i] = goColumn{id: p.Number, Column: p.Column}
+			}
+			s, err := b.columnsToStruct(q.Method+"Params", cols, false)
+			if err != nil {
+				b.queryError(src, "query %s: %v", src.Name, err)
+				continue
+			}
+			// Batch and copyfrom methods take a slice of the Params struct,
+			// so it is declared whatever the parameter limit.
+			emit := len(src.Params) > qpl || q.Cmd == ":copyfrom" || q.isBatch()
+			q.Arg = value{Emit: emit, Name: "arg", Struct: s}
+		}
+		if (q.Cmd == ":copyfrom" || q.isBatch()) && q.Arg.isEmpty() {
+			b.queryError(src, "query %s: %s needs at least one parameter", src.Name, src.Cmd)
+			continue
+		}
+		if q.Cmd == ":copyfrom" && src.InsertIntoTable == nil {
+			b.queryError(src, "query %s: :copyfrom needs an INSERT INTO statement", src.Name)
+			continue
+		}
+
+		returnsData := q.Cmd == ":one" || q.Cmd == ":many" || q.Cmd == ":batchone" || q.Cmd == ":batchmany"
+		switch {
+		case !returnsData:
+		case len(src.Columns) == 0:
+			b.queryError(src, "query %s: %s needs at least one result column", src.Name, src.Cmd)
+			continue
+		case len(src.Columns) == 1 && src.Columns[0].EmbedTable == nil:
+			c := src.Columns[0]
+			name := varName(columnName(c.Name, 0))
+			// The scan target of a :one lives beside the parameters; a
+			// shared name would overwrite the caller's input on ErrNoRows,
+			// as sqlc learned in sqlc-dev/sqlc#4354.
+			if q.Cmd == ":one" || q.Cmd == ":batchone" {
+				taken := map[string]bool{}
+				for _, a := range q.Arg.pairs() {
+					taken[a.Name] = true
+				}
+				for taken[name] {
+					name += "_2"
+				}
+			}
+			q.Ret = value{Name: name, DBName: c.Name, Type: b.ty.columnType(c), Column: c}
+		default:
+			if s := b.matchModel(src.Columns); s != nil {
+				q.Ret = value{Name: "i", Struct: s}
+				break
+			}
+			cols := make([]goColumn, len(src.Columns))
+			for i, c := range src.Columns {
+				cols[i] = goColumn{id: i, Column: c}
+				if c.EmbedTable != nil {
+					m := b.findModel(c.EmbedTable)
+					if m == nil {
+						b.queryError(src, "query %s: sqlc.embed(%s) names no table", src.Name, c.EmbedTable.Name)
+						continue
+					}
+					cols[i].embed = m
+				}
+			}
+			s, err := b.columnsToStruct(q.Method+"Row", cols, true)
+			if err != nil {
+				b.queryError(src, "query %s: %v", src.Name, err)
+				continue
+			}
+			q.Ret = value{Emit: true, Name: "i", Struct: s}
+		}
+		b.model.Queries = append(b.model.Queries, q)
+	}
+	slices.SortStableFunc(b.model.Queries, func(a, c *query) int { return strings.Compare(a.Method, c.Method) })
+}
+
+// paramName names a lone parameter: its column, or dollar_N.
+func (b *builder) paramName(p *queries.Param) string {
+	if p.Column != nil && p.Column.Name != "" {
+		return b.n.argName(p.Column.Name)
+	}
+	return fmt.Sprintf("dollar_%d", p.Number)
+}
+
+// sameTable reports whether a column's table is the model's table; the
+// engine leaves the default schema out.
+func (b *builder) sameTable(t, model *queries.Identifier) bool {
+	if t == nil {
+		return false
+	}
+	s := t.Schema
+	if s == "" {
+		s = b.ty.defaultSchema
+	}
+	return s == model.Schema && t.Name == model.Name
+}
+
+// matchModel returns the model whose columns the result has, in order.
+func (b *builder) matchModel(cols []*queries.Column) *structDef {
+	for i := range b.model.Structs {
+		s := &b.model.Structs[i]
+		if len(s.Fields) != len(cols) {
+			continue
+		}
+		same := true
+		for j, f := range s.Fields {
+			c := cols[j]
+			if c.EmbedTable != nil || f.Name != b.n.structName(columnName(c.Name, j)) ||
+				f.Type.String() != b.ty.columnType(c).String() || !b.sameTable(c.Table, s.Table) {
+				same = false
+				break
+			}
+		}
+		if same {
+			return s
+		}
+	}
+	return nil
+}
+
+// findModel returns the model of a table named by sqlc.embed.
+func (b *builder) findModel(id *queries.Identifier) *structDef {
+	for i := range b.model.Structs {
+		if b.sameTable(id, b.model.Structs[i].Table) {
+			return &b.model.Structs[i]
+		}
+	}
+	return nil
+}
+
+type goColumn struct {
+	id int
+	*queries.Column
+	embed *structDef
+}
+
+// columnsToStruct builds a Params or Row struct. Duplicate names get a _2,
+// _3… suffix, except named parameters used twice, which are one field.
+func (b *builder) columnsToStruct(name string, columns []goColumn, useID bool) (*structDef, error) {
+	opts := b.gen.cfg.Gen
+	s := &structDef{Name: name}
+	seen := map[string][]int{}
+	suffixes := map[int]int{}
+	for i, c := range columns {
+		colName := columnName(c.Name, i)
+		tagName := colName
+		if c.embed != nil {
+			colName = c.embed.Name
+			tagName = toSnake(colName)
+		}
+		fieldName := b.n.structName(colName)
+		if c.embed != nil {
+			fieldName = c.embed.Name
+		}
+		base := fieldName
+		suffix := 0
+		if o, ok := suffixes[c.id]; ok && useID {
+			suffix = o
+		} else if v := len(seen[fieldName]); v > 0 && !c.IsNamedParam {
+			suffix = v + 1
+		}
+		suffixes[c.id] = suffix
+		argName := b.n.argName(colName)
+		if suffix > 0 {
+			tagName = fmt.Sprintf("%s_%d", tagName, suffix)
+			fieldName = fmt.Sprintf("%s_%d", fieldName, suffix)
+			argName = fmt.Sprintf("%s%d", argName, suffix)
+		}
+		tags := map[string]string{}
+		if opts.EmitDBTags {
+			tags["db"] = tagName
+		}
+		if opts.EmitJSONTags {
+			tags["json"] = b.n.jsonTag(tagName)
+		}
+		f := field{Name: fieldName, DBName: colName, ArgName: escape(argName), Tags: tags, Column: c.Column}
+		if c.embed == nil {
+			f.Type = b.ty.columnType(c.Column)
+		} else {
+			f.Type = local(c.embed.Name)
+			f.Embed = slices.Clone(c.embed.Fields)
+		}
+		s.Fields = append(s.Fields, f)
+		seen[base] = append(seen[base], i)
+	}
+	// A named parameter used in two places is one field; when only one use
+	// has a known type, both take it.
+	for i, f := range s.Fields {
+		if len(seen[f.Name]) > 1 && f.Type.String() == anyType().String() {
+			for _, j := range seen[f.Name] {
+				if i != j && s.Fields[j].Type.String() != f.Type.String() {
+					s.Fields[i].Type = s.Fields[j].Type
+				}
+			}
+		}
+	}
+	types := map[string]string{}
+	for _, f := range s.Fields {
+		if t, ok := types[f.Name]; ok && t != f.Type.String() {
+			return nil, fmt.Errorf("named parameter %s has incompatible types %s and %s", f.Name, t, f.Type.String())
+		}
+		types[f.Name] = f.Type.String()
+	}
+	return s, nil
+}

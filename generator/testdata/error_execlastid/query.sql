@@ -1,0 +1,2 @@
+-- name: CreateTicket :execlastid
+INSERT INTO tickets (title) VALUES ($1);

@@ -1,0 +1,3 @@
+-- name: PlanName :one
+-- PlanName returns a plan's name.
+SELECT name FROM plans WHERE id = $1;

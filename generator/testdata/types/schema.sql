@@ -1,0 +1,41 @@
+CREATE TYPE mood AS ENUM ('happy', 'sad');
+
+CREATE TYPE address AS (street text, city text);
+
+CREATE TABLE everything (
+  id serial PRIMARY KEY,
+  small smallint NOT NULL,
+  small_null smallint,
+  regular integer,
+  big bigint,
+  big_serial bigserial,
+  small_serial smallserial,
+  real_num real,
+  double_num double precision NOT NULL,
+  double_null double precision,
+  amount numeric(12, 2),
+  flag boolean,
+  name varchar(100),
+  code char(3) NOT NULL,
+  body text,
+  raw bytea,
+  born date,
+  seen_at timestamp,
+  seen_tz timestamptz NOT NULL,
+  at_time time,
+  span interval,
+  uid uuid NOT NULL,
+  uid_null uuid,
+  doc json,
+  docb jsonb NOT NULL,
+  ip inet,
+  net cidr NOT NULL,
+  mac macaddr,
+  tags text[],
+  matrix integer[][] NOT NULL,
+  during tstzrange,
+  mood mood,
+  mood_required mood NOT NULL,
+  moods mood[],
+  home address
+);

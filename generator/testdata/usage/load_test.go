@@ -1,0 +1,27 @@
+// The golden packages are imported here so that loading them runs
+// tenancy.NewSQL on every tenant statement, which panics on an offset
+// that does not start a name. TestUsageLoadsEveryCase keeps the list
+// complete.
+
+package usage
+
+import (
+	_ "github.com/tenantc/tenantc/generator/testdata/commands/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/empty_slices/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/enums/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/exact_table_names/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/files/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/interface/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/json_tags_camel/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/json_tags_pascal/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/macros/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/overrides/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/param_limit_0/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/param_limit_3/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/pointers/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/references/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/shared_batch_copyfrom/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/shared_only/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/tenant_basics/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/types/go"
+)

@@ -1,0 +1,121 @@
+package generator
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/queries"
+	"github.com/tenantc/tenantc/schema"
+)
+
+// These tests feed Generate a hand-built analysis, for inputs the sqlc
+// engine does not produce from a golden case.
+
+func testConfig() *config.Config {
+	c := config.Default()
+	return &c
+}
+
+func textColumn(name string) *queries.Column {
+	return &queries.Column{Name: name, NotNull: true, Type: &queries.Identifier{Name: "text"}}
+}
+
+func TestGenerateTenantRefsAndRawString(t *testing.T) {
+	q := &queries.Query{
+		Name:       "GetNote",
+		Cmd:        ":one",
+		SQL:        "SELECT body FROM notes\r\nWHERE body <> '`'",
+		Columns:    []*queries.Column{textColumn("body")},
+		File:       "queries/notes.sql",
+		Scope:      schema.Tenant,
+		TenantRefs: []int{17},
+	}
+	files, err := Generate(context.Background(), nil, &queries.Result{Queries: []*queries.Query{q}}, testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := string(files["notes.sql.go"])
+	for _, want := range []string{
+		"// source: notes.sql\n",
+		"const getNote = `-- name: GetNote :one\nSELECT body FROM notes` + \"\\r\" + `\nWHERE body <> '` + \"`\" + `'\n`",
+		// 17 + len("-- name: GetNote :one\n")
+		"var getNoteSQL = tenancy.NewSQL(getNote, 39)",
+		"func (q *TenantQueries) GetNote(ctx context.Context) (string, error)",
+	} {
+		if !strings.Contains(src, want) {
+			t.Errorf("notes.sql.go lacks %q:\n%s", want, src)
+		}
+	}
+	if !strings.Contains(string(files["db.go"]), "type TenantQueries struct") {
+		t.Error("db.go lacks TenantQueries although a query is a tenant query")
+	}
+	if strings.Contains(src, "func (q *Queries) GetNote") {
+		t.Error("tenant query is a method of Queries")
+	}
+}
+
+func TestGenerateNoTenant(t *testing.T) {
+	q := &queries.Query{Name: "Ping", Cmd: ":exec", SQL: "SELECT 1", File: "q.sql", Scope: schema.Shared}
+	files, err := Generate(context.Background(), &schema.Catalog{}, &queries.Result{Queries: []*queries.Query{q}}, testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if db := string(files["db.go"]); strings.Contains(db, "TenantQueries") || strings.Contains(db, "tenancy") {
+		t.Errorf("db.go mentions tenants without tenant objects:\n%s", db)
+	}
+	if _, ok := files["batch.go"]; ok {
+		t.Error("batch.go without batch queries")
+	}
+}
+
+func TestGenerateErrors(t *testing.T) {
+	pos := sqlpos.Pos{File: "q.sql", Line: 3, Col: 10}
+	tests := []struct {
+		name string
+		q    *queries.Query
+		want string
+	}{
+		{
+			name: "unknown command",
+			q:    &queries.Query{Name: "X", Cmd: ":execlastid", SQL: "SELECT 1", File: "q.sql", Pos: pos},
+			want: "q.sql:3:10: query X: unsupported command :execlastid",
+		},
+		{
+			name: "one without columns",
+			q:    &queries.Query{Name: "X", Cmd: ":one", SQL: "DELETE FROM t", File: "q.sql", Pos: pos},
+			want: "q.sql:3:10: query X: :one needs at least one result column",
+		},
+		{
+			name: "batch without parameters",
+			q:    &queries.Query{Name: "X", Cmd: ":batchexec", SQL: "DELETE FROM t", File: "q.sql", Pos: pos},
+			want: "q.sql:3:10: query X: :batchexec needs at least one parameter",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Generate(context.Background(), nil, &queries.Result{Queries: []*queries.Query{tt.q}}, testConfig())
+			if err == nil {
+				t.Fatal("no error")
+			}
+			var list sqlpos.ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("error %v is not an sqlpos.ErrorList", err)
+			}
+			if err.Error() != tt.want {
+				t.Errorf("error = %q, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestGenerateCanceled(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Generate(ctx, nil, &queries.Result{}, testConfig()); !errors.Is(err, context.Canceled) {
+		t.Errorf("got %v, want context.Canceled", err)
+	}
+}
