@@ -237,4 +237,3 @@ func report(ctx context.Context, out io.Writer, q *db.TenantQueries, s shop) err
 func money(cents int64) string {
 	return fmt.Sprintf("$%d.%02d", cents/100, cents%100)
 }
-

@@ -1,10 +1,17 @@
 // Package pgserver starts a throwaway PostgreSQL server: initdb into a
-// temporary directory, a postmaster on a free loopback port, and removal of
-// everything on Stop. The example app, `tenantc migrate diff` without a
-// dev_url, and internal/pgtest all use it.
+// temporary directory, a postmaster on a free loopback port (and a unix
+// socket in that directory), and removal of everything on Stop. The example
+// app, `tenantc migrate diff` without a dev_url, and internal/pgtest all use
+// it.
 //
-// initdb refuses to run as root, so when tenantc runs as root the server's
-// processes run as the "postgres" user and the directory is given to it.
+//	srv, err := pgserver.Start(ctx, pgserver.Options{})
+//	if err != nil { ... } // errors.Is(err, pgserver.ErrNoPostgres): not installed
+//	defer srv.Stop()
+//	pool, err := pgxpool.New(ctx, srv.URL("postgres"))
+//
+// initdb, postgres and pgbouncer refuse to run as root, so when tenantc runs
+// as root the server's processes run as the "postgres" user ([Credential])
+// and the files they need are given to it ([Chown]).
 package pgserver
 
 import (
@@ -20,6 +27,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -30,14 +38,29 @@ import (
 // errors.Is.
 var ErrNoPostgres = errors.New("pgserver: no PostgreSQL server binaries found (install postgresql, or put initdb on PATH)")
 
+// Limits on waiting for a server process to come up or go down.
+const (
+	// StartTimeout bounds [WaitReady] (and so [Start]) when the context
+	// has no earlier deadline.
+	StartTimeout = 30 * time.Second
+	// stopTimeout is how long each shutdown mode gets before Stop escalates.
+	stopTimeout  = 15 * time.Second
+	pollInterval = 20 * time.Millisecond
+	// portAttempts is how often Start tries a new port: a port found free
+	// can be taken by another process before the postmaster binds it.
+	portAttempts = 3
+)
+
 // Options tunes the server. The zero value is a fast, unsafe server for
-// tests and demos: fsync off, 200 connections.
+// tests and demos: fsync off, 200 connections, 256 locks per transaction.
 type Options struct {
 	// MaxConnections is the server's max_connections; 0 means 200.
 	MaxConnections int
-	// Settings are extra postgres -c name=value settings.
+	// Settings are extra postgres -c name=value settings; they override
+	// the defaults.
 	Settings map[string]string
-	// Log receives the server's own output; nil discards it.
+	// Log also receives the server's own output, which always goes to a
+	// log file in the server's directory (quoted in start-up errors).
 	Log io.Writer
 }
 
@@ -46,7 +69,9 @@ type Server struct {
 	dir  string
 	port int
 	cmd  *exec.Cmd
-	done chan error
+	// exited is closed when the postmaster process ends.
+	exited   chan struct{}
+	stopOnce sync.Once
 }
 
 // URL returns a connection URL for database db (superuser, no password).
@@ -57,20 +82,34 @@ func (s *Server) URL(db string) string {
 // Port returns the TCP port the server listens on (127.0.0.1).
 func (s *Server) Port() int { return s.port }
 
+// Dir returns the server's temporary directory: the data directory
+// ("data"), the unix socket and the log ("postgres.log"). Stop removes it.
+func (s *Server) Dir() string { return s.dir }
+
 // BinDir returns the directory holding initdb and postgres, searching
 // pg_config, the Debian layout (/usr/lib/postgresql/N/bin, highest N first)
 // and PATH.
 func BinDir() (string, error) {
+	has := func(dir string) bool {
+		for _, name := range []string{"initdb", "postgres"} {
+			if fi, err := os.Stat(filepath.Join(dir, name)); err != nil || fi.IsDir() {
+				return false
+			}
+		}
+		return true
+	}
 	if out, err := exec.Command("pg_config", "--bindir").Output(); err == nil {
-		dir := strings.TrimSpace(string(out))
-		if _, err := os.Stat(filepath.Join(dir, "initdb")); err == nil {
+		if dir := strings.TrimSpace(string(out)); has(dir) {
 			return dir, nil
 		}
 	}
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
-	slices.SortFunc(dirs, func(a, b string) int { return version(b) - version(a) })
-	for _, dir := range dirs {
-		if _, err := os.Stat(filepath.Join(dir, "initdb")); err == nil {
+	// Sort by major version numerically, so that 15 beats 9.6.
+	slices.SortFunc(dirs, func(a, b string) int {
+		return compareVersions(filepath.Base(filepath.Dir(a)), filepath.Base(filepath.Dir(b)))
+	})
+	for _, dir := range slices.Backward(dirs) {
+		if has(dir) {
 			return dir, nil
 		}
 	}
@@ -78,157 +117,264 @@ func BinDir() (string, error) {
 		if real, err := filepath.EvalSymlinks(p); err == nil {
 			p = real
 		}
-		return filepath.Dir(p), nil
+		if dir := filepath.Dir(p); has(dir) {
+			return dir, nil
+		}
 	}
 	return "", ErrNoPostgres
 }
 
-func version(binDir string) int {
-	n, _ := strconv.Atoi(filepath.Base(filepath.Dir(binDir)))
-	return n
+// compareVersions compares dotted version numbers numerically.
+func compareVersions(a, b string) int {
+	as, bs := strings.Split(a, "."), strings.Split(b, ".")
+	for i := 0; i < len(as) || i < len(bs); i++ {
+		var x, y int
+		if i < len(as) {
+			x, _ = strconv.Atoi(as[i])
+		}
+		if i < len(bs) {
+			y, _ = strconv.Atoi(bs[i])
+		}
+		if x != y {
+			return x - y
+		}
+	}
+	return 0
 }
 
 // Start initializes and starts a server. It returns once the server
-// accepts connections, or when ctx ends.
+// accepts connections; ctx bounds initdb and the wait for readiness, not
+// the server's life (call [Server.Stop]).
 func Start(ctx context.Context, opts Options) (*Server, error) {
 	bin, err := BinDir()
 	if err != nil {
 		return nil, err
 	}
-	dir, err := os.MkdirTemp("", "tenantc-pg-")
+	cred, err := Credential()
 	if err != nil {
-		return nil, fmt.Errorf("pgserver: %w", err)
-	}
-	cred, err := credential(dir)
-	if err != nil {
-		os.RemoveAll(dir)
 		return nil, err
 	}
-	logw := opts.Log
-	if logw == nil {
-		logw = io.Discard
+	dir, err := os.MkdirTemp("", "tenantc-pg-")
+	if err != nil {
+		return nil, fmt.Errorf("pgserver: create directory: %w", err)
+	}
+	if err := Chown(dir, cred); err != nil {
+		os.RemoveAll(dir)
+		return nil, err
 	}
 	data := filepath.Join(dir, "data")
 	initdb := exec.CommandContext(ctx, filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres",
-		"--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+		"--auth=trust", "--no-sync", "--encoding=UTF8", "--locale=C")
+	// The server user may not be able to enter the caller's working
+	// directory.
+	initdb.Dir = dir
+	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL}
 	if out, err := initdb.CombinedOutput(); err != nil {
 		os.RemoveAll(dir)
-		return nil, fmt.Errorf("pgserver: initdb: %w: %s", err, out)
+		return nil, fmt.Errorf("pgserver: initdb: %w\n%s", err, out)
 	}
-	port, err := freePort()
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
+
+	var lastErr error
+	for range portAttempts {
+		s, err := startPostmaster(ctx, bin, dir, cred, opts)
+		if err == nil {
+			return s, nil
+		}
+		lastErr = err
+		if ctx.Err() != nil {
+			break
+		}
 	}
+	os.RemoveAll(dir)
+	return nil, lastErr
+}
+
+// settings returns the postgres -c settings for a server in dir on port.
+func settings(dir string, port int, opts Options) map[string]string {
 	maxConn := opts.MaxConnections
 	if maxConn == 0 {
 		maxConn = 200
 	}
-	settings := map[string]string{
-		"listen_addresses":          "127.0.0.1",
-		"port":                      strconv.Itoa(port),
-		"unix_socket_directories":   dir,
-		"fsync":                     "off",
-		"synchronous_commit":        "off",
-		"full_page_writes":          "off",
-		"max_connections":           strconv.Itoa(maxConn),
+	m := map[string]string{
+		"listen_addresses":        "127.0.0.1",
+		"port":                    strconv.Itoa(port),
+		"unix_socket_directories": dir,
+		"fsync":                   "off",
+		"synchronous_commit":      "off",
+		"full_page_writes":        "off",
+		"max_connections":         strconv.Itoa(maxConn),
+		// Migrations create and alter many schemas in one transaction.
 		"max_locks_per_transaction": "256",
 	}
 	for k, v := range opts.Settings {
-		settings[k] = v
+		m[k] = v
 	}
-	args := []string{"-D", data}
-	for _, k := range slices.Sorted(mapsKeys(settings)) {
-		args = append(args, "-c", k+"="+settings[k])
-	}
-	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGKILL}
-	cmd.Stdout, cmd.Stderr = logw, logw
-	if err := cmd.Start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, fmt.Errorf("pgserver: starting postgres: %w", err)
-	}
-	s := &Server{dir: dir, port: port, cmd: cmd, done: make(chan error, 1)}
-	go func() { s.done <- cmd.Wait() }()
-	if err := s.wait(ctx); err != nil {
-		s.Stop()
-		return nil, err
-	}
-	return s, nil
+	return m
 }
 
-func mapsKeys(m map[string]string) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
+// startPostmaster starts postgres on a free port and waits until it
+// accepts connections. On failure nothing is left running and the error
+// quotes the server log.
+func startPostmaster(ctx context.Context, bin, dir string, cred *syscall.Credential, opts Options) (*Server, error) {
+	port, err := FreePort()
+	if err != nil {
+		return nil, err
+	}
+	logPath := filepath.Join(dir, "postgres.log")
+	logFile, err := os.Create(logPath)
+	if err != nil {
+		return nil, fmt.Errorf("pgserver: create log: %w", err)
+	}
+	defer logFile.Close()
+	if err := Chown(logPath, cred); err != nil {
+		return nil, err
+	}
+	set := settings(dir, port, opts)
+	args := []string{"-D", filepath.Join(dir, "data")}
+	for _, k := range slices.Sorted(func(yield func(string) bool) {
+		for k := range set {
 			if !yield(k) {
 				return
 			}
 		}
+	}) {
+		args = append(args, "-c", k+"="+set[k])
 	}
+	var logw io.Writer = logFile
+	if opts.Log != nil {
+		logw = io.MultiWriter(logFile, opts.Log)
+	}
+	cmd := exec.Command(filepath.Join(bin, "postgres"), args...)
+	cmd.Dir = dir
+	cmd.Stdout, cmd.Stderr = logw, logw
+	// Setpgid keeps a terminal's Ctrl-C away from the postmaster, so the
+	// app can stop it in order. SIGQUIT on the parent's death: a killed or
+	// crashed program leaves no postmaster behind.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGQUIT}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("pgserver: start postgres: %w", err)
+	}
+	s := &Server{dir: dir, port: port, cmd: cmd, exited: make(chan struct{})}
+	go func() {
+		_ = cmd.Wait()
+		close(s.exited)
+	}()
+	if err := WaitReady(ctx, s.URL("postgres"), s.exited); err != nil {
+		s.signal(syscall.SIGQUIT)
+		<-s.exited
+		log, _ := os.ReadFile(logPath)
+		return nil, fmt.Errorf("pgserver: start postgres: %w\n%s", err, log)
+	}
+	return s, nil
 }
 
-// wait polls until the server accepts a connection: bounded by ctx and by
-// 60 attempts with a growing delay, and cut short if the postmaster exits.
-func (s *Server) wait(ctx context.Context) error {
-	delay := 10 * time.Millisecond
-	var last error
-	for range 60 {
-		conn, err := pgx.Connect(ctx, s.URL("postgres"))
+// WaitReady polls connString until a connection succeeds, the process
+// behind it ends (exited closes; nil means never), ctx ends or
+// [StartTimeout] passes.
+func WaitReady(ctx context.Context, connString string, exited <-chan struct{}) error {
+	ctx, cancel := context.WithTimeout(ctx, StartTimeout)
+	defer cancel()
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for {
+		err := ping(ctx, connString)
 		if err == nil {
-			return conn.Close(ctx)
+			return nil
 		}
-		last = err
 		select {
-		case err := <-s.done:
-			s.done <- err
-			return fmt.Errorf("pgserver: postgres exited during start-up: %v", err)
+		case <-exited:
+			return fmt.Errorf("process exited before accepting connections: %w", err)
 		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(delay):
+			return fmt.Errorf("not accepting connections: %w (last attempt: %w)", ctx.Err(), err)
+		case <-tick.C:
 		}
-		delay = min(delay*2, 500*time.Millisecond)
 	}
-	return fmt.Errorf("pgserver: server did not accept connections: %w", last)
 }
 
-// Stop shuts the server down (fast shutdown) and removes its directory.
+// ping connects to connString once, giving up after a second so that a
+// server that accepts the TCP connection but never answers is retried.
+func ping(ctx context.Context, connString string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	conn, err := pgx.Connect(ctx, connString)
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	return conn.Ping(ctx)
+}
+
+// Stop shuts the server down and removes its directory: fast shutdown
+// (SIGINT, which rolls back open transactions), then immediate (SIGQUIT),
+// then SIGKILL, each after a timeout. Calling it again does nothing.
 func (s *Server) Stop() {
-	if s.cmd.Process != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGINT)
-		select {
-		case <-s.done:
-		case <-time.After(10 * time.Second):
-			_ = s.cmd.Process.Kill()
-			<-s.done
+	s.stopOnce.Do(func() {
+		for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGQUIT, syscall.SIGKILL} {
+			s.signal(sig)
+			if s.exitsWithin(stopTimeout) {
+				break
+			}
 		}
-	}
-	os.RemoveAll(s.dir)
+		os.RemoveAll(s.dir)
+	})
 }
 
-// credential returns the postgres user's credentials when running as root
-// (and hands dir to it), or nil to run as the current user.
-func credential(dir string) (*syscall.Credential, error) {
+// exitsWithin reports whether the postmaster ends within d.
+func (s *Server) exitsWithin(d time.Duration) bool {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-s.exited:
+		return true
+	case <-timer.C:
+		return false
+	}
+}
+
+func (s *Server) signal(sig os.Signal) {
+	if s.cmd.Process != nil {
+		_ = s.cmd.Process.Signal(sig)
+	}
+}
+
+// Credential returns the credential to run server processes (initdb,
+// postgres, pgbouncer) with: nil normally, the postgres user when running as
+// root, because all three refuse to run as root.
+func Credential() (*syscall.Credential, error) {
 	if os.Geteuid() != 0 {
 		return nil, nil
 	}
 	u, err := user.Lookup("postgres")
 	if err != nil {
-		return nil, fmt.Errorf("pgserver: running as root needs a postgres user: %w", err)
+		return nil, fmt.Errorf("pgserver: running as root needs a postgres user to run the server as: %w", err)
 	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	if err := os.Chown(dir, uid, gid); err != nil {
-		return nil, fmt.Errorf("pgserver: %w", err)
+	uid, err1 := strconv.ParseUint(u.Uid, 10, 32)
+	gid, err2 := strconv.ParseUint(u.Gid, 10, 32)
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, fmt.Errorf("pgserver: postgres user ids: %w", err)
 	}
-	// The temporary directory's parents must be searchable by postgres.
 	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
-func freePort() (int, error) {
+// Chown gives path to the user of cred, a result of [Credential]; with a
+// nil cred (not root) it does nothing.
+func Chown(path string, cred *syscall.Credential) error {
+	if cred == nil {
+		return nil
+	}
+	if err := os.Chown(path, int(cred.Uid), int(cred.Gid)); err != nil {
+		return fmt.Errorf("pgserver: chown %s: %w", path, err)
+	}
+	return nil
+}
+
+// FreePort returns a TCP port on 127.0.0.1 that was free a moment ago.
+// Another process may take it before the caller binds it; retry on
+// failure.
+func FreePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return 0, fmt.Errorf("pgserver: finding a free port: %w", err)
+		return 0, fmt.Errorf("pgserver: find a free port: %w", err)
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil

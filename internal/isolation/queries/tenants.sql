@@ -1,0 +1,2 @@
+-- name: CreateTenant :exec
+INSERT INTO tenants (id, schema_name) VALUES ($1, $2);
