@@ -549,8 +549,8 @@ func yamlErrMsg(err error) string {
 }
 
 // SchemaFiles returns the schema files in config order; a directory
-// contributes its *.sql files in lexical order. Paths are usable from the
-// current directory.
+// contributes its *.sql files in lexical order, and a file named twice is
+// read once. Paths are usable from the current directory.
 func (c *Config) SchemaFiles() ([]string, error) { return c.expand(c.Schema) }
 
 // QueryFiles returns the query files, like [Config.SchemaFiles].
@@ -558,6 +558,13 @@ func (c *Config) QueryFiles() ([]string, error) { return c.expand(c.Queries) }
 
 func (c *Config) expand(paths []string) ([]string, error) {
 	var out []string
+	seen := map[string]bool{}
+	add := func(path string) {
+		if !seen[path] {
+			seen[path] = true
+			out = append(out, path)
+		}
+	}
 	for _, p := range paths {
 		abs := c.Abs(p)
 		fi, err := os.Stat(abs)
@@ -565,7 +572,7 @@ func (c *Config) expand(paths []string) ([]string, error) {
 			return nil, fmt.Errorf("config: %w", err)
 		}
 		if !fi.IsDir() {
-			out = append(out, abs)
+			add(abs)
 			continue
 		}
 		ents, err := os.ReadDir(abs)
@@ -574,7 +581,7 @@ func (c *Config) expand(paths []string) ([]string, error) {
 		}
 		for _, e := range ents { // ReadDir sorts by name
 			if !e.IsDir() && strings.HasSuffix(e.Name(), ".sql") {
-				out = append(out, filepath.Join(abs, e.Name()))
+				add(filepath.Join(abs, e.Name()))
 			}
 		}
 	}
