@@ -1,193 +1,206 @@
-// Package bench measures tenantc's runtime against hand-written sqlc-style
-// pgx code on a real PostgreSQL (internal/pgtest, or
-// TENANTC_TEST_DATABASE_URL). Compare runs with benchstat:
-//
-//	go test ./bench -run '^$' -bench . -count 10 > new.txt
 package bench
 
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantc/tenantc/bench/internal/sqlcdb"
+	"github.com/tenantc/tenantc/bench/internal/tenantdb"
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/tenancy"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// The same table, with the same rows, in public (found by the plain code
-// through the default search_path) and in one tenant schema.
-const schemaSQL = `
-CREATE TABLE public.items (id bigserial PRIMARY KEY, tenant text NOT NULL, n int NOT NULL, note text NOT NULL);
-INSERT INTO public.items (tenant, n, note) SELECT 'plain', g, 'note ' || g FROM generate_series(1, 1000) g;
-CREATE SCHEMA tenant_bench;
-CREATE TABLE tenant_bench.items (LIKE public.items INCLUDING ALL);
-INSERT INTO tenant_bench.items SELECT * FROM public.items;
-ANALYZE;
-`
-
-type item struct {
-	ID     int64
-	Tenant string
-	N      int32
-	Note   string
-}
-
-// Statements as sqlc writes them (plain) and as tenantc writes them.
 const (
-	getItem = `-- name: GetItem :one
-SELECT id, tenant, n, note FROM items
-WHERE id = $1
-`
-	insertItem = `-- name: InsertItem :exec
-INSERT INTO items (tenant, n, note) VALUES ($1, $2, $3)
-`
-	listItems = `-- name: ListItems :many
-SELECT id, tenant, n, note FROM items
-WHERE id > $1
-ORDER BY id
-LIMIT 100
-`
+	// benchTenant is the tenant the single-tenant benchmarks run as.
+	benchTenant = "bench"
+	// itemRows is the number of items each schema starts with.
+	itemRows = 1000
+	// planRows is the number of shared plans items point at.
+	planRows = 10
 )
 
-var (
-	getItemSQL    = tenancy.NewSQL(getItem, 54)
-	insertItemSQL = tenancy.NewSQL(insertItem, 38)
-	listItemsSQL  = tenancy.NewSQL(listItems, 57)
-)
-
-// dbtx is what both implementations run on.
-type dbtx interface {
-	Exec(ctx context.Context, sql string, arguments ...any) (pgconn.CommandTag, error)
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-// queries is the surface both implementations offer.
-type queries interface {
-	GetItem(ctx context.Context, id int64) (item, error)
-	InsertItem(ctx context.Context, tenant string, n int32, note string) error
-	ListItems(ctx context.Context, after int64) ([]item, error)
-}
-
-// plainQueries is sqlc's pgx/v5 code for one schema.
-type plainQueries struct{ db dbtx }
-
-func (q plainQueries) GetItem(ctx context.Context, id int64) (item, error) {
-	var i item
-	err := q.db.QueryRow(ctx, getItem, id).Scan(&i.ID, &i.Tenant, &i.N, &i.Note)
-	return i, err
-}
-
-func (q plainQueries) InsertItem(ctx context.Context, tenant string, n int32, note string) error {
-	_, err := q.db.Exec(ctx, insertItem, tenant, n, note)
-	return err
-}
-
-func (q plainQueries) ListItems(ctx context.Context, after int64) ([]item, error) {
-	return scanItems(q.db.Query(ctx, listItems, after))
-}
-
-// tenantQueries is the same code on a tenancy.Conn.
-type tenantQueries struct{ db tenancy.Conn }
-
-func (q tenantQueries) GetItem(ctx context.Context, id int64) (item, error) {
-	var i item
-	err := q.db.QueryRow(ctx, q.db.SQL(getItemSQL), id).Scan(&i.ID, &i.Tenant, &i.N, &i.Note)
-	return i, err
-}
-
-func (q tenantQueries) InsertItem(ctx context.Context, tenant string, n int32, note string) error {
-	_, err := q.db.Exec(ctx, q.db.SQL(insertItemSQL), tenant, n, note)
-	return err
-}
-
-func (q tenantQueries) ListItems(ctx context.Context, after int64) ([]item, error) {
-	return scanItems(q.db.Query(ctx, q.db.SQL(listItemsSQL), after))
-}
-
-func scanItems(rows pgx.Rows, err error) ([]item, error) {
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []item
-	for rows.Next() {
-		var i item
-		if err := rows.Scan(&i.ID, &i.Tenant, &i.N, &i.Note); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	return items, rows.Err()
-}
-
-// setup returns a pool on a fresh database holding schemaSQL.
-func setup(b *testing.B) *pgxpool.Pool {
+// readSchema returns the DDL of schema/name.
+func readSchema(b *testing.B, name string) string {
 	b.Helper()
-	db := pgtest.New(b)
-	if _, err := db.Pool.Exec(context.Background(), schemaSQL); err != nil {
+	ddl, err := os.ReadFile(filepath.Join("schema", name))
+	if err != nil {
 		b.Fatal(err)
 	}
-	return db.Pool
+	return string(ddl)
 }
 
-// runImpls runs f as sub-benchmarks impl=plain and impl=tenancy.
-func runImpls(b *testing.B, pool *pgxpool.Pool, f func(b *testing.B, q queries)) {
-	impls := []struct {
-		name string
-		q    queries
-	}{
-		{"plain", plainQueries{db: pool}},
-		{"tenancy", tenantQueries{db: tenancy.Bind(pool, tenancy.NewTenantForTest(b, "bench", "tenant_bench"))}},
+// tenantSchemaSQL creates schema and the tenant tables in it, as a
+// tenant's migrations would: unqualified DDL under a transaction-local
+// search_path, so the session's search_path is left as it was.
+func tenantSchemaSQL(tenantDDL, schema string) string {
+	s := pgx.Identifier{schema}.Sanitize()
+	return fmt.Sprintf("BEGIN;\nCREATE SCHEMA %s;\nSET LOCAL search_path TO %[1]s;\n%s\nCOMMIT;\n", s, tenantDDL)
+}
+
+// seedItemsSQL inserts n items into schema's items table.
+func seedItemsSQL(schema string, n int) string {
+	return fmt.Sprintf(`INSERT INTO %s.items (plan_id, name, qty, note)
+SELECT g %% %d + 1, 'item ' || g, g, 'note ' || g FROM generate_series(1, %d) g;
+`, pgx.Identifier{schema}.Sanitize(), planRows, n)
+}
+
+// registerSQL adds id to the tenant registry.
+func registerSQL(id, schema string) string {
+	return fmt.Sprintf("INSERT INTO public.tenants (id, schema_name) VALUES ('%s', '%s');\n", id, schema)
+}
+
+// setup returns a fresh database holding every table of schema/ in public
+// (for the sqlc code) and the tenant tables again in the schema of the
+// registered tenant benchTenant, with the same rows in both.
+func setup(b *testing.B) *pgtest.DB {
+	b.Helper()
+	shared, tenant := readSchema(b, "001_shared.sql"), readSchema(b, "002_tenant.sql")
+	schema := "tenant_" + benchTenant
+	sql := shared + tenant +
+		fmt.Sprintf("INSERT INTO plans (id, name, price_cents) SELECT g, 'plan ' || g, g * 100 FROM generate_series(1, %d) g;\n", planRows) +
+		seedItemsSQL("public", itemRows) +
+		tenantSchemaSQL(tenant, schema) +
+		seedItemsSQL(schema, itemRows) +
+		registerSQL(benchTenant, schema) +
+		"ANALYZE;\n"
+	db := pgtest.New(b)
+	if _, err := db.Pool.Exec(context.Background(), sql); err != nil {
+		b.Fatal(err)
 	}
-	for _, impl := range impls {
+	return db
+}
+
+// lookup returns the registered tenant id, as an app gets it per request.
+func lookup(b *testing.B, pool *pgxpool.Pool, id string) tenancy.Tenant {
+	b.Helper()
+	t, err := tenancy.NewRegistry(pool).Lookup(context.Background(), id)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return t
+}
+
+// impls runs one query's calls as sub-benchmarks impl=sqlc and
+// impl=tenantc. Each function makes the k-th call and checks its result.
+// One call before the timed loop prepares the statement, so neither side
+// pays that in its numbers.
+func impls(b *testing.B, sqlc, tenantc func(k int) error) {
+	b.Helper()
+	for _, impl := range []struct {
+		name string
+		call func(k int) error
+	}{{"sqlc", sqlc}, {"tenantc", tenantc}} {
 		b.Run("impl="+impl.name, func(b *testing.B) {
 			b.ReportAllocs()
-			f(b, impl.q)
+			if err := impl.call(0); err != nil {
+				b.Fatal(err)
+			}
+			k := 0
+			for b.Loop() {
+				k++
+				if err := impl.call(k); err != nil {
+					b.Fatal(err)
+				}
+			}
 		})
 	}
 }
 
-func BenchmarkPointSelect(b *testing.B) {
-	ctx := context.Background()
-	runImpls(b, setup(b), func(b *testing.B, q queries) {
-		var id int64
-		for b.Loop() {
-			id = id%1000 + 1
-			it, err := q.GetItem(ctx, id)
-			if err != nil || it.ID != id {
-				b.Fatalf("GetItem(%d) = %v, %v", id, it.ID, err)
-			}
-		}
-	})
+// itemID is the k-th call's item: every existing item in turn.
+func itemID(k int) int64 { return int64(k%itemRows + 1) }
+
+// checkID reports a call that did not return item id.
+func checkID(query string, id, got int64, err error) error {
+	if err != nil {
+		return fmt.Errorf("%s(%d): %w", query, id, err)
+	}
+	if got != id {
+		return fmt.Errorf("%s(%d): got item %d", query, id, got)
+	}
+	return nil
 }
 
-func BenchmarkInsert(b *testing.B) {
-	ctx := context.Background()
-	runImpls(b, setup(b), func(b *testing.B, q queries) {
-		for b.Loop() {
-			if err := q.InsertItem(ctx, "bench", 1, "inserted"); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
+// checkList reports a list call that did not return 100 rows.
+func checkList(after int64, n int, err error) error {
+	if err != nil {
+		return fmt.Errorf("ListItems(%d): %w", after, err)
+	}
+	if n != 100 {
+		return fmt.Errorf("ListItems(%d): %d rows, want 100", after, n)
+	}
+	return nil
 }
 
-func BenchmarkList100(b *testing.B) {
+// BenchmarkP1 runs each query of queries/ through sqlc's generated code
+// (impl=sqlc) and tenantc's (impl=tenantc) on one schema each, the point
+// select also under the exec modes apps pick behind a pooler.
+func BenchmarkP1(b *testing.B) {
 	ctx := context.Background()
-	runImpls(b, setup(b), func(b *testing.B, q queries) {
-		var after int64
-		for b.Loop() {
-			after = (after + 100) % 900
-			items, err := q.ListItems(ctx, after)
-			if err != nil || len(items) != 100 {
-				b.Fatal(fmt.Errorf("ListItems(%d): %d rows, %w", after, len(items), err))
-			}
+	db := setup(b)
+	t := lookup(b, db.Pool, benchTenant)
+	plain := sqlcdb.New(db.Pool)
+	tq := tenantdb.NewTenant(tenancy.Bind(db.Pool, t))
+
+	getItem := func(plain *sqlcdb.Queries, tq *tenantdb.TenantQueries) func(*testing.B) {
+		return func(b *testing.B) {
+			impls(b, func(k int) error {
+				it, err := plain.GetItem(ctx, itemID(k))
+				return checkID("GetItem", itemID(k), it.ID, err)
+			}, func(k int) error {
+				it, err := tq.GetItem(ctx, itemID(k))
+				return checkID("GetItem", itemID(k), it.ID, err)
+			})
 		}
+	}
+	b.Run("GetItem", getItem(plain, tq)) // pgx's default mode
+	for _, mode := range []pgx.QueryExecMode{pgx.QueryExecModeCacheDescribe, pgx.QueryExecModeSimpleProtocol} {
+		pool := pgtest.Connect(b, db.URL, pgtest.WithExecMode(mode))
+		b.Run("GetItem/mode="+pgtest.ModeName(mode), getItem(sqlcdb.New(pool), tenantdb.NewTenant(tenancy.Bind(pool, t))))
+	}
+	b.Run("InsertItem", func(b *testing.B) {
+		impls(b, func(k int) error {
+			return plain.InsertItem(ctx, sqlcdb.InsertItemParams{PlanID: 1, Name: "inserted", Qty: int32(k), Note: "note"})
+		}, func(k int) error {
+			return tq.InsertItem(ctx, tenantdb.InsertItemParams{PlanID: 1, Name: "inserted", Qty: int32(k), Note: "note"})
+		})
+	})
+	b.Run("ListItems", func(b *testing.B) {
+		after := func(k int) int64 { return int64(k%9) * 100 } // inside the seeded rows
+		impls(b, func(k int) error {
+			items, err := plain.ListItems(ctx, after(k))
+			return checkList(after(k), len(items), err)
+		}, func(k int) error {
+			items, err := tq.ListItems(ctx, after(k))
+			return checkList(after(k), len(items), err)
+		})
+	})
+	b.Run("GetItemWithPlan", func(b *testing.B) {
+		impls(b, func(k int) error {
+			r, err := plain.GetItemWithPlan(ctx, itemID(k))
+			return checkID("GetItemWithPlan", itemID(k), r.ID, err)
+		}, func(k int) error {
+			r, err := tq.GetItemWithPlan(ctx, itemID(k))
+			return checkID("GetItemWithPlan", itemID(k), r.ID, err)
+		})
+	})
+	// A shared query on the tenant-bound queries: its text is the same as
+	// sqlc's, so this is the cost of the tenancy.Conn in between.
+	b.Run("GetPlan", func(b *testing.B) {
+		planID := func(k int) int64 { return int64(k%planRows + 1) }
+		impls(b, func(k int) error {
+			p, err := plain.GetPlan(ctx, planID(k))
+			return checkID("GetPlan", planID(k), p.ID, err)
+		}, func(k int) error {
+			p, err := tq.GetPlan(ctx, planID(k))
+			return checkID("GetPlan", planID(k), p.ID, err)
+		})
 	})
 }

@@ -1,0 +1,3 @@
+-- name: GetPlan :one
+SELECT id, name, price_cents FROM plans
+WHERE id = $1;
