@@ -180,23 +180,17 @@ func (g *generator) method(f *jen.File, q *query) {
 	if q.Tenant || !g.model.Tenant {
 		return
 	}
-	args := []jen.Code{jen.Id("ctx")}
-	if q.Cmd == ":copyfrom" || q.isBatch() {
-		args = append(args, jen.Id(q.Arg.Name))
-	} else {
-		for _, a := range q.Arg.pairs() {
-			args = append(args, jen.Id(a.Name))
-		}
-	}
 	// The shared query runs on the tenant's Conn, so an unbound
-	// TenantQueries returns tenancy.ErrUnbound here too.
+	// TenantQueries returns tenancy.ErrUnbound here too. The body is written
+	// out again rather than delegated to a Queries built on q.db: storing
+	// the Conn in the DBTX interface would allocate on every call.
 	f.Line()
 	for _, c := range q.Comments {
 		f.Comment("//" + c)
 	}
-	f.Func().Add(recv("TenantQueries")).Id(q.Method).Params(g.paramList(q)...).Add(g.results(q)).Block(
-		jen.Return(jen.Parens(jen.Op("&").Id("Queries").Values(jen.Dict{jen.Id("db"): jen.Id("q").Dot("db")})).Dot(q.Method).CallFunc(list(args))),
-	)
+	f.Func().Add(recv("TenantQueries")).Id(q.Method).Params(g.paramList(q)...).Add(g.results(q)).BlockFunc(func(b *jen.Group) {
+		g.body(b, q)
+	})
 }
 
 // body emits the statements of a query method.

@@ -25,5 +25,11 @@ func (q *Queries) CreateTenant(ctx context.Context, arg CreateTenantParams) erro
 }
 
 func (q *TenantQueries) CreateTenant(ctx context.Context, arg CreateTenantParams) error {
-	return (&Queries{db: q.db}).CreateTenant(ctx, arg)
+	_, err := q.db.Exec(
+		ctx,
+		createTenant,
+		arg.ID,
+		arg.SchemaName,
+	)
+	return err
 }

@@ -39,7 +39,23 @@ func (q *Queries) CreateShop(ctx context.Context, arg CreateShopParams) (Shop, e
 }
 
 func (q *TenantQueries) CreateShop(ctx context.Context, arg CreateShopParams) (Shop, error) {
-	return (&Queries{db: q.db}).CreateShop(ctx, arg)
+	row := q.db.QueryRow(
+		ctx,
+		createShop,
+		arg.ID,
+		arg.SchemaName,
+		arg.Name,
+		arg.OwnerID,
+	)
+	var i Shop
+	err := row.Scan(
+		&i.ID,
+		&i.SchemaName,
+		&i.Name,
+		&i.OwnerID,
+		&i.CreatedAt,
+	)
+	return i, err
 }
 
 const createUser = `-- name: CreateUser :one
@@ -71,7 +87,20 @@ func (q *Queries) CreateUser(ctx context.Context, arg CreateUserParams) (User, e
 }
 
 func (q *TenantQueries) CreateUser(ctx context.Context, arg CreateUserParams) (User, error) {
-	return (&Queries{db: q.db}).CreateUser(ctx, arg)
+	row := q.db.QueryRow(
+		ctx,
+		createUser,
+		arg.Email,
+		arg.PasswordHash,
+	)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.CreatedAt,
+	)
+	return i, err
 }
 
 const getUserByEmail = `-- name: GetUserByEmail :one
@@ -91,7 +120,15 @@ func (q *Queries) GetUserByEmail(ctx context.Context, email string) (User, error
 }
 
 func (q *TenantQueries) GetUserByEmail(ctx context.Context, email string) (User, error) {
-	return (&Queries{db: q.db}).GetUserByEmail(ctx, email)
+	row := q.db.QueryRow(ctx, getUserByEmail, email)
+	var i User
+	err := row.Scan(
+		&i.ID,
+		&i.Email,
+		&i.PasswordHash,
+		&i.CreatedAt,
+	)
+	return i, err
 }
 
 const listShops = `-- name: ListShops :many
@@ -125,5 +162,27 @@ func (q *Queries) ListShops(ctx context.Context) ([]Shop, error) {
 }
 
 func (q *TenantQueries) ListShops(ctx context.Context) ([]Shop, error) {
-	return (&Queries{db: q.db}).ListShops(ctx)
+	rows, err := q.db.Query(ctx, listShops)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []Shop
+	for rows.Next() {
+		var i Shop
+		if err := rows.Scan(
+			&i.ID,
+			&i.SchemaName,
+			&i.Name,
+			&i.OwnerID,
+			&i.CreatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }

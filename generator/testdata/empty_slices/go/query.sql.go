@@ -45,7 +45,10 @@ func (q *Queries) GetPlan(ctx context.Context, id int64) (Plan, error) {
 }
 
 func (q *TenantQueries) GetPlan(ctx context.Context, id int64) (Plan, error) {
-	return (&Queries{db: q.db}).GetPlan(ctx, id)
+	row := q.db.QueryRow(ctx, getPlan, id)
+	var i Plan
+	err := row.Scan(&i.ID, &i.Name, &i.APIURL)
+	return i, err
 }
 
 const getTicket = `-- name: GetTicket :one

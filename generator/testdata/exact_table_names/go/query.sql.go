@@ -45,7 +45,10 @@ func (q *Queries) GetPlan(ctx context.Context, id int64) (PricePlans, error) {
 }
 
 func (q *TenantQueries) GetPlan(ctx context.Context, id int64) (PricePlans, error) {
-	return (&Queries{db: q.db}).GetPlan(ctx, id)
+	row := q.db.QueryRow(ctx, getPlan, id)
+	var i PricePlans
+	err := row.Scan(&i.ID, &i.Name, &i.APIEndpoint)
+	return i, err
 }
 
 const getTicket = `-- name: GetTicket :one

@@ -19,5 +19,8 @@ func (q *Queries) PlanName(ctx context.Context, id int64) (string, error) {
 
 // PlanName returns a plan's name.
 func (q *TenantQueries) PlanName(ctx context.Context, id int64) (string, error) {
-	return (&Queries{db: q.db}).PlanName(ctx, id)
+	row := q.db.QueryRow(ctx, planName, id)
+	var name string
+	err := row.Scan(&name)
+	return name, err
 }

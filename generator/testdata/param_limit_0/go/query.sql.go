@@ -49,7 +49,10 @@ func (q *Queries) GetPlan(ctx context.Context, arg GetPlanParams) (Plan, error) 
 }
 
 func (q *TenantQueries) GetPlan(ctx context.Context, arg GetPlanParams) (Plan, error) {
-	return (&Queries{db: q.db}).GetPlan(ctx, arg)
+	row := q.db.QueryRow(ctx, getPlan, arg.ID)
+	var i Plan
+	err := row.Scan(&i.ID, &i.Name, &i.APIURL)
+	return i, err
 }
 
 const getTicket = `-- name: GetTicket :one

@@ -249,5 +249,8 @@ func (q *Queries) PlanSeats(ctx context.Context, id int64) (int32, error) {
 }
 
 func (q *TenantQueries) PlanSeats(ctx context.Context, id int64) (int32, error) {
-	return (&Queries{db: q.db}).PlanSeats(ctx, id)
+	row := q.db.QueryRow(ctx, planSeats, id)
+	var max_seats int32
+	err := row.Scan(&max_seats)
+	return max_seats, err
 }

@@ -38,7 +38,13 @@ func (q *Queries) DeletePlans(ctx context.Context, id []int64) *DeletePlansBatch
 }
 
 func (q *TenantQueries) DeletePlans(ctx context.Context, id []int64) *DeletePlansBatchResults {
-	return (&Queries{db: q.db}).DeletePlans(ctx, id)
+	batch := &pgx.Batch{}
+	for _, a := range id {
+		vals := []interface{}{a}
+		batch.Queue(deletePlans, vals...)
+	}
+	br := q.db.SendBatch(ctx, batch)
+	return &DeletePlansBatchResults{br, len(id), false}
 }
 
 func (b *DeletePlansBatchResults) Exec(f func(int, error)) {
@@ -85,7 +91,13 @@ func (q *Queries) GetPlans(ctx context.Context, id []int64) *GetPlansBatchResult
 }
 
 func (q *TenantQueries) GetPlans(ctx context.Context, id []int64) *GetPlansBatchResults {
-	return (&Queries{db: q.db}).GetPlans(ctx, id)
+	batch := &pgx.Batch{}
+	for _, a := range id {
+		vals := []interface{}{a}
+		batch.Queue(getPlans, vals...)
+	}
+	br := q.db.SendBatch(ctx, batch)
+	return &GetPlansBatchResults{br, len(id), false}
 }
 
 func (b *GetPlansBatchResults) QueryRow(f func(int, Plan, error)) {
@@ -134,7 +146,13 @@ func (q *Queries) PlanNames(ctx context.Context, price []pgtype.Numeric) *PlanNa
 }
 
 func (q *TenantQueries) PlanNames(ctx context.Context, price []pgtype.Numeric) *PlanNamesBatchResults {
-	return (&Queries{db: q.db}).PlanNames(ctx, price)
+	batch := &pgx.Batch{}
+	for _, a := range price {
+		vals := []interface{}{a}
+		batch.Queue(planNames, vals...)
+	}
+	br := q.db.SendBatch(ctx, batch)
+	return &PlanNamesBatchResults{br, len(price), false}
 }
 
 func (b *PlanNamesBatchResults) Query(f func(int, []string, error)) {

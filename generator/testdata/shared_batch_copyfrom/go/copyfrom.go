@@ -41,7 +41,7 @@ func (q *Queries) ImportNames(ctx context.Context, name []string) (int64, error)
 }
 
 func (q *TenantQueries) ImportNames(ctx context.Context, name []string) (int64, error) {
-	return (&Queries{db: q.db}).ImportNames(ctx, name)
+	return q.db.CopyFrom(ctx, pgx.Identifier{"app", "plans"}, []string{"name"}, &iteratorForImportNames{rows: name})
 }
 
 // iteratorForImportPlans implements pgx.CopyFromSource.
@@ -78,5 +78,5 @@ func (q *Queries) ImportPlans(ctx context.Context, arg []ImportPlansParams) (int
 }
 
 func (q *TenantQueries) ImportPlans(ctx context.Context, arg []ImportPlansParams) (int64, error) {
-	return (&Queries{db: q.db}).ImportPlans(ctx, arg)
+	return q.db.CopyFrom(ctx, pgx.Identifier{"app", "plans"}, []string{"name", "price"}, &iteratorForImportPlans{rows: arg})
 }
