@@ -99,6 +99,8 @@ out of date, 2 on a usage error or a bad tenantc.yaml.`,
 		newGenerateCmd(s, nil),
 		newDiffCmd(s, nil),
 		newVersionCmd(s, nil),
+		newMigrateCmd(s),
+		newVetCmd(s),
 		newSQLCCmd(),
 	)
 	return root

@@ -1,0 +1,472 @@
+package migrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	atlasmigrate "ariga.io/atlas/sql/migrate"
+	atlasschema "ariga.io/atlas/sql/schema"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/schema"
+)
+
+// DiffResult is what [Diff] wrote.
+type DiffResult struct {
+	// Files are the paths written, migration files and atlas.sum, empty
+	// when the migration directories already match the schema.
+	Files []string
+	// Shared and Tenant are the planned statements of each side, nil when
+	// that side has no change.
+	Shared, Tenant []string
+}
+
+// Changed reports whether Diff wrote anything.
+func (r *DiffResult) Changed() bool { return len(r.Files) > 0 }
+
+// DestructiveError lists the changes of a plan that drop data. [Diff]
+// returns it unless [WithAllowDestructive] is given; test with errors.As.
+type DestructiveError struct {
+	Changes []string // e.g. `tenant: drop column "orders"."note"`
+}
+
+func (e *DestructiveError) Error() string {
+	return "the plan drops data (allow it explicitly, or add a rename hint):\n  " + strings.Join(e.Changes, "\n  ")
+}
+
+// Option configures [Diff], [Apply], [Status], [Drift] and [Lint]; each
+// ignores the options that do not concern it.
+type Option func(*options)
+
+type options struct {
+	devURL           string
+	renames          []rename
+	allowDestructive bool
+	version          string
+	log              *slog.Logger
+	progress         func(Event)
+	parallel         int
+	tenants          []string
+	failFast         bool
+	dryRun           bool
+	atomic           bool
+	atomicLimit      int
+	lockTimeout      time.Duration
+	latest           int
+	pool             *pgxpool.Pool
+	err              error
+}
+
+func newOptions(opts []Option) *options {
+	o := &options{atomicLimit: 100, log: slog.New(slog.DiscardHandler)}
+	for _, f := range opts {
+		f(o)
+	}
+	return o
+}
+
+// WithDevURL sets the dev database that states are replayed on, overriding
+// the config's migrations.dev_url. The server must let tenantc create and
+// drop databases.
+func WithDevURL(url string) Option { return func(o *options) { o.devURL = url } }
+
+// WithLogger sets the logger for debug output; the default discards it.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
+
+// WithAllowDestructive lets [Diff] write plans that drop tables or columns.
+func WithAllowDestructive(b bool) Option { return func(o *options) { o.allowDestructive = b } }
+
+// WithVersion fixes the version of the files [Diff] writes (normally the
+// current UTC time, YYYYMMDDHHMMSS).
+func WithVersion(v string) Option { return func(o *options) { o.version = v } }
+
+// WithRename tells [Diff] that a table or column was renamed rather than
+// dropped and re-created, which Atlas cannot tell apart: "old:new" for a
+// table, "table.old:new" for a column of table.
+func WithRename(hint string) Option {
+	return func(o *options) {
+		r, err := parseRename(hint)
+		if err != nil {
+			o.err = errors.Join(o.err, err)
+			return
+		}
+		o.renames = append(o.renames, r)
+	}
+}
+
+type rename struct{ table, from, to string } // table set for a column
+
+var renameHint = regexp.MustCompile(`^(?:([a-z_][a-z0-9_$]*)\.)?([a-z_][a-z0-9_$]*):([a-z_][a-z0-9_$]*)$`)
+
+func parseRename(h string) (rename, error) {
+	m := renameHint.FindStringSubmatch(h)
+	if m == nil {
+		return rename{}, fmt.Errorf("rename hint %q: want old:new or table.old:new", h)
+	}
+	return rename{table: m[1], from: m[2], to: m[3]}, nil
+}
+
+var versionRe = regexp.MustCompile(`^[0-9]{14}$`)
+
+// Diff replays the migration directories on the dev database, loads the
+// annotated schema's desired state next to it, and writes a migration file
+// named name for each side that differs: migrations/shared (qualified with
+// the shared schema) and migrations/tenant (unqualified; references to
+// shared objects stay qualified), both with the same version, and their
+// atlas.sum files. When nothing differs nothing is written.
+//
+// Atlas plans tables, columns, indexes, foreign keys, checks and enums;
+// views, functions, triggers, domains, composite types and sequences are
+// planned by tenantc (see the package documentation).
+func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name string, opts ...Option) (*DiffResult, error) {
+	o := newOptions(opts)
+	if o.err != nil {
+		return nil, o.err
+	}
+	if !regexp.MustCompile(`^[a-z0-9_]+$`).MatchString(name) {
+		return nil, fmt.Errorf("migration name %q: use lower-case letters, digits and _", name)
+	}
+	stmts, err := schema.Statements(cat)
+	if err != nil {
+		return nil, err
+	}
+	var wantShared, wantTenant []stmt
+	for _, s := range stmts {
+		st := stmt{SQL: s.SQL, Where: cfg.Rel(s.Pos.File) + fmt.Sprintf(":%d:%d", s.Pos.Line, s.Pos.Col)}
+		if s.Scope == schema.Tenant {
+			wantTenant = append(wantTenant, st)
+		} else {
+			wantShared = append(wantShared, st)
+		}
+	}
+	ds, err := openDirs(cfg, false)
+	if err != nil {
+		return nil, err
+	}
+	sharedFiles, err := readDir(ds.shared)
+	if err != nil {
+		return nil, err
+	}
+	tenantFiles, err := readDir(ds.tenant)
+	if err != nil {
+		return nil, err
+	}
+
+	env, err := openDev(ctx, cmpOr(o.devURL, cfg.Migrations.DevURL))
+	if err != nil {
+		return nil, err
+	}
+	defer env.close()
+	desired, err := loadState(ctx, env, cfg.SharedSchema, wantShared, wantTenant)
+	if err != nil {
+		return nil, fmt.Errorf("load the annotated schema on the dev database: %w", err)
+	}
+	defer desired.db.drop(context.WithoutCancel(ctx))
+	current, err := loadState(ctx, env, cfg.SharedSchema, replayStmts(sharedFiles, ""), replayStmts(tenantFiles, ""))
+	if err != nil {
+		return nil, fmt.Errorf("replay the migration directories on the dev database: %w", err)
+	}
+	defer current.db.drop(context.WithoutCancel(ctx))
+
+	o.log.Debug("states loaded", "dev_database", desired.db.name, "shared_files", len(sharedFiles), "tenant_files", len(tenantFiles))
+	drv := desired.db.drv
+	sharedChanges, err := drv.SchemaDiff(schemaOf(current.realm, cfg.SharedSchema), schemaOf(desired.realm, cfg.SharedSchema))
+	if err != nil {
+		return nil, fmt.Errorf("diff shared schema: %w", err)
+	}
+	tenantChanges, err := drv.SchemaDiff(schemaOf(current.realm, scratchTenant), schemaOf(desired.realm, scratchTenant))
+	if err != nil {
+		return nil, fmt.Errorf("diff tenant schema: %w", err)
+	}
+	if sharedChanges, err = applyRenames(drv, sharedChanges, o.renames); err != nil {
+		return nil, err
+	}
+	if tenantChanges, err = applyRenames(drv, tenantChanges, o.renames); err != nil {
+		return nil, err
+	}
+	for _, side := range []struct {
+		name    string
+		changes []atlasschema.Change
+	}{{"shared", sharedChanges}, {"tenant", tenantChanges}} {
+		if err := checkEnums(side.name, side.changes); err != nil {
+			return nil, err
+		}
+	}
+	if !o.allowDestructive {
+		var d []string
+		d = append(d, destructive("shared", sharedChanges)...)
+		d = append(d, destructive("tenant", tenantChanges)...)
+		if len(d) > 0 {
+			return nil, &DestructiveError{Changes: d}
+		}
+	}
+
+	sharedObjs, err := diffObjects(ctx, desired, current, cfg.SharedSchema, wantShared, false)
+	if err != nil {
+		return nil, err
+	}
+	tenantObjs, err := diffObjects(ctx, desired, current, scratchTenant, wantTenant, true)
+	if err != nil {
+		return nil, err
+	}
+
+	o.log.Debug("diffed", "shared_changes", len(sharedChanges), "tenant_changes", len(tenantChanges))
+	res := &DiffResult{}
+	if len(sharedChanges) == 0 && len(tenantChanges) == 0 && sharedObjs.empty() && tenantObjs.empty() {
+		return res, nil
+	}
+	version := o.version
+	if version == "" {
+		version = time.Now().UTC().Format("20060102150405")
+	}
+	if !versionRe.MatchString(version) {
+		return nil, fmt.Errorf("migration version %q: want YYYYMMDDHHMMSS", version)
+	}
+	for _, fs := range [][]File{sharedFiles, tenantFiles} {
+		if n := len(fs); n > 0 && fs[n-1].Version >= version {
+			return nil, fmt.Errorf("migration version %s is not after the latest existing version %s", version, fs[n-1].Version)
+		}
+	}
+	if ds, err = openDirs(cfg, true); err != nil {
+		return nil, err
+	}
+	write := func(dir *atlasmigrate.LocalDir, changes []atlasschema.Change, objs *objectPlan, strip ...string) ([]string, error) {
+		if len(changes) == 0 && objs.empty() {
+			return nil, nil
+		}
+		plan := &atlasmigrate.Plan{}
+		if len(changes) > 0 {
+			if plan, err = drv.PlanChanges(ctx, name, changes, func(po *atlasmigrate.PlanOptions) {
+				po.Mode = atlasmigrate.PlanModeDeferred
+			}); err != nil {
+				return nil, fmt.Errorf("plan %s: %w", filepath.Base(dir.Path()), err)
+			}
+		}
+		for _, c := range plan.Changes {
+			for _, q := range strip {
+				c.Cmd = strings.ReplaceAll(c.Cmd, q, "")
+			}
+		}
+		plan.Changes = objs.around(plan.Changes)
+		plan.Version, plan.Name = version, name
+		if err := atlasmigrate.NewPlanner(drv, dir).WritePlan(plan); err != nil {
+			return nil, fmt.Errorf("write plan to %s: %w", dir.Path(), err)
+		}
+		res.Files = append(res.Files,
+			filepath.Join(dir.Path(), version+"_"+name+".sql"),
+			filepath.Join(dir.Path(), atlasmigrate.HashFileName))
+		var cmds []string
+		for _, c := range plan.Changes {
+			cmds = append(cmds, c.Cmd)
+		}
+		return cmds, nil
+	}
+	if res.Shared, err = write(ds.shared, sharedChanges, sharedObjs); err != nil {
+		return nil, err
+	}
+	// Tenant files are unqualified so that one file serves every tenant
+	// schema, while references to shared objects keep the shared schema.
+	// Atlas's empty schema qualifier would drop both (v1.3.0 writes
+	// REFERENCES without the parent's schema), so the plan is made fully
+	// qualified and the scratch tenant schema's qualifier is cut out; the
+	// scratch name is tenantc's own and appears nowhere else. Types of
+	// columns are printed by PostgreSQL itself, qualified without quotes.
+	if res.Tenant, err = write(ds.tenant, tenantChanges, tenantObjs, pgx.Identifier{scratchTenant}.Sanitize()+".", scratchTenant+"."); err != nil {
+		return nil, err
+	}
+	return res, nil
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// state is a loaded dev database and its inspected schemas.
+type state struct {
+	db    *devDB
+	realm *atlasschema.Realm
+}
+
+// loadState creates a dev database holding the shared schema (statements
+// run with search_path = shared) and the scratch tenant schema (search_path
+// = tenant, shared), and inspects both. The caller drops the database.
+func loadState(ctx context.Context, env *devEnv, shared string, sharedStmts, tenantStmts []stmt) (*state, error) {
+	db, err := env.create(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := loadInto(ctx, db, shared, sharedStmts, tenantStmts)
+	if err != nil {
+		db.drop(context.WithoutCancel(ctx))
+		return nil, err
+	}
+	return &state{db: db, realm: r}, nil
+}
+
+func loadInto(ctx context.Context, db *devDB, shared string, sharedStmts, tenantStmts []stmt) (*atlasschema.Realm, error) {
+	if err := db.load(ctx, shared, []string{shared}, sharedStmts); err != nil {
+		return nil, err
+	}
+	if err := db.load(ctx, scratchTenant, []string{scratchTenant, shared}, tenantStmts); err != nil {
+		return nil, err
+	}
+	return db.inspect(ctx, shared, scratchTenant)
+}
+
+// diffObjects plans one side's views, functions, triggers, domains,
+// composite types and sequences.
+func diffObjects(ctx context.Context, desired, current *state, schemaName string, stmts []stmt, tenant bool) (*objectPlan, error) {
+	want, err := readObjects(ctx, desired.db.conn, schemaName)
+	if err != nil {
+		return nil, err
+	}
+	have, err := readObjects(ctx, current.db.conn, schemaName)
+	if err != nil {
+		return nil, err
+	}
+	return planObjects(want, have, stmts, tenant)
+}
+
+// applyRenames turns a drop and an add that a hint names into a rename.
+func applyRenames(drv atlasmigrate.Driver, changes []atlasschema.Change, hints []rename) ([]atlasschema.Change, error) {
+	for _, h := range hints {
+		if h.table == "" {
+			di := indexOf(changes, func(c atlasschema.Change) bool {
+				d, ok := c.(*atlasschema.DropTable)
+				return ok && d.T.Name == h.from
+			})
+			ai := indexOf(changes, func(c atlasschema.Change) bool {
+				a, ok := c.(*atlasschema.AddTable)
+				return ok && a.T.Name == h.to
+			})
+			if di < 0 || ai < 0 {
+				continue
+			}
+			from, to := changes[di].(*atlasschema.DropTable).T, changes[ai].(*atlasschema.AddTable).T
+			renamed := *from
+			renamed.Name = to.Name
+			rest, err := drv.TableDiff(&renamed, to)
+			if err != nil {
+				return nil, fmt.Errorf("diff renamed table %s: %w", to.Name, err)
+			}
+			repl := []atlasschema.Change{&atlasschema.RenameTable{From: from, To: to}}
+			if len(rest) > 0 {
+				repl = append(repl, &atlasschema.ModifyTable{T: to, Changes: rest})
+			}
+			changes = replace(changes, di, ai, repl)
+			continue
+		}
+		for _, c := range changes {
+			m, ok := c.(*atlasschema.ModifyTable)
+			if !ok || m.T.Name != h.table {
+				continue
+			}
+			di := indexOf(m.Changes, func(c atlasschema.Change) bool {
+				d, ok := c.(*atlasschema.DropColumn)
+				return ok && d.C.Name == h.from
+			})
+			ai := indexOf(m.Changes, func(c atlasschema.Change) bool {
+				a, ok := c.(*atlasschema.AddColumn)
+				return ok && a.C.Name == h.to
+			})
+			if di < 0 || ai < 0 {
+				continue
+			}
+			from, to := m.Changes[di].(*atlasschema.DropColumn).C, m.Changes[ai].(*atlasschema.AddColumn).C
+			m.Changes = replace(m.Changes, di, ai, []atlasschema.Change{&atlasschema.RenameColumn{From: from, To: to}})
+		}
+	}
+	return changes, nil
+}
+
+func indexOf(cs []atlasschema.Change, f func(atlasschema.Change) bool) int {
+	for i, c := range cs {
+		if f(c) {
+			return i
+		}
+	}
+	return -1
+}
+
+// replace removes changes i and j and puts repl where the first was.
+func replace(cs []atlasschema.Change, i, j int, repl []atlasschema.Change) []atlasschema.Change {
+	lo, hi := min(i, j), max(i, j)
+	out := make([]atlasschema.Change, 0, len(cs)+len(repl))
+	out = append(out, cs[:lo]...)
+	out = append(out, repl...)
+	out = append(out, cs[lo+1:hi]...)
+	return append(out, cs[hi+1:]...)
+}
+
+// checkEnums refuses enum changes PostgreSQL cannot make in place: it
+// adds values (ALTER TYPE ... ADD VALUE) but neither drops nor reorders
+// them. Those need a new type, converted columns and a drop, whose data
+// conversion only the user can write.
+func checkEnums(side string, changes []atlasschema.Change) error {
+	for _, c := range changes {
+		m, ok := c.(*atlasschema.ModifyObject)
+		if !ok {
+			continue
+		}
+		from, ok1 := m.From.(*atlasschema.EnumType)
+		to, ok2 := m.To.(*atlasschema.EnumType)
+		if !ok1 || !ok2 {
+			continue
+		}
+		kept := map[string]bool{}
+		for _, v := range to.Values {
+			kept[v] = true
+		}
+		var order []string
+		for _, v := range from.Values {
+			if !kept[v] {
+				return fmt.Errorf("%s: enum %q drops value %q; PostgreSQL only adds enum values, so write this migration by hand: %w", side, from.T, v, ErrUnplannable)
+			}
+		}
+		old := map[string]bool{}
+		for _, v := range from.Values {
+			old[v] = true
+		}
+		for _, v := range to.Values {
+			if old[v] {
+				order = append(order, v)
+			}
+		}
+		if !slices.Equal(order, from.Values) {
+			return fmt.Errorf("%s: enum %q reorders its values; PostgreSQL only adds enum values, so write this migration by hand: %w", side, from.T, ErrUnplannable)
+		}
+	}
+	return nil
+}
+
+// destructive describes the changes that lose data.
+func destructive(side string, changes []atlasschema.Change) []string {
+	var out []string
+	for _, c := range changes {
+		switch c := c.(type) {
+		case *atlasschema.DropTable:
+			out = append(out, fmt.Sprintf("%s: drop table %q", side, c.T.Name))
+		case *atlasschema.DropSchema:
+			out = append(out, fmt.Sprintf("%s: drop schema %q", side, c.S.Name))
+		case *atlasschema.ModifyTable:
+			for _, tc := range c.Changes {
+				if d, ok := tc.(*atlasschema.DropColumn); ok {
+					out = append(out, fmt.Sprintf("%s: drop column %q.%q", side, c.T.Name, d.C.Name))
+				}
+			}
+		}
+	}
+	return out
+}

@@ -1,0 +1,265 @@
+package migrate
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"sort"
+
+	"ariga.io/atlas/schemahcl"
+	"ariga.io/atlas/sql/postgres"
+	_ "ariga.io/atlas/sql/postgres/postgrescheck" // registers the PostgreSQL analyzers
+	atlasschema "ariga.io/atlas/sql/schema"
+	"ariga.io/atlas/sql/sqlcheck"
+	"ariga.io/atlas/sql/sqlclient"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/internal/sqlpos"
+)
+
+// LintReport is every finding of [Lint], sorted by position.
+type LintReport struct {
+	Files       []string         `json:"files"` // linted, relative to the config's directory
+	Diagnostics []LintDiagnostic `json:"diagnostics"`
+}
+
+// HasErrors reports whether any finding is an error.
+func (r *LintReport) HasErrors() bool {
+	for _, d := range r.Diagnostics {
+		if d.Severity == "error" {
+			return true
+		}
+	}
+	return false
+}
+
+// LintDiagnostic is one finding of an Atlas analyzer at a statement of a
+// migration file. Rule is Atlas's stable code (DS103, MF103, BC102, …).
+type LintDiagnostic struct {
+	File     string `json:"file"`
+	Line     int    `json:"line"`
+	Col      int    `json:"col"`
+	Rule     string `json:"rule"`
+	Severity string `json:"severity"` // "error" or "warning"
+	Message  string `json:"message"`
+}
+
+// WithLatest makes [Lint] check the last n files of each directory instead
+// of the pending ones.
+func WithLatest(n int) Option { return func(o *options) { o.latest = n } }
+
+// WithPool gives [Lint] the target database, whose revisions decide which
+// files are pending: for the shared directory, the files not applied to
+// the shared schema; for the tenant directory, the files some tenant has
+// not applied.
+func WithPool(pool *pgxpool.Pool) Option { return func(o *options) { o.pool = pool } }
+
+// Lint runs Atlas's analyzers (destructive changes, data-dependent changes
+// such as a new NOT NULL or unique constraint, backward-incompatible
+// renames, constraint drops) on the pending files of both directories:
+// those not yet applied to the database of [WithPool], or the last
+// [WithLatest] files, by default the last one. Each file is replayed on the
+// dev database statement by statement, as Atlas does, so every finding
+// points at its statement. Findings of analyzers that Atlas configures as
+// errors (destructive changes) are errors, the rest warnings.
+func Lint(ctx context.Context, cfg *config.Config, opts ...Option) (*LintReport, error) {
+	o := newOptions(opts)
+	ds, err := openDirs(cfg, false)
+	if err != nil {
+		return nil, err
+	}
+	sharedFiles, err := readDir(ds.shared)
+	if err != nil {
+		return nil, err
+	}
+	tenantFiles, err := readDir(ds.tenant)
+	if err != nil {
+		return nil, err
+	}
+	sharedFrom, tenantFrom, err := lintStart(ctx, cfg, o, sharedFiles, tenantFiles)
+	if err != nil {
+		return nil, err
+	}
+	rep := &LintReport{Files: []string{}, Diagnostics: []LintDiagnostic{}}
+	if sharedFrom == len(sharedFiles) && tenantFrom == len(tenantFiles) {
+		return rep, nil
+	}
+	azs, err := sqlcheck.AnalyzerFor(postgres.DriverName, &schemahcl.Resource{})
+	if err != nil {
+		return nil, fmt.Errorf("load analyzers: %w", err)
+	}
+	env, err := openDev(ctx, cmpOr(o.devURL, cfg.Migrations.DevURL))
+	if err != nil {
+		return nil, err
+	}
+	defer env.close()
+	sides := []struct {
+		dir    string
+		files  []File
+		from   int
+		schema string
+		path   []string
+	}{
+		{SharedDir, sharedFiles, sharedFrom, cfg.SharedSchema, []string{cfg.SharedSchema}},
+		{TenantDir, tenantFiles, tenantFrom, scratchTenant, []string{scratchTenant, cfg.SharedSchema}},
+	}
+	for _, side := range sides {
+		if side.from == len(side.files) {
+			continue
+		}
+		db, err := env.create(ctx)
+		if err != nil {
+			return nil, err
+		}
+		err = func() error {
+			defer db.drop(context.WithoutCancel(ctx))
+			// State before the first linted file: all of shared (for the
+			// tenant side, whose files may reference it), and the earlier
+			// files of this side.
+			shared, tenant := replayStmts(sharedFiles, ""), replayStmts(tenantFiles[:tenantFrom], "")
+			if side.dir == SharedDir {
+				shared, tenant = replayStmts(sharedFiles[:sharedFrom], ""), nil
+			}
+			if _, err := loadInto(ctx, db, cfg.SharedSchema, shared, tenant); err != nil {
+				return fmt.Errorf("replay %s migrations on the dev database: %w", side.dir, err)
+			}
+			if err := db.load(ctx, side.schema, side.path, nil); err != nil {
+				return err
+			}
+			for _, f := range side.files[side.from:] {
+				name := cfg.Rel(filepath.Join(dirPath(cfg, side.dir), f.Name))
+				rep.Files = append(rep.Files, name)
+				diags, err := lintFile(ctx, db, azs, side.schema, f)
+				if err != nil {
+					return fmt.Errorf("lint %s: %w", name, err)
+				}
+				pf := sqlpos.NewFile(name, f.atlas.Bytes())
+				for _, d := range diags {
+					pos := pf.Pos(d.Pos)
+					sev := "warning"
+					if d.err {
+						sev = "error"
+					}
+					rep.Diagnostics = append(rep.Diagnostics, LintDiagnostic{
+						File: name, Line: pos.Line, Col: pos.Col, Rule: d.Code, Severity: sev, Message: d.Text,
+					})
+				}
+			}
+			return nil
+		}()
+		if err != nil {
+			return nil, err
+		}
+	}
+	sort.SliceStable(rep.Diagnostics, func(i, j int) bool {
+		a, b := rep.Diagnostics[i], rep.Diagnostics[j]
+		return sqlpos.Pos{File: a.File, Line: a.Line, Col: a.Col}.Compare(sqlpos.Pos{File: b.File, Line: b.Line, Col: b.Col}) < 0
+	})
+	return rep, nil
+}
+
+// lintStart returns the index of the first file to lint in each directory.
+func lintStart(ctx context.Context, cfg *config.Config, o *options, shared, tenant []File) (int, int, error) {
+	if o.pool == nil {
+		n := max(o.latest, 1)
+		return max(len(shared)-n, 0), max(len(tenant)-n, 0), nil
+	}
+	if o.latest > 0 {
+		return max(len(shared)-o.latest, 0), max(len(tenant)-o.latest, 0), nil
+	}
+	applied, err := sharedApplied(ctx, o.pool, cfg.SharedSchema)
+	if err != nil {
+		return 0, 0, err
+	}
+	first := func(files []File, done func(string) bool) int {
+		for i, f := range files {
+			if !done(f.Version) {
+				return i
+			}
+		}
+		return len(files)
+	}
+	tenants, err := readTenants(ctx, o.pool, cfg, nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	return first(shared, func(v string) bool { return applied[v] }),
+		first(tenant, func(v string) bool {
+			// Pending while any tenant lacks it; with no tenants, nothing
+			// has been applied anywhere and every file is pending.
+			if len(tenants) == 0 {
+				return false
+			}
+			for _, t := range tenants {
+				if !t.applied[v] {
+					return false
+				}
+			}
+			return true
+		}), nil
+}
+
+// lintFile runs f's statements one by one in schemaName on db, records
+// the schema changes each made, and runs the analyzers.
+func lintFile(ctx context.Context, db *devDB, azs []sqlcheck.Analyzer, schemaName string, f File) ([]finding, error) {
+	decls, err := f.atlas.StmtDecls()
+	if err != nil {
+		return nil, err
+	}
+	inspect := func() (*atlasschema.Realm, error) { return db.inspect(ctx, schemaName) }
+	from, err := inspect()
+	if err != nil {
+		return nil, err
+	}
+	file := &sqlcheck.File{File: f.atlas, From: from}
+	prev := from
+	for _, st := range decls {
+		if _, err := db.conn.Exec(ctx, st.Text); err != nil {
+			return nil, fmt.Errorf("statement at byte %d: %w", st.Pos, err)
+		}
+		cur, err := inspect()
+		if err != nil {
+			return nil, err
+		}
+		changes, err := db.drv.RealmDiff(prev, cur)
+		if err != nil {
+			return nil, fmt.Errorf("diff statement at byte %d: %w", st.Pos, err)
+		}
+		if len(changes) > 0 {
+			file.Changes = append(file.Changes, &sqlcheck.Change{Stmt: st, Changes: changes})
+		}
+		prev = cur
+	}
+	file.To = prev
+	var diags, out []finding
+	pass := &sqlcheck.Pass{
+		File: file,
+		Dev:  &sqlclient.Client{Name: postgres.DriverName, DB: db.db, Driver: db.drv},
+		Reporter: sqlcheck.ReportWriterFunc(func(r sqlcheck.Report) {
+			for _, d := range r.Diagnostics {
+				diags = append(diags, finding{Diagnostic: d})
+			}
+		}),
+	}
+	for _, az := range azs {
+		diags = diags[:0]
+		err := az.Analyze(ctx, pass)
+		// An analyzer configured as an error (destructive changes by
+		// default) reports its findings and then returns an error.
+		if err != nil && len(diags) == 0 {
+			return nil, fmt.Errorf("analyzer %T: %w", az, err)
+		}
+		for _, d := range diags {
+			d.err = err != nil
+			out = append(out, d)
+		}
+	}
+	return out, nil
+}
+
+// finding is a diagnostic and whether its analyzer treats it as an error.
+type finding struct {
+	sqlcheck.Diagnostic
+	err bool
+}

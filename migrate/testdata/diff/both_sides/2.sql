@@ -1,0 +1,11 @@
+-- tenantc:shared
+CREATE TABLE plans (id bigint PRIMARY KEY, name text NOT NULL, price_cents bigint NOT NULL DEFAULT 0);
+-- tenantc:tenant
+CREATE TYPE status AS ENUM ('open', 'closed');
+-- tenantc:tenant
+CREATE TABLE tickets (
+  id bigint PRIMARY KEY,
+  plan_id bigint NOT NULL REFERENCES plans (id),
+  status status NOT NULL DEFAULT 'open'
+);
+CREATE INDEX tickets_plan ON tickets (plan_id);

@@ -1,0 +1,2 @@
+-- Add value to enum type: "status"
+ALTER TYPE "status" ADD VALUE 'held' AFTER 'open';

@@ -1,0 +1,2 @@
+-- Create "regions" table
+CREATE TABLE "app"."regions" ("code" text NOT NULL, PRIMARY KEY ("code"));

@@ -1,0 +1,2 @@
+-- Modify "tickets" table
+ALTER TABLE "tickets" ADD COLUMN "plan_id" bigint NULL, ADD COLUMN "region" text NOT NULL DEFAULT 'eu', ADD CONSTRAINT "tickets_plan_id_fkey" FOREIGN KEY ("plan_id") REFERENCES "app"."plans" ("id") ON UPDATE NO ACTION ON DELETE SET NULL, ADD CONSTRAINT "tickets_region_fkey" FOREIGN KEY ("region") REFERENCES "app"."regions" ("code") ON UPDATE NO ACTION ON DELETE NO ACTION;

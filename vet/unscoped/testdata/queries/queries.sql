@@ -1,0 +1,2 @@
+-- name: ListPlans :many
+SELECT id, name FROM plans;

@@ -1,0 +1,46 @@
+// Package pgx is a stub of github.com/jackc/pgx/v5 with the methods the
+// analyzer checks.
+package pgx
+
+import "context"
+
+type CommandTag struct{}
+type Rows interface{ Close() }
+type Row interface{ Scan(dest ...any) error }
+type Identifier []string
+type CopyFromSource interface{ Next() bool }
+type StatementDescription struct{}
+type QueuedQuery struct{}
+type BatchResults interface{ Close() error }
+
+type Batch struct{}
+
+func (b *Batch) Queue(query string, arguments ...any) *QueuedQuery { return nil }
+
+func CopyFromRows(rows [][]any) CopyFromSource { return nil }
+
+type Conn struct{}
+
+func (c *Conn) Exec(ctx context.Context, sql string, arguments ...any) (CommandTag, error) {
+	return CommandTag{}, nil
+}
+func (c *Conn) Query(ctx context.Context, sql string, args ...any) (Rows, error) { return nil, nil }
+func (c *Conn) QueryRow(ctx context.Context, sql string, args ...any) Row        { return nil }
+func (c *Conn) SendBatch(ctx context.Context, b *Batch) BatchResults             { return nil }
+func (c *Conn) CopyFrom(ctx context.Context, tableName Identifier, columnNames []string, rowSrc CopyFromSource) (int64, error) {
+	return 0, nil
+}
+func (c *Conn) Prepare(ctx context.Context, name, sql string) (*StatementDescription, error) {
+	return nil, nil
+}
+func (c *Conn) Begin(ctx context.Context) (Tx, error) { return nil, nil }
+
+type Tx interface {
+	Exec(ctx context.Context, sql string, arguments ...any) (CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) Row
+	SendBatch(ctx context.Context, b *Batch) BatchResults
+	CopyFrom(ctx context.Context, tableName Identifier, columnNames []string, rowSrc CopyFromSource) (int64, error)
+	Prepare(ctx context.Context, name, sql string) (*StatementDescription, error)
+	Commit(ctx context.Context) error
+}

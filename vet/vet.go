@@ -1,0 +1,142 @@
+package vet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/tools/go/analysis"
+	"golang.org/x/tools/go/analysis/checker"
+	"golang.org/x/tools/go/packages"
+
+	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/schema"
+	"github.com/tenantc/tenantc/vet/unscoped"
+)
+
+// Options say what [Run] checks besides the schema files.
+type Options struct {
+	// Packages are Go package patterns, as for go vet; none skips the Go
+	// checks.
+	Packages []string
+	// Dir is where the patterns resolve; "" is the current directory.
+	Dir string
+	// Stale runs tenantc's generate pipeline without writing and returns
+	// the files of gen.out that differ from its output, relative to the
+	// config's directory (tenantc diff's semantics). Positional errors it
+	// returns are reported as findings of rule "query". Nil skips the query
+	// and staleness checks.
+	Stale func(ctx context.Context, cfg *config.Config) ([]string, error)
+}
+
+// Run loads the config's annotated schema and runs every check: the SQL
+// checks on the schema, then Stale, then the analyzer over the Go packages.
+// Problems in the input are findings, sorted by position; the error is for
+// failures to run the checks at all. When the schema does not load, its
+// errors are the only findings: the other checks need its catalog.
+func Run(ctx context.Context, cfg *config.Config, opts Options) ([]Finding, error) {
+	cat, err := schema.Load(ctx, cfg)
+	if err != nil {
+		if l := sqlpos.AsList(err); l != nil {
+			return sortFindings(fromErrors(l, RuleSchema)), nil
+		}
+		return nil, fmt.Errorf("vet: loading schema: %w", err)
+	}
+	findings, err := CheckSchema(cfg, cat)
+	if err != nil {
+		return nil, err
+	}
+	if opts.Stale != nil {
+		stale, err := opts.Stale(ctx, cfg)
+		switch l := sqlpos.AsList(err); {
+		case l != nil:
+			findings = append(findings, fromErrors(l, RuleQuery)...)
+		case err != nil:
+			return nil, fmt.Errorf("vet: checking generated code: %w", err)
+		}
+		for _, name := range stale {
+			findings = append(findings, Finding{
+				Pos:      sqlpos.Pos{File: name, Line: 1, Col: 1},
+				Rule:     RuleStale,
+				Severity: Error,
+				Message:  "generated code is stale; run tenantc generate",
+			})
+		}
+	}
+	if len(opts.Packages) > 0 {
+		gf, err := CheckGo(ctx, cfg, cat, opts.Dir, opts.Packages)
+		if err != nil {
+			return nil, err
+		}
+		findings = append(findings, gf...)
+	}
+	return sortFindings(findings), nil
+}
+
+func fromErrors(l sqlpos.ErrorList, rule string) []Finding {
+	out := make([]Finding, 0, len(l))
+	for _, e := range l {
+		out = append(out, Finding{Pos: e.Pos, Rule: rule, Severity: Error, Message: e.Msg})
+	}
+	return out
+}
+
+// CheckGo loads the Go packages matching patterns in dir and runs the
+// [unscoped] analyzer over them with cat, tests included, as go vet does.
+// Positions are relative to the config's directory.
+func CheckGo(ctx context.Context, cfg *config.Config, cat *schema.Catalog, dir string, patterns []string) ([]Finding, error) {
+	pcfg := &packages.Config{
+		Context: ctx,
+		Mode:    packages.LoadSyntax | packages.NeedModule,
+		Dir:     dir,
+		Tests:   true,
+	}
+	pkgs, err := packages.Load(pcfg, patterns...)
+	if err != nil {
+		return nil, fmt.Errorf("vet: loading Go packages: %w", err)
+	}
+	var loadErrs []error
+	for _, p := range pkgs {
+		for _, e := range p.Errors {
+			loadErrs = append(loadErrs, e)
+		}
+	}
+	if len(loadErrs) > 0 {
+		return nil, fmt.Errorf("vet: loading Go packages: %w", errors.Join(loadErrs...))
+	}
+	if len(pkgs) == 0 {
+		return nil, fmt.Errorf("vet: no Go packages match %s", strings.Join(patterns, " "))
+	}
+	a := unscoped.New(unscoped.WithCatalog(cat, cfg.SharedSchema))
+	g, err := checker.Analyze([]*analysis.Analyzer{a}, pkgs, nil)
+	if err != nil {
+		return nil, fmt.Errorf("vet: analyzing Go packages: %w", err)
+	}
+	base, err := filepath.Abs(cfg.Dir)
+	if err != nil {
+		return nil, fmt.Errorf("vet: %w", err)
+	}
+	var out []Finding
+	for _, act := range g.Roots {
+		if act.Err != nil {
+			return nil, fmt.Errorf("vet: analyzing %s: %w", act.Package.PkgPath, act.Err)
+		}
+		for _, d := range act.Diagnostics {
+			p := act.Package.Fset.Position(d.Pos)
+			file := p.Filename
+			if rel, err := filepath.Rel(base, file); err == nil {
+				file = rel
+			}
+			out = append(out, Finding{
+				Pos:      sqlpos.Pos{File: filepath.ToSlash(file), Line: p.Line, Col: p.Column},
+				Rule:     d.Category,
+				Severity: severityOf(d.Category),
+				Message:  d.Message,
+			})
+		}
+	}
+	return out, nil
+}
