@@ -161,15 +161,7 @@ type TenantResult struct {
 // [ErrTenantsFailed] when any tenant failed.
 func Apply(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, opts ...Option) (*Result, error) {
 	o := newOptions(opts)
-	ds, err := openDirs(cfg, false)
-	if err != nil {
-		return nil, err
-	}
-	sharedFiles, err := readDir(ds.shared)
-	if err != nil {
-		return nil, err
-	}
-	tenantFiles, err := readDir(ds.tenant)
+	sharedFiles, tenantFiles, err := migrationFiles(cfg, o)
 	if err != nil {
 		return nil, err
 	}

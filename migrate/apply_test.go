@@ -3,16 +3,20 @@ package migrate
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"testing/fstest"
 	"time"
 
+	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/pgtest"
 )
 
@@ -366,5 +370,95 @@ func TestApplyFailFast(t *testing.T) {
 	}
 	if countTables(t, pool, "plans") != 1 {
 		t.Error("the missing tenant schema's tables went to another schema")
+	}
+}
+
+// migrationsFS is an embed-style tree of migration directories, each with
+// the atlas.sum Atlas would write for it.
+func migrationsFS(t *testing.T, dirs map[string]map[string]string) fstest.MapFS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for dir, files := range dirs {
+		var af []atlasmigrate.File
+		names := slices.Sorted(maps.Keys(files))
+		for _, name := range names {
+			fsys[dir+"/"+name] = &fstest.MapFile{Data: []byte(files[name])}
+			af = append(af, atlasmigrate.NewLocalFile(name, []byte(files[name])))
+		}
+		sum, err := atlasmigrate.NewHashFile(af)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := sum.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[dir+"/"+atlasmigrate.HashFileName] = &fstest.MapFile{Data: b}
+	}
+	return fsys
+}
+
+// TestApplyFromFS migrates at start-up the way an app does: a config built
+// in code (no tenantc.yaml, no schema or query files, no migrations
+// directory on disk) and migrations embedded in the binary.
+func TestApplyFromFS(t *testing.T) {
+	pool := pgtest.New(t).Pool
+	cfg := config.Default()
+	cfg.SharedSchema = "app"
+	cfg.TenantSchema = "t_{id}"
+	// Nothing under this directory exists: every read must go to fsys.
+	cfg.Dir = t.TempDir()
+	fsys := migrationsFS(t, map[string]map[string]string{
+		SharedDir: {"20260101000001_init.sql": sharedV1},
+		TenantDir: {"20260101000001_init.sql": tenantV1, "20260101000002_title.sql": tenantV2},
+	})
+	addTenants(t, pool, &cfg, "a", "b")
+	res, err := Apply(t.Context(), pool, &cfg, WithMigrationsFS(fsys))
+	if err != nil {
+		t.Fatalf("Apply: %v", err)
+	}
+	if !cmp.Equal(res.Shared.Applied, []string{"20260101000001"}) || len(res.Tenants) != 2 || res.Failed != 0 {
+		t.Errorf("result = %+v", res)
+	}
+	want := map[string][]string{"": {"20260101000001"}, "a": {"20260101000001", "20260101000002"}, "b": {"20260101000001", "20260101000002"}}
+	if diff := cmp.Diff(want, tenantVersions(t, pool)); diff != "" {
+		t.Errorf("versions (-want +got):\n%s", diff)
+	}
+	if n := countTables(t, pool, "tickets"); n != 2 {
+		t.Errorf("%d tickets tables, want 2", n)
+	}
+
+	st, err := Status(t.Context(), pool, &cfg, WithMigrationsFS(fsys))
+	if err != nil {
+		t.Fatalf("Status: %v", err)
+	}
+	if st.Shared.Version != "20260101000001" || st.Summary != (StatusSummary{Tenants: 2, Current: 2}) {
+		t.Errorf("status = %+v", st)
+	}
+	rep, err := Drift(t.Context(), pool, &cfg, WithMigrationsFS(fsys), WithDevURL(devURL(t)))
+	if err != nil {
+		t.Fatalf("Drift: %v", err)
+	}
+	if rep.Checked != 2 || len(rep.Tenants) != 0 {
+		t.Errorf("drift = %+v, want 2 checked, none drifted", rep)
+	}
+	lint, err := Lint(t.Context(), &cfg, WithMigrationsFS(fsys), WithDevURL(devURL(t)))
+	if err != nil {
+		t.Fatalf("Lint: %v", err)
+	}
+	if want := []string{"shared/20260101000001_init.sql", "tenant/20260101000002_title.sql"}; !cmp.Equal(want, lint.Files) {
+		t.Errorf("linted %q, want %q", lint.Files, want)
+	}
+
+	// A file changed after atlas.sum was written is refused, as on disk.
+	fsys[TenantDir+"/20260101000002_title.sql"] = &fstest.MapFile{Data: []byte(tenantV2 + "DROP TABLE tickets;\n")}
+	if _, err := Apply(t.Context(), pool, &cfg, WithMigrationsFS(fsys)); !errors.Is(err, atlasmigrate.ErrChecksumMismatch) {
+		t.Errorf("Apply with an edited file: %v, want ErrChecksumMismatch", err)
+	}
+	// Without the option the (missing) directories on disk are read: no
+	// files, so nothing is pending and nothing is applied.
+	res, err = Apply(t.Context(), pool, &cfg)
+	if err != nil || len(res.Shared.Applied) != 0 || len(res.Tenants) != 0 {
+		t.Errorf("Apply from an empty disk directory = %+v, %v", res, err)
 	}
 }

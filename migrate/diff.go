@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -37,10 +39,46 @@ func (r *DiffResult) Changed() bool { return len(r.Files) > 0 }
 // returns it unless [WithAllowDestructive] is given; test with errors.As.
 type DestructiveError struct {
 	Changes []string // e.g. `tenant: drop column "orders"."note"`
+	// Renames pair each dropped table or column with an added one of the
+	// same shape (a table with the same columns, a column of the same type
+	// and nullability): renames that Atlas cannot tell from a drop and an
+	// add. Passing their [RenameCandidate.Hint] to [WithRename] plans them
+	// as renames.
+	Renames []RenameCandidate
 }
 
 func (e *DestructiveError) Error() string {
-	return "the plan drops data (allow it explicitly, or add a rename hint):\n  " + strings.Join(e.Changes, "\n  ")
+	msg := "the plan drops data (allow it explicitly, or add a rename hint):\n  " + strings.Join(e.Changes, "\n  ")
+	for _, r := range e.Renames {
+		msg += fmt.Sprintf("\nif %s was renamed to %q, the rename hint is %s", r.FromName(), r.To, r.Hint())
+	}
+	return msg
+}
+
+// RenameCandidate is a drop and an add that may be one rename.
+type RenameCandidate struct {
+	Side  string // "shared" or "tenant"
+	Table string // the column's table; "" for a table rename
+	From  string
+	To    string
+}
+
+// Hint is the candidate as a [WithRename] hint: "old:new" for a table,
+// "table.old:new" for a column.
+func (r RenameCandidate) Hint() string {
+	if r.Table == "" {
+		return r.From + ":" + r.To
+	}
+	return r.Table + "." + r.From + ":" + r.To
+}
+
+// FromName names the dropped object for messages: table "old", or column
+// "table"."old".
+func (r RenameCandidate) FromName() string {
+	if r.Table == "" {
+		return fmt.Sprintf("table %q", r.From)
+	}
+	return fmt.Sprintf("column %q.%q", r.Table, r.From)
 }
 
 // Option configures [Diff], [Apply], [Status], [Drift] and [Lint]; each
@@ -61,6 +99,9 @@ type options struct {
 	atomic           bool
 	atomicLimit      int
 	lockTimeout      time.Duration
+	schemaName       string         // tenant provisioning: WithSchemaName
+	registryValues   map[string]any // tenant provisioning: WithRegistryValues
+	fsys             fs.FS
 	latest           int
 	pool             *pgxpool.Pool
 	err              error
@@ -148,15 +189,7 @@ func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name str
 			wantShared = append(wantShared, st)
 		}
 	}
-	ds, err := openDirs(cfg, false)
-	if err != nil {
-		return nil, err
-	}
-	sharedFiles, err := readDir(ds.shared)
-	if err != nil {
-		return nil, err
-	}
-	tenantFiles, err := readDir(ds.tenant)
+	sharedFiles, tenantFiles, err := migrationFiles(cfg, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -206,7 +239,9 @@ func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name str
 		d = append(d, destructive("shared", sharedChanges)...)
 		d = append(d, destructive("tenant", tenantChanges)...)
 		if len(d) > 0 {
-			return nil, &DestructiveError{Changes: d}
+			renames := renameCandidates("shared", sharedChanges)
+			renames = append(renames, renameCandidates("tenant", tenantChanges)...)
+			return nil, &DestructiveError{Changes: d, Renames: renames}
 		}
 	}
 
@@ -226,7 +261,7 @@ func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name str
 	}
 	version := o.version
 	if version == "" {
-		version = time.Now().UTC().Format("20060102150405")
+		version = nextVersion(time.Now(), sharedFiles, tenantFiles)
 	}
 	if !versionRe.MatchString(version) {
 		return nil, fmt.Errorf("migration version %q: want YYYYMMDDHHMMSS", version)
@@ -236,7 +271,8 @@ func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name str
 			return nil, fmt.Errorf("migration version %s is not after the latest existing version %s", version, fs[n-1].Version)
 		}
 	}
-	if ds, err = openDirs(cfg, true); err != nil {
+	ds, err := openDirs(cfg)
+	if err != nil {
 		return nil, err
 	}
 	write := func(dir *atlasmigrate.LocalDir, changes []atlasschema.Change, objs *objectPlan, strip ...string) ([]string, error) {
@@ -284,6 +320,24 @@ func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name str
 		return nil, err
 	}
 	return res, nil
+}
+
+// nextVersion is now as YYYYMMDDHHMMSS (UTC), or one second after the
+// latest existing version when that is not earlier: two diffs within one
+// second, or a clock behind a teammate's, still get ordered versions.
+func nextVersion(now time.Time, dirs ...[]File) string {
+	const layout = "20060102150405"
+	v := now.UTC()
+	for _, fs := range dirs {
+		if len(fs) == 0 {
+			continue
+		}
+		latest, err := time.Parse(layout, fs[len(fs)-1].Version)
+		if err == nil && !latest.Before(v.Truncate(time.Second)) {
+			v = latest.Add(time.Second)
+		}
+	}
+	return v.Format(layout)
 }
 
 func cmpOr(a, b string) string {
@@ -469,4 +523,69 @@ func destructive(side string, changes []atlasschema.Change) []string {
 		}
 	}
 	return out
+}
+
+// renameCandidates pairs the dropped tables and columns of changes with
+// added ones of the same shape. Names a hint cannot spell (upper case,
+// quoted) are left out.
+func renameCandidates(side string, changes []atlasschema.Change) []RenameCandidate {
+	var out []RenameCandidate
+	ok := func(names ...string) bool {
+		for _, n := range names {
+			if !renameName.MatchString(n) {
+				return false
+			}
+		}
+		return true
+	}
+	for _, c := range changes {
+		switch d := c.(type) {
+		case *atlasschema.DropTable:
+			for _, c := range changes {
+				if a, isAdd := c.(*atlasschema.AddTable); isAdd && sameColumns(d.T.Columns, a.T.Columns) && ok(d.T.Name, a.T.Name) {
+					out = append(out, RenameCandidate{Side: side, From: d.T.Name, To: a.T.Name})
+				}
+			}
+		case *atlasschema.ModifyTable:
+			for _, tc := range d.Changes {
+				dc, isDrop := tc.(*atlasschema.DropColumn)
+				if !isDrop {
+					continue
+				}
+				for _, tc := range d.Changes {
+					if ac, isAdd := tc.(*atlasschema.AddColumn); isAdd && sameShape(dc.C, ac.C) && ok(d.T.Name, dc.C.Name, ac.C.Name) {
+						out = append(out, RenameCandidate{Side: side, Table: d.T.Name, From: dc.C.Name, To: ac.C.Name})
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+var renameName = regexp.MustCompile(`^[a-z_][a-z0-9_$]*$`)
+
+// sameColumns reports whether two tables have the same columns, by name
+// and shape, in the same order.
+func sameColumns(a, b []*atlasschema.Column) bool {
+	return slices.EqualFunc(a, b, func(x, y *atlasschema.Column) bool { return x.Name == y.Name && sameShape(x, y) })
+}
+
+// sameShape reports whether two columns have the same type and
+// nullability, so that renaming one into the other keeps every value.
+func sameShape(a, b *atlasschema.Column) bool {
+	if a.Type == nil || b.Type == nil {
+		return false
+	}
+	if a.Type.Null != b.Type.Null {
+		return false
+	}
+	// An enum points at its schema, which differs between the two states
+	// compared: the type's name is what counts.
+	ea, ok1 := a.Type.Type.(*atlasschema.EnumType)
+	eb, ok2 := b.Type.Type.(*atlasschema.EnumType)
+	if ok1 || ok2 {
+		return ok1 && ok2 && ea.T == eb.T
+	}
+	return reflect.DeepEqual(a.Type.Type, b.Type.Type)
 }

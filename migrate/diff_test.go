@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"github.com/google/go-cmp/cmp"
@@ -113,6 +115,12 @@ CREATE TABLE tickets (id bigint PRIMARY KEY, remark text);
 	if want := []string{`tenant: drop column "tickets"."note"`}; !cmp.Equal(want, de.Changes) {
 		t.Errorf("destructive changes = %q, want %q", de.Changes, want)
 	}
+	if want := []RenameCandidate{{Side: "tenant", Table: "tickets", From: "note", To: "remark"}}; !cmp.Equal(want, de.Renames) {
+		t.Errorf("rename candidates = %+v, want %+v", de.Renames, want)
+	}
+	if !strings.Contains(err.Error(), "tickets.note:remark") {
+		t.Errorf("error does not name the hint:\n%v", err)
+	}
 	if _, err := os.Stat(filepath.Join(p.dir, "migrations/tenant/20260101000002_rename.sql")); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("refused diff wrote a file (stat err %v)", err)
 	}
@@ -142,6 +150,62 @@ CREATE TABLE tickets (id bigint PRIMARY KEY, status status NOT NULL);
 			_, err := Diff(t.Context(), p.cfg, p.catalog(), "change", WithDevURL(devURL(t)), WithVersion("20260101000002"))
 			if !errors.Is(err, ErrUnplannable) || !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("Diff: %v, want ErrUnplannable with %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestDiffRenameCandidates(t *testing.T) {
+	p := newProject(t, `-- tenantc:default tenant
+CREATE TABLE tickets (id bigint PRIMARY KEY, note text, size int);
+CREATE TABLE labels (id bigint PRIMARY KEY, name text NOT NULL);
+`)
+	p.diff("init", "20260101000001")
+	// note → remark keeps its type; size → weight does not (int → numeric);
+	// labels → tags keeps its columns.
+	p.setSchema(`-- tenantc:default tenant
+CREATE TABLE tickets (id bigint PRIMARY KEY, remark text, weight numeric);
+CREATE TABLE tags (id bigint PRIMARY KEY, name text NOT NULL);
+`)
+	_, err := Diff(t.Context(), p.cfg, p.catalog(), "rename", WithDevURL(devURL(t)), WithVersion("20260101000002"))
+	var de *DestructiveError
+	if !errors.As(err, &de) {
+		t.Fatalf("Diff: err = %v, want a *DestructiveError", err)
+	}
+	var hints []string
+	for _, r := range de.Renames {
+		hints = append(hints, r.Hint())
+	}
+	slices.Sort(hints)
+	if want := []string{"labels:tags", "tickets.note:remark"}; !cmp.Equal(want, hints) {
+		t.Errorf("rename hints = %q, want %q", hints, want)
+	}
+	p.diff("rename", "20260101000002", WithRename("labels:tags"), WithRename("tickets.note:remark"), WithAllowDestructive(true))
+	got := p.read("migrations/tenant/20260101000002_rename.sql")
+	for _, want := range []string{`ALTER TABLE "labels" RENAME TO "tags"`, `RENAME COLUMN "note" TO "remark"`, `DROP COLUMN "size"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("plan lacks %s:\n%s", want, got)
+		}
+	}
+}
+
+func TestNextVersion(t *testing.T) {
+	now := time.Date(2026, 1, 1, 12, 0, 0, 500, time.UTC)
+	files := func(v string) []File { return []File{{Version: "20250101000000"}, {Version: v}} }
+	tests := []struct {
+		name           string
+		shared, tenant []File
+		want           string
+	}{
+		{"empty", nil, nil, "20260101120000"},
+		{"older", files("20260101115959"), nil, "20260101120000"},
+		{"same second", nil, files("20260101120000"), "20260101120001"},
+		{"ahead", files("20260101120005"), files("20260101120002"), "20260101120006"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := nextVersion(now, tt.shared, tt.tenant); got != tt.want {
+				t.Errorf("nextVersion = %s, want %s", got, tt.want)
 			}
 		})
 	}

@@ -7,15 +7,19 @@
 // migrations.dir: migrations/shared, whose files are qualified with the
 // shared schema, and migrations/tenant, whose files are unqualified (they
 // run once per tenant schema) and qualify only references to shared
-// objects. Each has an atlas.sum, so the Atlas CLI can read them.
+// objects. Each has an atlas.sum, so the Atlas CLI can read them, and every
+// reader validates it. [WithMigrationsFS] reads both from an fs.FS instead,
+// such as directories embedded in an app's binary.
 //
 // # Planning
 //
 // [Diff] replays both directories on a dev database, loads the annotated
 // schema next to them ([schema.Statements] splits it by scope), compares
 // the two with Atlas and writes one file per side that changed. Drops are
-// refused without [WithAllowDestructive]; [WithRename] turns a drop and
-// add into a rename. [Lint] runs Atlas's analyzers on pending files.
+// refused without [WithAllowDestructive]: the [DestructiveError] lists
+// them, with a [RenameCandidate] for each drop that an add of the same shape
+// may rename, and [WithRename] turns such a drop and add into a rename.
+// [Lint] runs Atlas's analyzers on pending files.
 //
 // # Applying
 //
@@ -28,14 +32,59 @@
 // table; [Drift] inspects the tenant schemas and compares each with the
 // state its recorded version should have.
 //
+// # Tenants
+//
+// [CreateTenant], [DropTenant], [AdoptTenant] and [RenameTenant] each run in
+// one transaction that holds the migration lock in shared mode (they wait
+// for a running Apply and run side by side with each other) and an
+// exclusive lock per tenant id and schema name, so concurrent creates of
+// one id yield one tenant and [ErrTenantExists] for the others.
+// CreateTenant refuses with [ErrPendingMigrations] unless the shared schema
+// and every registered tenant are at the latest versions. At signup:
+//
+//	info, err := migrate.CreateTenant(ctx, pool, cfg, shopID)
+//	switch {
+//	case errors.Is(err, migrate.ErrTenantExists):
+//		// 409: the id is taken
+//	case errors.Is(err, tenancy.ErrInvalidTenantID):
+//		// 400
+//	case err != nil:
+//		// 500; nothing was created
+//	}
+//	registry.Invalidate(info.ID) // if the app's registry cached a miss
+//
+// A new tenant's schema is not built by replaying the history. The first
+// create at a tenant version replays the history once into a scratch
+// schema inside a rolled-back transaction on the target database, plans
+// the empty → latest script with Atlas (plus the views, functions,
+// triggers, domains, composite types and sequences read back from the
+// catalog, functions with SET search_path FROM CURRENT), checks that the
+// script rebuilds the same schema, and stores it in
+// <shared_schema>.tenantc_baselines. Every later create runs that one
+// script, so its cost follows the schema's size, not the history's length.
+// A history holding data statements (seed INSERTs), or one whose planned
+// script would not rebuild it exactly, is stored as the replayed history
+// instead, which is always correct.
+//
 // # Usage
 //
-// Migrating at start-up:
+// Migrating at start-up, with the migration directories embedded in the
+// binary ([WithMigrationsFS]) and the settings built in code, so that no
+// tenantc.yaml, schema or query file needs to ship with the app
+// ([config.Load] works too, when it does):
 //
-//	cfg, err := config.Load("tenantc.yaml")
-//	...
-//	res, err := migrate.Apply(ctx, pool, cfg,
+//	//go:embed migrations
+//	var migrations embed.FS
+//
+//	cfg := config.Default()
+//	cfg.SharedSchema = "app"       // shared_schema
+//	cfg.TenantSchema = "t_{id}"    // tenant_schema
+//	cfg.Registry.Table = "tenants" // registry.table
+//	dirs, _ := fs.Sub(migrations, "migrations") // holds shared/ and tenant/
+//	res, err := migrate.Apply(ctx, pool, &cfg,
+//		migrate.WithMigrationsFS(dirs),
 //		migrate.WithParallel(8),
+//		migrate.WithLogger(logger),
 //		migrate.WithProgress(func(e migrate.Event) {
 //			if f, ok := e.(migrate.TenantFailed); ok {
 //				logger.Error("tenant migration failed", "tenant", f.ID, "err", f.Err)
@@ -44,6 +93,9 @@
 //	if errors.Is(err, migrate.ErrTenantsFailed) {
 //		// res.Tenants says which; the others are migrated.
 //	}
+//
+// Apply needs a pool of at least two connections: one holds the migration
+// lock for the whole run.
 //
 // Writing a new migration (what `tenantc migrate diff NAME` does):
 //

@@ -40,15 +40,7 @@ const inspectBatch = 200
 // config's dev_url, or a throwaway server).
 func Drift(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, opts ...Option) (*DriftReport, error) {
 	o := newOptions(opts)
-	ds, err := openDirs(cfg, false)
-	if err != nil {
-		return nil, err
-	}
-	sharedFiles, err := readDir(ds.shared)
-	if err != nil {
-		return nil, err
-	}
-	tenantFiles, err := readDir(ds.tenant)
+	sharedFiles, tenantFiles, err := migrationFiles(cfg, o)
 	if err != nil {
 		return nil, err
 	}

@@ -3,7 +3,6 @@ package migrate
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 	"sort"
 
 	"ariga.io/atlas/schemahcl"
@@ -65,15 +64,7 @@ func WithPool(pool *pgxpool.Pool) Option { return func(o *options) { o.pool = po
 // errors (destructive changes) are errors, the rest warnings.
 func Lint(ctx context.Context, cfg *config.Config, opts ...Option) (*LintReport, error) {
 	o := newOptions(opts)
-	ds, err := openDirs(cfg, false)
-	if err != nil {
-		return nil, err
-	}
-	sharedFiles, err := readDir(ds.shared)
-	if err != nil {
-		return nil, err
-	}
-	tenantFiles, err := readDir(ds.tenant)
+	sharedFiles, tenantFiles, err := migrationFiles(cfg, o)
 	if err != nil {
 		return nil, err
 	}
@@ -128,7 +119,7 @@ func Lint(ctx context.Context, cfg *config.Config, opts ...Option) (*LintReport,
 				return err
 			}
 			for _, f := range side.files[side.from:] {
-				name := cfg.Rel(filepath.Join(dirPath(cfg, side.dir), f.Name))
+				name := migrationPath(cfg, o, side.dir, f.Name)
 				rep.Files = append(rep.Files, name)
 				diags, err := lintFile(ctx, db, azs, side.schema, f)
 				if err != nil {

@@ -47,15 +47,7 @@ type StatusSummary struct {
 // queries whatever the fleet's size. It changes nothing.
 func Status(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, opts ...Option) (*StatusReport, error) {
 	o := newOptions(opts)
-	ds, err := openDirs(cfg, false)
-	if err != nil {
-		return nil, err
-	}
-	sharedFiles, err := readDir(ds.shared)
-	if err != nil {
-		return nil, err
-	}
-	tenantFiles, err := readDir(ds.tenant)
+	sharedFiles, tenantFiles, err := migrationFiles(cfg, o)
 	if err != nil {
 		return nil, err
 	}

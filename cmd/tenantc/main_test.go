@@ -23,7 +23,7 @@ func TestMain(m *testing.M) {
 		}
 		os.Exit(queries.EngineMain(args))
 	}
-	testscript.Main(m, map[string]func(){
+	testscript.Main(stopServer{m}, map[string]func(){
 		"tenantc": func() {
 			ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 			code := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -106,6 +107,9 @@ type migrateDiffOptions struct {
 	DevURL           string
 	Renames          []string
 	AllowDestructive bool
+	// Interactive is set when stdin and stderr are a terminal: a drop and
+	// an add that may be a rename are then asked about.
+	Interactive bool
 }
 
 func newMigrateDiffCmd(s *streams, runF func(*migrateDiffOptions) error) *cobra.Command {
@@ -120,7 +124,9 @@ in whichever directory changed, with its atlas.sum.
 
 Dropping a table or column is refused unless --allow-destructive is given;
 a renamed table or column, which Atlas sees as a drop and an add, is
-planned as a rename with --rename old:new or --rename table.old:new.
+planned as a rename with --rename old:new or --rename table.old:new. On a
+terminal, diff asks about each drop that an add of the same shape may
+rename; otherwise the refusal names the --rename flags to pass.
 When nothing changed it prints "no changes" and writes nothing.`,
 		Example: `  tenantc migrate diff add_orders
   tenantc migrate diff rename_note --rename orders.note:remark`,
@@ -132,6 +138,7 @@ When nothing changed it prints "no changes" and writes nothing.`,
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
+			opts.Interactive = isTerminal(s.In) && isTerminal(s.Err)
 			if runF != nil {
 				return runF(opts)
 			}
@@ -162,6 +169,22 @@ func migrateDiffRun(ctx context.Context, opts *migrateDiffOptions) error {
 		mopts = append(mopts, migrate.WithRename(r))
 	}
 	res, err := migrate.Diff(ctx, cfg, cat, opts.Name, mopts...)
+	var de *migrate.DestructiveError
+	if errors.As(err, &de) && len(de.Renames) > 0 && opts.Interactive {
+		hints, aerr := askRenames(opts.IO, de.Renames)
+		if aerr != nil {
+			return aerr
+		}
+		if len(hints) > 0 {
+			for _, h := range hints {
+				mopts = append(mopts, migrate.WithRename(h))
+			}
+			res, err = migrate.Diff(ctx, cfg, cat, opts.Name, mopts...)
+		}
+	}
+	if errors.As(err, &de) {
+		return &destructiveError{de}
+	}
 	if err != nil {
 		return err
 	}
@@ -174,6 +197,51 @@ func migrateDiffRun(ctx context.Context, opts *migrateDiffOptions) error {
 	}
 	return nil
 }
+
+// askRenames asks, for each candidate, whether it is a rename, and returns
+// the hints of those answered yes. A dropped or added name that is already
+// part of an accepted rename is not asked about again.
+func askRenames(s *streams, cands []migrate.RenameCandidate) ([]string, error) {
+	in := bufio.NewReader(s.In)
+	used := map[string]bool{}
+	var hints []string
+	for _, c := range cands {
+		from, to := c.Side+"."+c.Table+"."+c.From, c.Side+"."+c.Table+"."+c.To
+		if used[from] || used["+"+to] {
+			continue
+		}
+		fmt.Fprintf(s.Err, "%s: did you rename %s to %q? [y/N] ", c.Side, c.FromName(), c.To)
+		line, err := in.ReadString('\n')
+		if err != nil && line == "" {
+			if errors.Is(err, io.EOF) {
+				fmt.Fprintln(s.Err)
+				break
+			}
+			return nil, fmt.Errorf("read answer: %w", err)
+		}
+		if a := strings.ToLower(strings.TrimSpace(line)); a == "y" || a == "yes" {
+			used[from], used["+"+to] = true, true
+			hints = append(hints, c.Hint())
+			fmt.Fprintf(s.Err, "planning it as --rename %s\n", c.Hint())
+		}
+	}
+	return hints, nil
+}
+
+// destructiveError is a refused plan as the CLI reports it: the drops, and
+// the flags that would plan it.
+type destructiveError struct{ de *migrate.DestructiveError }
+
+func (e *destructiveError) Error() string {
+	msg := "the plan drops data:\n  " + strings.Join(e.de.Changes, "\n  ") +
+		"\nto drop it, pass --allow-destructive"
+	for _, r := range e.de.Renames {
+		msg += fmt.Sprintf("\nif %s was renamed to %q, pass --rename %s", r.FromName(), r.To, r.Hint())
+	}
+	return msg
+}
+
+func (e *destructiveError) Unwrap() error { return e.de }
 
 // --- migrate apply
 
@@ -355,10 +423,11 @@ func (p *progress) finish() {
 	}
 }
 
-// isTerminal reports whether w is a character device, where a redrawn
-// progress line makes sense.
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
+// isTerminal reports whether stream (an input or an output) is a
+// character device, where a redrawn progress line or a question makes
+// sense.
+func isTerminal(stream any) bool {
+	f, ok := stream.(*os.File)
 	if !ok {
 		return false
 	}

@@ -3,10 +3,17 @@ package main
 import (
 	"bytes"
 	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tenantc/tenantc/internal/pgtest"
+	"github.com/tenantc/tenantc/migrate"
 )
 
 func TestMigrateApplyFlags(t *testing.T) {
@@ -77,5 +84,94 @@ func TestMigrateDiffArgs(t *testing.T) {
 	var usage *usageError
 	if err := cmd.Execute(); !errors.As(err, &usage) {
 		t.Errorf("diff without NAME: %v, want a usage error", err)
+	}
+}
+
+func TestAskRenames(t *testing.T) {
+	cands := []migrate.RenameCandidate{
+		{Side: "tenant", Table: "tickets", From: "note", To: "remark"},
+		{Side: "tenant", Table: "tickets", From: "note", To: "summary"}, // note is taken by then
+		{Side: "tenant", Table: "tickets", From: "body", To: "remark"},  // so is remark
+		{Side: "shared", From: "labels", To: "tags"},
+		{Side: "shared", From: "kinds", To: "sorts"},
+	}
+	tests := []struct {
+		name, answers string
+		want          []string
+		asked         int
+	}{
+		{"yes to the first, no to the next", "y\nn\nno\n", []string{"tickets.note:remark"}, 3},
+		{"default is no; end of input stops asking", "\n\n\n", nil, 4},
+		{"yes to all asked", "yes\nY\ny\n", []string{"tickets.note:remark", "labels:tags", "kinds:sorts"}, 3},
+		{"end of input stops asking", "n\n", nil, 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var errOut bytes.Buffer
+			s := &streams{In: strings.NewReader(tt.answers), Out: &bytes.Buffer{}, Err: &errOut}
+			got, err := askRenames(s, cands)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !cmp.Equal(tt.want, got) {
+				t.Errorf("hints = %q, want %q", got, tt.want)
+			}
+			if n := strings.Count(errOut.String(), "[y/N]"); n != tt.asked {
+				t.Errorf("asked %d questions, want %d:\n%s", n, tt.asked, errOut.String())
+			}
+			if !strings.HasPrefix(errOut.String(), `tenant: did you rename column "tickets"."note" to "remark"? [y/N] `) {
+				t.Errorf("first question:\n%s", errOut.String())
+			}
+		})
+	}
+}
+
+// TestMigrateDiffAsksRename runs diff as on a terminal: the answer turns
+// the drop and add into a rename.
+func TestMigrateDiffAsksRename(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"tenantc.yaml":        "version: \"1\"\nshared_schema: app\n",
+		"queries/queries.sql": "-- name: ListPlans :many\nSELECT id FROM plans;\n",
+		"schema/schema.sql":   "-- tenantc:shared\nCREATE TABLE plans (id bigint PRIMARY KEY);\n-- tenantc:tenant\nCREATE TABLE tickets (id bigint PRIMARY KEY, note text);\n",
+	})
+	dev := pgtest.Get(t).AdminURL()
+	diff := func(name, answers string) (string, string, error) {
+		var out, errOut bytes.Buffer
+		s := &streams{In: strings.NewReader(answers), Out: &out, Err: &errOut}
+		err := migrateDiffRun(t.Context(), &migrateDiffOptions{IO: s, ConfigPath: filepath.Join(dir, "tenantc.yaml"), Name: name, DevURL: dev, Interactive: true})
+		return out.String(), errOut.String(), err
+	}
+	if _, _, err := diff("init", ""); err != nil {
+		t.Fatal(err)
+	}
+	writeFiles(t, dir, map[string]string{
+		"schema/schema.sql": "-- tenantc:shared\nCREATE TABLE plans (id bigint PRIMARY KEY);\n-- tenantc:tenant\nCREATE TABLE tickets (id bigint PRIMARY KEY, remark text);\n",
+	})
+	// "no" keeps the refusal, which names the flag.
+	_, errOut, err := diff("rename_note", "n\n")
+	if err == nil || !strings.Contains(err.Error(), "pass --rename tickets.note:remark") {
+		t.Fatalf("answered no: err = %v", err)
+	}
+	if !strings.Contains(errOut, `did you rename column "tickets"."note" to "remark"? [y/N]`) {
+		t.Errorf("no question asked:\n%s", errOut)
+	}
+	out, errOut, err := diff("rename_note", "y\n")
+	if err != nil {
+		t.Fatalf("answered yes: %v\n%s", err, errOut)
+	}
+	if !strings.Contains(errOut, "planning it as --rename tickets.note:remark") {
+		t.Errorf("stderr:\n%s", errOut)
+	}
+	m := regexp.MustCompile(`wrote (migrations/tenant/\d{14}_rename_note\.sql)`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("stdout:\n%s", out)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, m[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), `ALTER TABLE "tickets" RENAME COLUMN "note" TO "remark"`) || strings.Contains(string(b), "DROP") {
+		t.Errorf("plan:\n%s", b)
 	}
 }
