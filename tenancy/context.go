@@ -16,3 +16,22 @@ func FromContext(ctx context.Context) (Tenant, bool) {
 	t, ok := ctx.Value(contextKey{}).(Tenant)
 	return t, ok && !t.IsZero()
 }
+
+// ConnFromContext binds db to the tenant in ctx ([FromContext]), so that an
+// HTTP handler behind [Middleware] reaches its tenant's queries in one line:
+//
+//	q := db.NewTenant(tenancy.ConnFromContext(r.Context(), h.pool))
+//
+// Without a tenant in ctx it returns the unbound Conn, whose every call
+// fails with [ErrUnbound] before reaching the database: a handler mounted
+// without the middleware fails closed, with an error to test, instead of
+// panicking or querying some default schema.
+//
+// This lives in the runtime rather than as a generated
+// db.NewTenantFromContext because it works the same for a pool, a
+// connection and a transaction (pass tx), needs no per-package code, and
+// keeps the one way into tenant queries — a Conn — visible at the call site.
+func ConnFromContext(ctx context.Context, db DBTX) Conn {
+	t, _ := FromContext(ctx)
+	return Bind(db, t)
+}

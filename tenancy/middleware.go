@@ -30,6 +30,36 @@ func ByHeader(name string) Resolver {
 	}
 }
 
+// ByHost resolves the tenant id from the request host through hosts, a map
+// from host name to tenant id, for tenants on their own domains
+// ("shop.acme.test" → "acme"). Host names are matched in lower case,
+// without the port or a trailing dot; hosts is copied, so later changes to
+// it have no effect. A host that is not in the map gives an error matching
+// [ErrUnknownTenant], which [Middleware] answers with 404 like an unknown id.
+// For a mapping that changes at run time, use [ByFunc].
+func ByHost(hosts map[string]string) Resolver {
+	m := make(map[string]string, len(hosts))
+	for h, id := range hosts {
+		m[normalizeHost(h)] = id
+	}
+	return func(r *http.Request) (string, error) {
+		id, ok := m[normalizeHost(r.Host)]
+		if !ok {
+			return "", fmt.Errorf("%w: no tenant for host %q", ErrUnknownTenant, r.Host)
+		}
+		return id, nil
+	}
+}
+
+// normalizeHost strips the port and a trailing dot from host and lowers
+// its case, so "Acme.Example.com.:8080" and "acme.example.com" compare equal.
+func normalizeHost(host string) string {
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		host = h
+	}
+	return strings.ToLower(strings.TrimSuffix(host, "."))
+}
+
 // BySubdomain resolves the tenant id from the first label of the request
 // host under base: "acme.example.com" with base "example.com" gives "acme".
 // The port is ignored and the host is compared in lower case; the bare base
@@ -38,12 +68,7 @@ func ByHeader(name string) Resolver {
 func BySubdomain(base string) Resolver {
 	suffix := "." + strings.ToLower(strings.Trim(base, "."))
 	return func(r *http.Request) (string, error) {
-		host := r.Host
-		if h, _, err := net.SplitHostPort(host); err == nil {
-			host = h
-		}
-		host = strings.ToLower(strings.TrimSuffix(host, "."))
-		label, ok := strings.CutSuffix(host, suffix)
+		label, ok := strings.CutSuffix(normalizeHost(r.Host), suffix)
 		if !ok || label == "" || strings.Contains(label, ".") {
 			return "", fmt.Errorf("%w: host %q is not a subdomain of %s", ErrNoTenantID, r.Host, suffix[1:])
 		}
@@ -52,20 +77,39 @@ func BySubdomain(base string) Resolver {
 }
 
 // ByFunc adapts f, for example a check of a verified token claim, to a
-// Resolver.
+// Resolver. f returns an error when the request names no tenant or a
+// malformed one (400), or one matching [ErrUnknownTenant] when it names one
+// that f knows does not exist (404).
+//
+//	tenancy.ByFunc(func(r *http.Request) (string, error) {
+//		claims, err := verifyBearer(r) // the app's own token check
+//		if err != nil {
+//			return "", err
+//		}
+//		return claims.Shop, nil
+//	})
 func ByFunc(f func(*http.Request) (string, error)) Resolver { return Resolver(f) }
 
 // Middleware resolves each request's tenant with resolve, looks it up in r
 // and serves the request with the [Tenant] in its context ([FromContext]).
 // It answers with a plain-text error instead:
 //   - 400 when resolve fails,
-//   - 404 when the tenant is unknown ([ErrUnknownTenant]), never a 500,
-//   - 503 when the registry cannot answer (the database is unreachable).
+//   - 404 when the tenant is unknown ([ErrUnknownTenant], from the registry
+//     or from resolve), never a 500,
+//   - 503 when the registry cannot answer (the database is unreachable),
+//     logged with the registry's logger ([WithLogger]).
+//
+// The bodies are fixed strings: neither the resolver's error nor the
+// database's reaches the client.
 func Middleware(r *Registry, resolve Resolver) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
 			id, err := resolve(req)
-			if err != nil {
+			switch {
+			case errors.Is(err, ErrUnknownTenant):
+				http.Error(w, "tenant not found", http.StatusNotFound)
+				return
+			case err != nil:
 				http.Error(w, "bad request: no tenant in request", http.StatusBadRequest)
 				return
 			}
@@ -75,6 +119,7 @@ func Middleware(r *Registry, resolve Resolver) func(http.Handler) http.Handler {
 				http.Error(w, "tenant not found", http.StatusNotFound)
 				return
 			case err != nil:
+				r.log.ErrorContext(req.Context(), "tenant lookup failed", "tenant_id", id, "err", err)
 				http.Error(w, "tenant registry unavailable", http.StatusServiceUnavailable)
 				return
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -37,6 +38,7 @@ type Registry struct {
 	query string
 	ttl   time.Duration
 	now   func() time.Time
+	log   *slog.Logger
 
 	mu       sync.Mutex
 	cache    map[string]cacheEntry
@@ -66,6 +68,7 @@ type Option func(*registryOptions)
 type registryOptions struct {
 	schema, table string
 	ttl           time.Duration
+	log           *slog.Logger
 }
 
 // WithTable reads tenants from schema.table instead of "public"."tenants".
@@ -80,9 +83,18 @@ func WithTTL(d time.Duration) Option {
 	return func(o *registryOptions) { o.ttl = d }
 }
 
+// WithLogger makes the registry, and [Middleware] using it, log lookups
+// that fail for another reason than an unknown tenant (the database is
+// unreachable, a registry row is invalid), which clients only see as 503.
+// The default logs nothing.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *registryOptions) { o.log = l }
+}
+
 // NewRegistry returns a Registry reading the tenants table through db.
 func NewRegistry(db DBTX, opts ...Option) *Registry {
-	o := registryOptions{schema: defaultRegistrySchema, table: defaultRegistryTable, ttl: defaultTTL}
+	o := registryOptions{schema: defaultRegistrySchema, table: defaultRegistryTable, ttl: defaultTTL,
+		log: slog.New(slog.DiscardHandler)}
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -91,6 +103,7 @@ func NewRegistry(db DBTX, opts ...Option) *Registry {
 		query:    "SELECT schema_name FROM " + pgx.Identifier{o.schema, o.table}.Sanitize() + " WHERE id = $1",
 		ttl:      o.ttl,
 		now:      time.Now,
+		log:      o.log,
 		cache:    make(map[string]cacheEntry),
 		inflight: make(map[string]*lookupCall),
 	}
@@ -182,11 +195,32 @@ func (r *Registry) fetch(ctx context.Context, id string) (Tenant, error) {
 
 // Invalidate drops id from the cache, so that the next Lookup reads the
 // table. Call it after changing or deleting the tenant's row; other
-// processes see the change when their entry expires.
+// processes see the change when their entry expires (the TTL).
+//
+// A tenant dropped while another process still has it cached is safe: its
+// statements name its own, now missing, schema and fail (SQLSTATE 42P01 or
+// 3F000, the message naming the schema); they never fall back to another
+// schema, because the runtime does not use search_path. The one way a stale
+// entry could reach other rows is a schema name given to a different tenant
+// id within the TTL; the default name pattern (tenant_{id}) never does that,
+// so keep an explicitly chosen schema name unique to its id.
 func (r *Registry) Invalidate(id string) {
 	r.mu.Lock()
 	delete(r.cache, id)
 	if c, ok := r.inflight[id]; ok {
+		c.stale = true
+		delete(r.inflight, id)
+	}
+	r.mu.Unlock()
+}
+
+// InvalidateAll empties the cache, so that every next Lookup reads the
+// table: after a bulk change such as a restore, or when a process learns
+// of drops it did not make itself.
+func (r *Registry) InvalidateAll() {
+	r.mu.Lock()
+	clear(r.cache)
+	for id, c := range r.inflight {
 		c.stale = true
 		delete(r.inflight, id)
 	}

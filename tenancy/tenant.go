@@ -3,6 +3,7 @@ package tenancy
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"testing"
 
@@ -87,6 +88,17 @@ func (t Tenant) String() string {
 		return "(no tenant)"
 	}
 	return t.id + " (" + t.schema + ")"
+}
+
+// LogValue implements slog.LogValuer: a tenant logs as a group of its id
+// and schema, so `logger.Info("…", "tenant", t)` gives tenant.id and
+// tenant.schema. The zero Tenant logs as an empty group, which handlers
+// omit.
+func (t Tenant) LogValue() slog.Value {
+	if t.IsZero() {
+		return slog.GroupValue()
+	}
+	return slog.GroupValue(slog.String("id", t.id), slog.String("schema", t.schema))
 }
 
 // ValidateTenantID reports whether id is a valid tenant id: 1–48 bytes of
