@@ -438,6 +438,13 @@ func mark(q *Query, cat *schema.Catalog, shared string) error {
 		case r.obj.Scope == schema.Tenant:
 			b.WriteString(q.SQL[last:r.off])
 			last = r.off
+			// A quoted name may follow a keyword with no space between
+			// (FROM"t"); the schema prefix inserted there at run time
+			// would then glue onto the keyword, so the marked text gets
+			// the space.
+			if s := b.String(); s != "" && isNameByte(s[len(s)-1]) {
+				b.WriteByte(' ')
+			}
 			tenant = append(tenant, b.Len())
 		case !r.qualified:
 			b.WriteString(q.SQL[last:r.off])
@@ -722,12 +729,30 @@ func (w *walker) regclass(c *pg_query.A_Const) {
 	case off+1 < len(w.src) && (w.src[off] == 'E' || w.src[off] == 'e') && w.src[off+1] == '\'':
 		off += 2
 	case len(names) == 1:
-		if o, ok := w.cat.Relation(names[0]); ok {
-			w.problemf(off, "write the name of %s %s %q as a plain '...' string literal so that tenantc can qualify it", o.Scope, o.Kind, o.Name)
+		w.unqualifiable(names, off)
+		return
+	}
+	// PostgreSQL skips blanks before the name (' seq'); the schema goes
+	// before the name itself. A name that starts with an escape (E'\164')
+	// has no byte offset the runtime could qualify it at.
+	for off < len(w.src) && strings.IndexByte(" \t\n\r\f\v", w.src[off]) >= 0 {
+		off++
+	}
+	if off >= len(w.src) || w.src[off] == '\\' {
+		if len(names) == 1 {
+			w.unqualifiable(names, off)
 		}
 		return
 	}
 	w.resolveNames(names, off, w.cat.Relation)
+}
+
+// unqualifiable reports a regclass literal naming a catalog relation in a
+// form tenantc cannot qualify.
+func (w *walker) unqualifiable(names []string, off int) {
+	if o, ok := w.cat.Relation(names[0]); ok {
+		w.problemf(off, "write the name of %s %s %q as a plain '...' string literal so that tenantc can qualify it", o.Scope, o.Kind, o.Name)
+	}
 }
 
 // resolve resolves a name given as a list of String nodes.
@@ -852,6 +877,12 @@ func splitQualified(s string) (names []string, ok bool) {
 		}
 		s = strings.TrimSpace(s[1:])
 	}
+}
+
+// isNameByte reports whether c can be part of an unquoted identifier or
+// keyword.
+func isNameByte(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '$' || c >= 0x80
 }
 
 // asciiLower folds like PostgreSQL's downcase_identifier in UTF-8

@@ -9,6 +9,10 @@
 //	defer srv.Stop()
 //	pool, err := pgxpool.New(ctx, srv.URL("postgres"))
 //
+// [Server.Kill] and [Server.Restart] crash and restart the server in
+// place (same data directory and port), for tests of how clients ride out
+// an outage.
+//
 // initdb, postgres and pgbouncer refuse to run as root, so when tenantc runs
 // as root the server's processes run as the "postgres" user ([Credential])
 // and the files they need are given to it ([Chown]).
@@ -68,7 +72,14 @@ type Options struct {
 type Server struct {
 	dir  string
 	port int
-	cmd  *exec.Cmd
+	// bin, cred and opts start the postmaster again in [Server.Restart].
+	bin  string
+	cred *syscall.Credential
+	opts Options
+
+	// mu guards cmd and exited, which Restart replaces.
+	mu  sync.Mutex
+	cmd *exec.Cmd
 	// exited is closed when the postmaster process ends.
 	exited   chan struct{}
 	stopOnce sync.Once
@@ -220,14 +231,26 @@ func startPostmaster(ctx context.Context, bin, dir string, cred *syscall.Credent
 	if err != nil {
 		return nil, err
 	}
+	s := &Server{dir: dir, port: port, bin: bin, cred: cred, opts: opts}
+	if err := s.launch(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// launch starts the postmaster of s on its directory and port and waits
+// until it accepts connections. The log is appended to, so that it keeps
+// the output of every run across restarts.
+func (s *Server) launch(ctx context.Context) error {
+	bin, dir, cred, opts, port := s.bin, s.dir, s.cred, s.opts, s.port
 	logPath := filepath.Join(dir, "postgres.log")
-	logFile, err := os.Create(logPath)
+	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("pgserver: create log: %w", err)
+		return fmt.Errorf("pgserver: create log: %w", err)
 	}
 	defer logFile.Close()
 	if err := Chown(logPath, cred); err != nil {
-		return nil, err
+		return err
 	}
 	set := settings(dir, port, opts)
 	args := []string{"-D", filepath.Join(dir, "data")}
@@ -252,20 +275,23 @@ func startPostmaster(ctx context.Context, bin, dir string, cred *syscall.Credent
 	// crashed program leaves no postmaster behind.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Setpgid: true, Pdeathsig: syscall.SIGQUIT}
 	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("pgserver: start postgres: %w", err)
+		return fmt.Errorf("pgserver: start postgres: %w", err)
 	}
-	s := &Server{dir: dir, port: port, cmd: cmd, exited: make(chan struct{})}
+	exited := make(chan struct{})
 	go func() {
 		_ = cmd.Wait()
-		close(s.exited)
+		close(exited)
 	}()
-	if err := WaitReady(ctx, s.URL("postgres"), s.exited); err != nil {
+	s.mu.Lock()
+	s.cmd, s.exited = cmd, exited
+	s.mu.Unlock()
+	if err := WaitReady(ctx, s.URL("postgres"), exited); err != nil {
 		s.signal(syscall.SIGQUIT)
-		<-s.exited
+		<-exited
 		log, _ := os.ReadFile(logPath)
-		return nil, fmt.Errorf("pgserver: start postgres: %w\n%s", err, log)
+		return fmt.Errorf("pgserver: start postgres: %w\n%s", err, log)
 	}
-	return s, nil
+	return nil
 }
 
 // WaitReady polls connString until a connection succeeds, the process
@@ -309,22 +335,59 @@ func ping(ctx context.Context, connString string) error {
 // then SIGKILL, each after a timeout. Calling it again does nothing.
 func (s *Server) Stop() {
 	s.stopOnce.Do(func() {
-		for _, sig := range []os.Signal{syscall.SIGINT, syscall.SIGQUIT, syscall.SIGKILL} {
-			s.signal(sig)
-			if s.exitsWithin(stopTimeout) {
-				break
-			}
-		}
+		s.halt(syscall.SIGINT)
 		os.RemoveAll(s.dir)
 	})
 }
 
+// Kill takes the server down the way a crash does: immediate shutdown
+// (SIGQUIT), so every backend exits at once, open transactions are lost
+// and the next start runs crash recovery. The data directory and port are
+// kept for [Server.Restart]. Clients see their connections break. Kill
+// returns once the postmaster has exited; killing a stopped server does
+// nothing.
+func (s *Server) Kill() { s.halt(syscall.SIGQUIT) }
+
+// Restart stops the server (fast shutdown, which rolls back open
+// transactions and closes every connection) unless it is already down
+// after [Server.Kill], and starts it again on the same data directory and
+// port, so that existing URLs and pools reach it again. It returns once the
+// server accepts connections; ctx bounds that wait.
+func (s *Server) Restart(ctx context.Context) error {
+	s.halt(syscall.SIGINT)
+	if err := s.launch(ctx); err != nil {
+		return fmt.Errorf("pgserver: restart: %w", err)
+	}
+	return nil
+}
+
+// halt sends first, then the harsher shutdown signals, each after a
+// timeout, until the postmaster exits.
+func (s *Server) halt(first syscall.Signal) {
+	sigs := []os.Signal{syscall.SIGINT, syscall.SIGQUIT, syscall.SIGKILL}
+	for i, sig := range sigs {
+		if sig == first {
+			sigs = sigs[i:]
+			break
+		}
+	}
+	for _, sig := range sigs {
+		s.signal(sig)
+		if s.exitsWithin(stopTimeout) {
+			return
+		}
+	}
+}
+
 // exitsWithin reports whether the postmaster ends within d.
 func (s *Server) exitsWithin(d time.Duration) bool {
+	s.mu.Lock()
+	exited := s.exited
+	s.mu.Unlock()
 	timer := time.NewTimer(d)
 	defer timer.Stop()
 	select {
-	case <-s.exited:
+	case <-exited:
 		return true
 	case <-timer.C:
 		return false
@@ -332,8 +395,17 @@ func (s *Server) exitsWithin(d time.Duration) bool {
 }
 
 func (s *Server) signal(sig os.Signal) {
-	if s.cmd.Process != nil {
-		_ = s.cmd.Process.Signal(sig)
+	s.mu.Lock()
+	cmd, exited := s.cmd, s.exited
+	s.mu.Unlock()
+	select {
+	case <-exited:
+		// Signalling an exited process could reach a reused pid.
+		return
+	default:
+	}
+	if cmd.Process != nil {
+		_ = cmd.Process.Signal(sig)
 	}
 }
 
