@@ -280,39 +280,53 @@ func lockKey(shared string) int64 {
 // lock takes the session-level advisory lock on a dedicated connection,
 // held until the returned func runs (or the process dies, which releases
 // it with the session).
+//
+// A waiting migrator polls pg_try_advisory_lock and holds no connection
+// between attempts: several Apply calls in one process share its pool, and
+// waiters that each held a connection in pg_advisory_lock could leave the
+// lock holder none for its tenant workers.
 func (a *applier) lock(ctx context.Context) (func(), error) {
-	conn, err := a.pool.Acquire(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("acquire lock connection: %w", err)
-	}
 	key := lockKey(a.cfg.SharedSchema)
+	var deadline time.Time
 	if a.o.lockTimeout > 0 {
-		// lock_timeout applies to advisory locks too; SQLSTATE 55P03 on expiry.
-		_, err = conn.Exec(ctx, "SELECT set_config('lock_timeout', $1, false)", fmt.Sprintf("%dms", a.o.lockTimeout.Milliseconds()))
-		if err == nil {
-			_, err = conn.Exec(ctx, "SELECT pg_advisory_lock($1)", key)
-		}
-		if err == nil {
-			_, err = conn.Exec(ctx, "RESET lock_timeout")
-		}
-	} else {
-		_, err = conn.Exec(ctx, "SELECT pg_advisory_lock($1)", key)
+		deadline = time.Now().Add(a.o.lockTimeout)
 	}
-	if err != nil {
-		conn.Release()
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
-			return nil, fmt.Errorf("wait %s for the migration lock: %w", a.o.lockTimeout, ErrLocked)
+	delay := 10 * time.Millisecond
+	for {
+		conn, err := a.pool.Acquire(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("acquire lock connection: %w", err)
 		}
-		return nil, fmt.Errorf("take migration lock: %w", err)
-	}
-	return func() {
-		if _, err := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key); err != nil {
-			// Closing the session releases the lock.
-			conn.Conn().Close(context.WithoutCancel(ctx))
+		var ok bool
+		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil {
+			conn.Release()
+			return nil, fmt.Errorf("take migration lock: %w", err)
+		}
+		if ok {
+			return func() {
+				if _, err := conn.Exec(context.WithoutCancel(ctx), "SELECT pg_advisory_unlock($1)", key); err != nil {
+					// Closing the session releases the lock.
+					conn.Conn().Close(context.WithoutCancel(ctx))
+				}
+				conn.Release()
+			}, nil
 		}
 		conn.Release()
-	}, nil
+		wait := delay
+		if !deadline.IsZero() {
+			left := time.Until(deadline)
+			if left <= 0 {
+				return nil, fmt.Errorf("wait %s for the migration lock: %w", a.o.lockTimeout, ErrLocked)
+			}
+			wait = min(wait, left)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, fmt.Errorf("wait for the migration lock: %w", ctx.Err())
+		case <-time.After(wait):
+		}
+		delay = min(delay*2, 250*time.Millisecond)
+	}
 }
 
 // setup creates the shared schema and the revisions table.

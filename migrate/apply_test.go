@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -460,5 +461,34 @@ func TestApplyFromFS(t *testing.T) {
 	res, err = Apply(t.Context(), pool, &cfg)
 	if err != nil || len(res.Shared.Applied) != 0 || len(res.Tenants) != 0 {
 		t.Errorf("Apply from an empty disk directory = %+v, %v", res, err)
+	}
+}
+
+// Migrators that share one small pool must not starve the lock holder:
+// waiting for the lock holds no connection.
+func TestApplyConcurrentSharedSmallPool(t *testing.T) {
+	p, big := fleetProject(t)
+	ids := tenantIDs(12)
+	addTenants(t, big, p.cfg, ids...)
+	p.migration(TenantDir, "20260101000002_title.sql", tenantV2)
+	pool := pgtest.Connect(t, big.Config().ConnString(), pgtest.WithMaxConns(3))
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	const runs = 4
+	errs := make([]error, runs)
+	var wg sync.WaitGroup
+	for i := range runs {
+		wg.Go(func() { _, errs[i] = Apply(ctx, pool, p.cfg, WithParallel(2)) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Apply %d on a shared 3-connection pool: %v", i, err)
+		}
+	}
+	for id, vs := range tenantVersions(t, big) {
+		if id != "" && len(vs) != 2 {
+			t.Errorf("tenant %s has versions %v, want 2", id, vs)
+		}
 	}
 }
