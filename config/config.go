@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
 
@@ -138,6 +139,12 @@ func Parse(path string, src []byte) (*Config, error) {
 	c.Path = path
 	c.Dir = filepath.Dir(path)
 	p := &parser{file: filepath.Base(path)}
+	// yaml.v3 silently decodes UTF-16 (after a byte-order mark); tenantc.yaml
+	// is UTF-8 like every other input, and a bad byte gets its position.
+	if i := invalidUTF8(src); i >= 0 {
+		p.errs.Add(sqlpos.NewFile(p.file, src).Pos(i), "file is not valid UTF-8")
+		return nil, &Error{List: p.errs}
+	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
 		p.errs.Add(sqlpos.Pos{File: p.file, Line: yamlErrLine(err), Col: 1}, "%s", yamlErrMsg(err))
@@ -516,6 +523,19 @@ func (c *Config) Rel(path string) string {
 // TenantSchemaFor returns the schema name a new tenant with id gets.
 func (c *Config) TenantSchemaFor(id string) string {
 	return strings.Replace(c.TenantSchema, "{id}", id, 1)
+}
+
+// invalidUTF8 returns the offset of the first byte of src that is not valid
+// UTF-8, or -1.
+func invalidUTF8(src []byte) int {
+	for i := 0; i < len(src); {
+		r, size := utf8.DecodeRune(src[i:])
+		if r == utf8.RuneError && size <= 1 {
+			return i
+		}
+		i += size
+	}
+	return -1
 }
 
 // yamlErrLine extracts the line number from a yaml.v3 syntax error.

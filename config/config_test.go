@@ -125,6 +125,7 @@ func TestLoadErrors(t *testing.T) {
 		{"duplicate key", "version: \"1\"\nversion: \"1\"\n", `tenantc.yaml:2:1: duplicate key "version"`},
 		{"override without go_type", "gen:\n  overrides:\n    - db_type: uuid\n", `tenantc.yaml:3:7: override needs go_type`},
 		{"override with both", "gen:\n  overrides:\n    - {db_type: uuid, column: a.b, go_type: string}\n", `tenantc.yaml:3:7: override needs exactly one of db_type and column`},
+		{"not utf-8", "version: \"1\"\nschema: [sch\xffema]\n", `tenantc.yaml:2:13: file is not valid UTF-8`},
 		{"syntax error", "gen: [\n", `tenantc.yaml:1:1: did not find expected node content`},
 		{
 			"all errors reported, sorted",
