@@ -100,6 +100,7 @@ out of date, 2 on a usage error or a bad tenantc.yaml.`,
 		newDiffCmd(s, nil),
 		newVersionCmd(s, nil),
 		newMigrateCmd(s),
+		newTenantCmd(s),
 		newVetCmd(s),
 		newSQLCCmd(),
 	)

@@ -1,14 +1,18 @@
 //go:generate go run github.com/tenantc/tenantc/cmd/tenantc generate
 
-// Command shop is the tenantc example: a marketplace where every shop is a
-// tenant. Users and the shop registry are shared; each shop's products and
-// orders live in the shop's own schema.
+// Command shop is the tenantc example: a marketplace API where every shop
+// is a tenant. Users and the shop registry are shared; each shop's products
+// and orders live in the shop's own schema.
 //
-//	go run ./examples/shop            # starts a throwaway PostgreSQL
-//	go run ./examples/shop -url $URL  # or uses yours (it creates tables)
+//	go run ./examples/shop              # throwaway PostgreSQL, serves on 127.0.0.1
+//	go run ./examples/shop -url $URL    # or your database (it creates tables)
+//	go run ./examples/shop -selftest    # exercise the API over HTTP, exit 0 or 1
 //
-// It creates three shops, fills each through the generated, tenant-bound
-// query code, and prints what each shop sees: only its own rows.
+// At start-up it applies the embedded migrations (migrations/shared once,
+// migrations/tenant for every shop), creates three demo shops through the
+// same code path as POST /shops, fills each through the generated,
+// tenant-bound query code and prints what each shop sees: only its own rows.
+// Then it serves the API (see server) and prints curl lines to try.
 package main
 
 import (
@@ -18,20 +22,29 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
+	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/examples/shop/internal/db"
 	"github.com/tenantc/tenantc/internal/pgserver"
+	"github.com/tenantc/tenantc/migrate"
 	"github.com/tenantc/tenantc/tenancy"
 )
 
-//go:embed schema/*.sql
-var schemaFS embed.FS
+// migrationFiles holds migrations/shared and migrations/tenant, written by
+// `tenantc migrate diff NAME -f examples/shop/tenantc.yaml`.
+//
+//go:embed migrations
+var migrationFiles embed.FS
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
@@ -40,19 +53,142 @@ func main() {
 	os.Exit(code)
 }
 
+// shopConfig is tenantc.yaml's runtime part, built in code so the binary
+// needs no config, schema or query files (a test checks they agree).
+func shopConfig() *config.Config {
+	cfg := config.Default()
+	cfg.SharedSchema = "public"
+	cfg.TenantSchema = "shop_{id}"
+	cfg.Registry.Table = "shops"
+	return &cfg
+}
+
+// migrations returns the embedded migration directories.
+func migrations() fs.FS {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		panic(err) // the embed pattern guarantees the directory
+	}
+	return sub
+}
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("shop", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	url := fs.String("url", "", "PostgreSQL URL of an empty database; empty starts a throwaway server")
-	if err := fs.Parse(args); err != nil {
+	flags := flag.NewFlagSet("shop", flag.ContinueOnError)
+	flags.SetOutput(stderr)
+	url := flags.String("url", "", "PostgreSQL URL of a database to use; empty starts a throwaway server")
+	addr := flags.String("addr", "127.0.0.1:0", "address to serve on (port 0 picks a free port)")
+	selftest := flags.Bool("selftest", false, "exercise the API over HTTP, print the result and exit 0 or 1")
+	verbose := flags.Bool("v", false, "log every query with its tenant")
+	if err := flags.Parse(args); err != nil {
 		return 2
 	}
-	if err := demo(ctx, *url, stdout); err != nil {
+	level := slog.LevelInfo
+	if *verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(tenancy.NewLogHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
+	if err := serve(ctx, *url, *addr, *selftest, stdout, logger); err != nil {
 		fmt.Fprintln(stderr, "shop:", err)
 		return 1
 	}
 	return 0
 }
+
+// serve sets up the database and the demo shops, then serves the API until
+// ctx ends, or runs the self-test against it.
+func serve(ctx context.Context, url, addr string, selftest bool, out io.Writer, logger *slog.Logger) error {
+	if url == "" {
+		fmt.Fprintln(out, "starting a throwaway PostgreSQL…")
+		srv, err := pgserver.Start(ctx, pgserver.Options{})
+		if err != nil {
+			return err
+		}
+		defer srv.Stop()
+		url = srv.URL("postgres")
+	}
+	pcfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return fmt.Errorf("parse database url: %w", err)
+	}
+	// Every query is logged (at debug; failures at warn) with its shop.
+	pcfg.ConnConfig.Tracer = tenancy.NewTracer(nil, logger)
+	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	if err != nil {
+		return fmt.Errorf("connect: %w", err)
+	}
+	defer pool.Close()
+
+	cfg := shopConfig()
+	res, err := migrate.Apply(ctx, pool, cfg, migrate.WithMigrationsFS(migrations()), migrate.WithLogger(logger))
+	if err != nil {
+		return fmt.Errorf("migrate: %w", err)
+	}
+	logger.Info("migrated", "shared_applied", len(res.Shared.Applied), "tenants", res.Total)
+
+	tok, err := newTokens(time.Hour)
+	if err != nil {
+		return err
+	}
+	s := &server{
+		pool:       pool,
+		cfg:        cfg,
+		migrations: migrations(),
+		reg: tenancy.NewRegistry(pool, tenancy.WithTable(cfg.SharedSchema, cfg.Registry.Table),
+			tenancy.WithTTL(registryTTL), tenancy.WithLogger(logger)),
+		tokens: tok,
+		log:    logger,
+	}
+	demoToken, err := s.seed(ctx, out)
+	if err != nil {
+		return fmt.Errorf("demo shops: %w", err)
+	}
+
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	hs := &http.Server{Handler: s.handler(), ReadHeaderTimeout: 10 * time.Second}
+	served := make(chan error, 1)
+	go func() { served <- hs.Serve(ln) }()
+	defer hs.Close()
+	base := "http://" + ln.Addr().String()
+
+	if selftest {
+		fmt.Fprintln(out, "\nself-test against", base)
+		if err := runSelftest(ctx, base, out); err != nil {
+			return err
+		}
+		fmt.Fprintln(out, "self-test passed")
+		return nil
+	}
+	printTryIt(out, base, demoToken)
+	select {
+	case <-ctx.Done():
+	case err := <-served:
+		return err
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	return hs.Shutdown(sctx)
+}
+
+func printTryIt(out io.Writer, base, token string) {
+	fmt.Fprintf(out, `
+serving on %[1]s (Ctrl-C stops). Try:
+
+  curl -s %[1]s/shops
+  TOKEN=%[2]s   # wile@acme.test, shop acme
+  curl -s -H "Authorization: Bearer $TOKEN" %[1]s/products
+  curl -s -H "Authorization: Bearer $TOKEN" %[1]s/orders
+  curl -s -H "Authorization: Bearer $TOKEN" -d '{"name":"Giant magnet","price_cents":4999}' %[1]s/products
+  curl -s -d '{"email":"you@example.test","password":"correct horse"}' %[1]s/users
+  curl -s -d '{"email":"you@example.test","password":"correct horse"}' %[1]s/login
+  curl -s -H "Authorization: Bearer <token from login>" -d '{"id":"yours","name":"Your shop"}' %[1]s/shops
+`, base, token)
+}
+
+// demoPassword is the password of the demo shop owners.
+const demoPassword = "demo-password"
 
 // shop is one demo tenant and what it sells.
 type shop struct {
@@ -77,104 +213,51 @@ func demoShops() []shop {
 	}
 }
 
-func demo(ctx context.Context, url string, out io.Writer) error {
-	if url == "" {
-		fmt.Fprintln(out, "starting a throwaway PostgreSQL…")
-		srv, err := pgserver.Start(ctx, pgserver.Options{})
-		if err != nil {
-			return err
-		}
-		defer srv.Stop()
-		url = srv.URL("postgres")
-	}
-	pool, err := pgxpool.New(ctx, url)
-	if err != nil {
-		return err
-	}
-	defer pool.Close()
-
-	shared, tenant, err := readSchema()
-	if err != nil {
-		return err
-	}
-	if _, err := pool.Exec(ctx, shared); err != nil {
-		return fmt.Errorf("creating shared tables: %w", err)
-	}
-
-	// Shared queries run on the pool: no tenant needed, none possible.
-	q := db.New(pool)
+// seed creates the demo shops unless they exist (a database given with
+// -url may have them from an earlier run), prints what each holds, and
+// returns a token for acme's owner.
+func (s *server) seed(ctx context.Context, out io.Writer) (string, error) {
+	q := db.New(s.pool)
 	shops := demoShops()
-	for _, s := range shops {
-		owner, err := q.CreateUser(ctx, db.CreateUserParams{Email: s.owner, PasswordHash: "x"})
+	for _, sh := range shops {
+		if _, err := q.GetShop(ctx, sh.id); err == nil {
+			continue
+		}
+		owner, err := s.createUser(ctx, sh.owner, demoPassword)
 		if err != nil {
-			return err
+			return "", err
 		}
-		schemaName := "shop_" + s.id
-		if err := createTenantSchema(ctx, pool, schemaName, tenant); err != nil {
-			return err
+		if _, err := s.createTenant(ctx, newShop{ID: sh.id, Name: sh.name}, owner.ID); err != nil {
+			return "", err
 		}
-		if _, err := q.CreateShop(ctx, db.CreateShopParams{ID: s.id, SchemaName: schemaName, Name: s.name, OwnerID: owner.ID}); err != nil {
-			return err
+		// Tenants come from the registry (the shared shops table); a
+		// tenant-bound connection is the only way to the tenant queries.
+		t, err := s.reg.Lookup(ctx, sh.id)
+		if err != nil {
+			return "", err
+		}
+		if err := fill(ctx, db.NewTenant(tenancy.Bind(s.pool, t)), sh); err != nil {
+			return "", fmt.Errorf("shop %s: %w", sh.id, err)
 		}
 	}
-
-	// Tenants come from the registry (the shared shops table); a tenant-bound
-	// connection is the only way to reach the tenant queries.
-	reg := tenancy.NewRegistry(pool, tenancy.WithTable("public", "shops"))
-	for _, s := range shops {
-		t, err := reg.Lookup(ctx, s.id)
+	for _, sh := range shops {
+		t, err := s.reg.Lookup(ctx, sh.id)
 		if err != nil {
-			return err
+			return "", err
 		}
-		if err := fill(ctx, db.NewTenant(tenancy.Bind(pool, t)), s); err != nil {
-			return fmt.Errorf("shop %s: %w", s.id, err)
+		if err := report(ctx, out, db.NewTenant(tenancy.Bind(s.pool, t)), sh); err != nil {
+			return "", fmt.Errorf("shop %s: %w", sh.id, err)
 		}
 	}
-	for _, s := range shops {
-		t, err := reg.Lookup(ctx, s.id)
-		if err != nil {
-			return err
-		}
-		if err := report(ctx, out, db.NewTenant(tenancy.Bind(pool, t)), s); err != nil {
-			return fmt.Errorf("shop %s: %w", s.id, err)
-		}
-	}
-
 	var unbound db.TenantQueries
 	if _, err := unbound.ListProducts(ctx); errors.Is(err, tenancy.ErrUnbound) {
 		fmt.Fprintln(out, "\nwithout a tenant: ListProducts →", err)
 	}
-	return nil
-}
-
-// readSchema returns the shared and the tenant DDL of schema/.
-func readSchema() (shared, tenant string, err error) {
-	s, err := schemaFS.ReadFile("schema/001_shared.sql")
+	acme, err := q.GetShop(ctx, "acme")
 	if err != nil {
-		return "", "", err
+		return "", err
 	}
-	t, err := schemaFS.ReadFile("schema/002_tenant.sql")
-	if err != nil {
-		return "", "", err
-	}
-	return string(s), string(t), nil
-}
-
-// createTenantSchema creates a shop's schema and its tables in one
-// transaction. The search_path is transaction-local, so nothing leaks to
-// the pooled connection.
-func createTenantSchema(ctx context.Context, pool *pgxpool.Pool, schemaName, ddl string) error {
-	return pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-		ident := pgx.Identifier{schemaName}.Sanitize()
-		if _, err := tx.Exec(ctx, "CREATE SCHEMA "+ident); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", ident+", public"); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, ddl)
-		return err
-	})
+	return s.tokens.issue(acme.OwnerID, "acme")
 }
 
 func fill(ctx context.Context, q *db.TenantQueries, s shop) error {

@@ -3,17 +3,31 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/tenantc/tenantc/internal/pgtest"
+	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/examples/shop/internal/db"
+	"github.com/tenantc/tenantc/migrate"
 	"github.com/tenantc/tenantc/tenancy"
+	"github.com/tenantc/tenantc/tenancy/tenanttest"
 )
 
-func TestMain(m *testing.M) { pgtest.Main(m) }
+func TestMain(m *testing.M) { tenanttest.Main(m) }
+
+// newEnv is a migrated database for the shop, from the embedded migrations
+// the binary uses.
+func newEnv(t *testing.T) *tenanttest.Env {
+	return tenanttest.New(t, tenanttest.WithConfig(shopConfig()), tenanttest.WithMigrationsFS(migrations()))
+}
 
 // section is what the demo printed for one shop.
 type section struct {
@@ -88,14 +102,20 @@ func wantProducts() map[string][]string {
 	return want
 }
 
-func TestRunShowsEachShopOnlyItsOwnRows(t *testing.T) {
-	url := pgtest.NewDatabase(t)
+// TestSelftest runs the binary's -selftest mode against a fresh database:
+// the demo shops are created and reported, then the API is exercised over
+// HTTP on loopback. CI runs this (and `go run ./examples/shop -selftest`).
+func TestSelftest(t *testing.T) {
+	env := newEnv(t)
 	var out, errOut bytes.Buffer
-	if code := run(context.Background(), []string{"-url", url}, &out, &errOut); code != 0 {
-		t.Fatalf("run = %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
+	if code := run(context.Background(), []string{"-url", env.URL, "-selftest"}, &out, &errOut); code != 0 {
+		t.Fatalf("run -selftest = %d, want 0\nstdout:\n%s\nstderr:\n%s", code, out.String(), errOut.String())
 	}
-	if errOut.Len() != 0 {
-		t.Errorf("stderr is not empty:\n%s", errOut.String())
+	if !strings.Contains(out.String(), "\nself-test passed\n") || strings.Contains(out.String(), "FAIL") {
+		t.Errorf("self-test output:\n%s", out.String())
+	}
+	if strings.Contains(errOut.String(), "request failed") {
+		t.Errorf("a request failed with 500:\n%s", errOut.String())
 	}
 
 	want := wantProducts()
@@ -103,14 +123,15 @@ func TestRunShowsEachShopOnlyItsOwnRows(t *testing.T) {
 	for _, names := range want {
 		all = append(all, names...)
 	}
-	sections, rest := parseSections(t, out.String(), all)
+	demo, _, _ := strings.Cut(out.String(), "\nself-test against")
+	sections, rest := parseSections(t, demo, all)
 	if len(sections) != len(want) {
-		t.Errorf("%d shop sections, want %d:\n%s", len(sections), len(want), out.String())
+		t.Errorf("%d shop sections, want %d:\n%s", len(sections), len(want), demo)
 	}
 	for shop, products := range want {
 		sec := sections[shop]
 		if sec == nil {
-			t.Errorf("no section for %s:\n%s", shop, out.String())
+			t.Errorf("no section for %s:\n%s", shop, demo)
 			continue
 		}
 		got := slices.Sorted(slices.Values(sec.products))
@@ -128,9 +149,87 @@ func TestRunShowsEachShopOnlyItsOwnRows(t *testing.T) {
 			}
 		}
 	}
-
 	wantUnbound := "without a tenant: ListProducts → " + tenancy.ErrUnbound.Error()
 	if !slices.Contains(rest, wantUnbound) {
 		t.Errorf("output does not report the unbound call as %q; after the shops:\n%s", wantUnbound, strings.Join(rest, "\n"))
+	}
+
+	// A second start on the same database keeps the demo shops as they are.
+	out.Reset()
+	if code := run(context.Background(), []string{"-url", env.URL, "-selftest"}, &out, &errOut); code != 0 {
+		t.Fatalf("second run -selftest = %d\n%s\n%s", code, out.String(), errOut.String())
+	}
+	demo, _, _ = strings.Cut(out.String(), "\nself-test against")
+	again, _ := parseSections(t, demo, all)
+	for shop, products := range want {
+		if sec := again[shop]; sec == nil || len(sec.products) != len(products) {
+			t.Errorf("second run: %s lists %v, want %d products", shop, sec, len(products))
+		}
+	}
+}
+
+// TestConfigMatchesYAML checks that the config the binary builds in code
+// says what tenantc.yaml says.
+func TestConfigMatchesYAML(t *testing.T) {
+	file, err := config.Load("tenantc.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := shopConfig()
+	if got.SharedSchema != file.SharedSchema || got.TenantSchema != file.TenantSchema ||
+		got.Registry != file.Registry || got.Migrations.Dir != file.Migrations.Dir {
+		t.Errorf("shopConfig() = %+v, tenantc.yaml says %+v", *got, *file)
+	}
+}
+
+// TestShopsAreTenants creates shops as the server does and checks, through
+// the testing helpers and the generated code, that each sees only its own
+// rows, and that the HTTP layer serves each token its own shop.
+func TestShopsAreTenants(t *testing.T) {
+	env := newEnv(t)
+	ctx := context.Background()
+	q := db.New(env.Pool)
+	owners := map[string]int64{}
+	for _, id := range []string{"acme", "globex"} {
+		u, err := q.CreateUser(ctx, db.CreateUserParams{Email: id + "@shop.test", PasswordHash: "-"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		owners[id] = u.ID
+		env.CreateTenant(id, migrate.WithRegistryValues(map[string]any{"name": id + " shop", "owner_id": u.ID}))
+	}
+	shop, err := q.GetShop(ctx, "globex")
+	if err != nil || shop.Name != "globex shop" || shop.OwnerID != owners["globex"] || shop.SchemaName != "shop_globex" {
+		t.Errorf("registry row of globex = %+v, %v", shop, err)
+	}
+	if _, err := db.NewTenant(env.Conn("acme")).CreateProduct(ctx, db.CreateProductParams{Name: "Anvil", PriceCents: 1, Tags: []string{}}); err != nil {
+		t.Fatal(err)
+	}
+
+	tok, err := newTokens(time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &server{pool: env.Pool, cfg: env.Config, migrations: migrations(), reg: env.Registry, tokens: tok,
+		log: slog.New(slog.DiscardHandler)}
+	srv := httptest.NewServer(s.handler())
+	defer srv.Close()
+	for id, want := range map[string]int{"acme": 1, "globex": 0} {
+		token, err := tok.issue(owners[id], id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req, _ := http.NewRequest("GET", srv.URL+"/products", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var products []db.Product
+		err = json.NewDecoder(resp.Body).Decode(&products)
+		resp.Body.Close()
+		if err != nil || resp.StatusCode != 200 || len(products) != want {
+			t.Errorf("%s: status %d, %d products (%v), want 200 and %d", id, resp.StatusCode, len(products), err, want)
+		}
 	}
 }

@@ -15,3 +15,11 @@ INSERT INTO products (name, price_cents, tags) VALUES ($1, $2, $3);
 
 -- name: RenameProducts :batchexec
 UPDATE products SET name = @name WHERE id = @id;
+
+-- name: UpdateProduct :one
+UPDATE products SET name = @name, price_cents = @price_cents, tags = @tags
+WHERE id = @id
+RETURNING *;
+
+-- name: DeleteProduct :execrows
+DELETE FROM products WHERE id = $1;

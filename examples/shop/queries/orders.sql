@@ -22,3 +22,9 @@ WITH paid AS (
     WHERE o.status IN ('paid', 'shipped')
 )
 SELECT count(*) AS orders, coalesce(sum(cents), 0)::bigint AS cents FROM paid;
+
+-- name: GetOrder :one
+SELECT * FROM orders WHERE id = $1;
+
+-- name: DeleteOrder :execrows
+DELETE FROM orders WHERE id = $1;

@@ -6,10 +6,10 @@ RETURNING *;
 -- name: GetUserByEmail :one
 SELECT * FROM users WHERE email = $1;
 
--- name: CreateShop :one
-INSERT INTO shops (id, schema_name, name, owner_id)
-VALUES (@id, @schema_name, @name, @owner_id)
-RETURNING *;
-
 -- name: ListShops :many
+-- The registry: one row per shop (tenant), inserted by migrate.CreateTenant
+-- with the shop's schema in one transaction, never by a query here.
 SELECT * FROM shops ORDER BY id;
+
+-- name: GetShop :one
+SELECT * FROM shops WHERE id = $1;

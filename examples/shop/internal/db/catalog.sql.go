@@ -45,6 +45,20 @@ func (q *TenantQueries) CreateProduct(ctx context.Context, arg CreateProductPara
 	return i, err
 }
 
+const deleteProduct = `-- name: DeleteProduct :execrows
+DELETE FROM products WHERE id = $1
+`
+
+var deleteProductSQL = tenancy.NewSQL(deleteProduct, 45)
+
+func (q *TenantQueries) DeleteProduct(ctx context.Context, id int64) (int64, error) {
+	result, err := q.db.Exec(ctx, q.db.SQL(deleteProductSQL), id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const getProduct = `-- name: GetProduct :one
 SELECT id, name, price_cents, tags, attributes, created_at FROM products WHERE id = $1
 `
@@ -84,7 +98,7 @@ func (q *TenantQueries) ListProducts(ctx context.Context) ([]Product, error) {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []Product
+	items := []Product{}
 	for rows.Next() {
 		var i Product
 		if err := rows.Scan(
@@ -103,4 +117,40 @@ func (q *TenantQueries) ListProducts(ctx context.Context) ([]Product, error) {
 		return nil, err
 	}
 	return items, nil
+}
+
+const updateProduct = `-- name: UpdateProduct :one
+UPDATE products SET name = $1, price_cents = $2, tags = $3
+WHERE id = $4
+RETURNING id, name, price_cents, tags, attributes, created_at
+`
+
+var updateProductSQL = tenancy.NewSQL(updateProduct, 35)
+
+type UpdateProductParams struct {
+	Name       string   `json:"name"`
+	PriceCents int32    `json:"price_cents"`
+	Tags       []string `json:"tags"`
+	ID         int64    `json:"id"`
+}
+
+func (q *TenantQueries) UpdateProduct(ctx context.Context, arg UpdateProductParams) (Product, error) {
+	row := q.db.QueryRow(
+		ctx,
+		q.db.SQL(updateProductSQL),
+		arg.Name,
+		arg.PriceCents,
+		arg.Tags,
+		arg.ID,
+	)
+	var i Product
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.PriceCents,
+		&i.Tags,
+		&i.Attributes,
+		&i.CreatedAt,
+	)
+	return i, err
 }

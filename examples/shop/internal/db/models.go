@@ -55,6 +55,15 @@ func (ns NullOrderStatus) Value() (driver.Value, error) {
 	return string(ns.OrderStatus), nil
 }
 
+// Valid reports whether e is one of the enum's values.
+func (e OrderStatus) Valid() bool {
+	switch e {
+	case OrderStatusPending, OrderStatusPaid, OrderStatusShipped, OrderStatusCancelled:
+		return true
+	}
+	return false
+}
+
 type Order struct {
 	ID        int64              `json:"id"`
 	ProductID int64              `json:"product_id"`

@@ -9,6 +9,40 @@ import (
 	"github.com/tenantc/tenantc/tenancy"
 )
 
+const deleteOrder = `-- name: DeleteOrder :execrows
+DELETE FROM orders WHERE id = $1
+`
+
+var deleteOrderSQL = tenancy.NewSQL(deleteOrder, 43)
+
+func (q *TenantQueries) DeleteOrder(ctx context.Context, id int64) (int64, error) {
+	result, err := q.db.Exec(ctx, q.db.SQL(deleteOrderSQL), id)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
+const getOrder = `-- name: GetOrder :one
+SELECT id, product_id, buyer_id, quantity, status, created_at FROM orders WHERE id = $1
+`
+
+var getOrderSQL = tenancy.NewSQL(getOrder, 90)
+
+func (q *TenantQueries) GetOrder(ctx context.Context, id int64) (Order, error) {
+	row := q.db.QueryRow(ctx, q.db.SQL(getOrderSQL), id)
+	var i Order
+	err := row.Scan(
+		&i.ID,
+		&i.ProductID,
+		&i.BuyerID,
+		&i.Quantity,
+		&i.Status,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
 const listOrders = `-- name: ListOrders :many
 SELECT o.id, o.quantity, o.status, p.name AS product, u.email AS buyer,
        o.quantity * p.price_cents AS total_cents
@@ -36,7 +70,7 @@ func (q *TenantQueries) ListOrders(ctx context.Context) ([]ListOrdersRow, error)
 		return nil, err
 	}
 	defer rows.Close()
-	var items []ListOrdersRow
+	items := []ListOrdersRow{}
 	for rows.Next() {
 		var i ListOrdersRow
 		if err := rows.Scan(

@@ -5,59 +5,6 @@ package db
 
 import "context"
 
-const createShop = `-- name: CreateShop :one
-INSERT INTO "public".shops (id, schema_name, name, owner_id)
-VALUES ($1, $2, $3, $4)
-RETURNING id, schema_name, name, owner_id, created_at
-`
-
-type CreateShopParams struct {
-	ID         string `json:"id"`
-	SchemaName string `json:"schema_name"`
-	Name       string `json:"name"`
-	OwnerID    int64  `json:"owner_id"`
-}
-
-func (q *Queries) CreateShop(ctx context.Context, arg CreateShopParams) (Shop, error) {
-	row := q.db.QueryRow(
-		ctx,
-		createShop,
-		arg.ID,
-		arg.SchemaName,
-		arg.Name,
-		arg.OwnerID,
-	)
-	var i Shop
-	err := row.Scan(
-		&i.ID,
-		&i.SchemaName,
-		&i.Name,
-		&i.OwnerID,
-		&i.CreatedAt,
-	)
-	return i, err
-}
-
-func (q *TenantQueries) CreateShop(ctx context.Context, arg CreateShopParams) (Shop, error) {
-	row := q.db.QueryRow(
-		ctx,
-		createShop,
-		arg.ID,
-		arg.SchemaName,
-		arg.Name,
-		arg.OwnerID,
-	)
-	var i Shop
-	err := row.Scan(
-		&i.ID,
-		&i.SchemaName,
-		&i.Name,
-		&i.OwnerID,
-		&i.CreatedAt,
-	)
-	return i, err
-}
-
 const createUser = `-- name: CreateUser :one
 INSERT INTO "public".users (email, password_hash)
 VALUES ($1, $2)
@@ -103,6 +50,36 @@ func (q *TenantQueries) CreateUser(ctx context.Context, arg CreateUserParams) (U
 	return i, err
 }
 
+const getShop = `-- name: GetShop :one
+SELECT id, schema_name, name, owner_id, created_at FROM "public".shops WHERE id = $1
+`
+
+func (q *Queries) GetShop(ctx context.Context, id string) (Shop, error) {
+	row := q.db.QueryRow(ctx, getShop, id)
+	var i Shop
+	err := row.Scan(
+		&i.ID,
+		&i.SchemaName,
+		&i.Name,
+		&i.OwnerID,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+func (q *TenantQueries) GetShop(ctx context.Context, id string) (Shop, error) {
+	row := q.db.QueryRow(ctx, getShop, id)
+	var i Shop
+	err := row.Scan(
+		&i.ID,
+		&i.SchemaName,
+		&i.Name,
+		&i.OwnerID,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
 const getUserByEmail = `-- name: GetUserByEmail :one
 SELECT id, email, password_hash, created_at FROM "public".users WHERE email = $1
 `
@@ -135,13 +112,15 @@ const listShops = `-- name: ListShops :many
 SELECT id, schema_name, name, owner_id, created_at FROM "public".shops ORDER BY id
 `
 
+// The registry: one row per shop (tenant), inserted by migrate.CreateTenant
+// with the shop's schema in one transaction, never by a query here.
 func (q *Queries) ListShops(ctx context.Context) ([]Shop, error) {
 	rows, err := q.db.Query(ctx, listShops)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []Shop
+	items := []Shop{}
 	for rows.Next() {
 		var i Shop
 		if err := rows.Scan(
@@ -161,13 +140,15 @@ func (q *Queries) ListShops(ctx context.Context) ([]Shop, error) {
 	return items, nil
 }
 
+// The registry: one row per shop (tenant), inserted by migrate.CreateTenant
+// with the shop's schema in one transaction, never by a query here.
 func (q *TenantQueries) ListShops(ctx context.Context) ([]Shop, error) {
 	rows, err := q.db.Query(ctx, listShops)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var items []Shop
+	items := []Shop{}
 	for rows.Next() {
 		var i Shop
 		if err := rows.Scan(

@@ -1,0 +1,192 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	atlasmigrate "ariga.io/atlas/sql/migrate"
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/internal/pgtest"
+	"github.com/tenantc/tenantc/migrate"
+)
+
+func TestTenantFlags(t *testing.T) {
+	tests := []struct {
+		name  string
+		args  []string
+		env   string
+		want  any
+		usage bool
+	}{
+		{
+			name: "create",
+			args: []string{"create", "acme", "--schema", "s_acme", "--url", "postgres://x"},
+			want: tenantCreateOptions{tenantFlags: tenantFlags{ConfigPath: "tenantc.yaml", URL: "postgres://x"}, ID: "acme", Schema: "s_acme"},
+		},
+		{
+			name: "create from DATABASE_URL", env: "postgres://env",
+			args: []string{"create", "acme"},
+			want: tenantCreateOptions{tenantFlags: tenantFlags{ConfigPath: "tenantc.yaml", URL: "postgres://env"}, ID: "acme"},
+		},
+		{name: "create without id", args: []string{"create", "--url", "u"}, usage: true},
+		{name: "create without database", args: []string{"create", "acme"}, usage: true},
+		{
+			name: "drop --yes",
+			args: []string{"drop", "acme", "--yes", "--url", "u"},
+			want: tenantDropOptions{tenantFlags: tenantFlags{ConfigPath: "tenantc.yaml", URL: "u"}, ID: "acme", Yes: true},
+		},
+		{name: "drop without --yes off a terminal", args: []string{"drop", "acme", "--url", "u"}, usage: true},
+		{
+			name: "list json",
+			args: []string{"list", "--format", "json", "--url", "u", "-f", "x.yaml"},
+			want: tenantListOptions{tenantFlags: tenantFlags{ConfigPath: "x.yaml", URL: "u"}, Format: "json"},
+		},
+		{name: "list bad format", args: []string{"list", "--format", "xml", "--url", "u"}, usage: true},
+		{
+			name: "adopt",
+			args: []string{"adopt", "first", "--from", "public", "--url", "u"},
+			want: tenantAdoptOptions{tenantFlags: tenantFlags{ConfigPath: "tenantc.yaml", URL: "u"}, ID: "first", From: "public"},
+		},
+		{name: "adopt without --from", args: []string{"adopt", "first", "--url", "u"}, usage: true},
+		{
+			name: "rename",
+			args: []string{"rename", "a", "b", "--schema", "t_b", "--url", "u"},
+			want: tenantRenameOptions{tenantFlags: tenantFlags{ConfigPath: "tenantc.yaml", URL: "u"}, Old: "a", New: "b", Schema: "t_b"},
+		},
+		{name: "rename with one id", args: []string{"rename", "a", "--url", "u"}, usage: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("DATABASE_URL", tt.env)
+			s := &streams{In: strings.NewReader(""), Out: &bytes.Buffer{}, Err: &bytes.Buffer{}}
+			var got any
+			cmd := newTenantCmd(s)
+			cmd.RemoveCommand(cmd.Commands()...)
+			cmd.AddCommand(
+				newTenantCreateCmd(s, func(o *tenantCreateOptions) error { o.IO, o.cmdPath = nil, ""; got = *o; return nil }),
+				newTenantDropCmd(s, func(o *tenantDropOptions) error { o.IO, o.cmdPath = nil, ""; got = *o; return nil }),
+				newTenantListCmd(s, func(o *tenantListOptions) error { o.IO = nil; got = *o; return nil }),
+				newTenantAdoptCmd(s, func(o *tenantAdoptOptions) error { o.IO, o.cmdPath = nil, ""; got = *o; return nil }),
+				newTenantRenameCmd(s, func(o *tenantRenameOptions) error { o.IO, o.cmdPath = nil, ""; got = *o; return nil }),
+			)
+			cmd.SetArgs(tt.args)
+			cmd.SetOut(s.Out)
+			cmd.SetErr(s.Err)
+			err := cmd.Execute()
+			var usage *usageError
+			if tt.usage {
+				if !errors.As(err, &usage) {
+					t.Fatalf("err = %v, want a usage error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(tenantCreateOptions{}, tenantDropOptions{}, tenantListOptions{}, tenantAdoptOptions{}, tenantRenameOptions{})); diff != "" {
+				t.Errorf("options (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// runTenant runs `tenantc tenant args...` and returns the exit code and
+// outputs.
+func runTenant(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	s := &streams{In: strings.NewReader(""), Out: &out, Err: &errOut}
+	cmd := newTenantCmd(s)
+	cmd.SetArgs(args)
+	cmd.SetOut(&out)
+	cmd.SetErr(&errOut)
+	cmd.SilenceErrors, cmd.SilenceUsage = true, true
+	err := cmd.ExecuteContext(context.Background())
+	printError(&errOut, err)
+	return exitCode(err), out.String(), errOut.String()
+}
+
+func TestTenantCommands(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"tenantc.yaml":   "version: \"1\"\nschema: [schema]\nqueries: [schema]\nshared_schema: app\ntenant_schema: \"t_{id}\"\n",
+		"schema/app.sql": "-- tenantc:tenant\nCREATE TABLE tickets (id bigint PRIMARY KEY);\n",
+		"migrations/shared/20260101000001_init.sql": `CREATE TABLE "app"."plans" ("id" bigint PRIMARY KEY);` + "\n",
+		"migrations/tenant/20260101000001_init.sql": `CREATE TABLE "tickets" ("id" bigint PRIMARY KEY, "title" text NOT NULL);` + "\n",
+	})
+	for _, side := range []string{"shared", "tenant"} {
+		d, err := atlasmigrate.NewLocalDir(filepath.Join(dir, "migrations", side))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := d.Checksum()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := atlasmigrate.WriteSumFile(d, sum); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfgPath := filepath.Join(dir, "tenantc.yaml")
+	db := pgtest.New(t)
+	t.Setenv("DATABASE_URL", db.URL)
+	cfgArgs := []string{"-f", cfgPath}
+
+	// Before the first apply, creating is refused: migrations pending.
+	code, _, stderr := runTenant(t, append([]string{"create", "acme"}, cfgArgs...)...)
+	if code != exitFailure || !strings.Contains(stderr, "pending") {
+		t.Fatalf("create before apply: exit %d, stderr %q", code, stderr)
+	}
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrate.Apply(t.Context(), db.Pool, cfg); err != nil {
+		t.Fatal(err)
+	}
+
+	steps := []struct {
+		args   []string
+		code   int
+		stdout string // regexp
+		stderr string // regexp
+	}{
+		{[]string{"create", "acme"}, 0, `^created tenant acme \(schema t_acme\) at version 20260101000001 in \d+ms\n$`, `^$`},
+		{[]string{"create", "globex", "--schema", "custom_globex"}, 0, `^created tenant globex \(schema custom_globex\)`, ``},
+		{[]string{"create", "acme"}, 1, `^$`, `tenantc: create tenant "acme": tenant "acme": migrate: tenant already exists`},
+		{[]string{"create", "Bad-Id"}, 2, `^$`, `invalid tenant id`},
+		{[]string{"list"}, 0, `(?m)^ID +SCHEMA +VERSION +CREATED_AT\nacme +t_acme +20260101000001 +\d{4}-\d\d-\d\dT`, ``},
+		{[]string{"rename", "globex", "initech", "--schema", "t_initech"}, 0, `^renamed tenant globex to initech \(schema t_initech\)\n$`, ``},
+		{[]string{"drop", "acme"}, 2, `^$`, `--yes`},
+		{[]string{"drop", "acme", "--yes"}, 0, `^dropped tenant acme\n$`, ``},
+		{[]string{"drop", "acme", "--yes"}, 1, `^$`, `no such tenant`},
+		{[]string{"adopt", "first", "--from", "nowhere"}, 1, `^$`, `schema "nowhere" does not exist`},
+	}
+	for _, st := range steps {
+		code, stdout, stderr := runTenant(t, append(st.args, cfgArgs...)...)
+		if code != st.code || !regexp.MustCompile(st.stdout).MatchString(stdout) || !regexp.MustCompile(st.stderr).MatchString(stderr) {
+			t.Errorf("tenant %s: exit %d, stdout %q, stderr %q; want exit %d, stdout ~ %s, stderr ~ %s",
+				strings.Join(st.args, " "), code, stdout, stderr, st.code, st.stdout, st.stderr)
+		}
+	}
+
+	code, stdout, _ := runTenant(t, append([]string{"list", "--format", "json"}, cfgArgs...)...)
+	var list []migrate.TenantInfo
+	if err := json.Unmarshal([]byte(stdout), &list); code != 0 || err != nil {
+		t.Fatalf("list --format json: exit %d, %v: %s", code, err, stdout)
+	}
+	if len(list) != 1 || list[0].ID != "initech" || list[0].Schema != "t_initech" || list[0].Version != "20260101000001" || list[0].CreatedAt.IsZero() {
+		t.Errorf("list --format json = %+v", list)
+	}
+	if !strings.Contains(stdout, `"created_at": "`) {
+		t.Errorf("list --format json lacks created_at: %s", stdout)
+	}
+}

@@ -1,0 +1,2 @@
+-- Create "notes" table
+CREATE TABLE "notes" ("id" bigserial NOT NULL, "body" text NOT NULL, PRIMARY KEY ("id"));

@@ -1,0 +1,2 @@
+-- name: AddNote :exec
+INSERT INTO notes (body) VALUES ($1);
