@@ -15,7 +15,6 @@ import (
 	"ariga.io/atlas/sql/postgres"
 	atlasschema "ariga.io/atlas/sql/schema"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
@@ -74,15 +73,21 @@ func (p *provisioner) baseline(ctx context.Context, pool *pgxpool.Pool) (string,
 		return "", nil
 	}
 	table := pgx.Identifier{p.cfg.SharedSchema, BaselinesTable}.Sanitize()
-	var script string
-	err := pool.QueryRow(ctx, "SELECT sql FROM "+table+" WHERE version = $1 AND sum = $2", p.head(), p.sum()).Scan(&script)
-	var pgErr *pgconn.PgError
-	switch {
-	case err == nil:
-		return script, nil
-	case errors.Is(err, pgx.ErrNoRows), errors.As(err, &pgErr) && pgErr.Code == "42P01": // undefined_table
-	default:
+	// The table is created by the first build; until then, look before
+	// reading, so that no failed statement reaches the app's query logs.
+	var exists bool
+	if err := pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
 		return "", fmt.Errorf("read baseline: %w", err)
+	}
+	if exists {
+		var script string
+		err := pool.QueryRow(ctx, "SELECT sql FROM "+table+" WHERE version = $1 AND sum = $2", p.head(), p.sum()).Scan(&script)
+		switch {
+		case err == nil:
+			return script, nil
+		case !errors.Is(err, pgx.ErrNoRows):
+			return "", fmt.Errorf("read baseline: %w", err)
+		}
 	}
 	return p.buildBaseline(ctx, pool)
 }
