@@ -29,6 +29,7 @@ const (
 	RuleQuery              = "query"                   // the query files do not analyze (as in generate)
 	RuleStale              = "stale-generated"         // gen.out differs from what generate writes
 	RuleNoPrimaryKey       = "tenant-table-no-pk"      // a tenant table without a primary key
+	RuleTenantFKToShared   = "tenant-fk-to-shared"     // a foreign key from a tenant table to a shared table
 	RuleSecurityDefiner    = "security-definer"        // a SECURITY DEFINER function in tenant schemas
 	RuleDynamicSQLInFunc   = "dynamic-sql-in-function" // EXECUTE in a tenant function that escapes its schema
 	RuleFunctionSearchPath = "function-search-path"    // a tenant function that sets its own search_path
@@ -50,6 +51,8 @@ func ruleDescription(rule string) string {
 		return "Generated code is out of date; run tenantc generate."
 	case RuleNoPrimaryKey:
 		return "A tenant table has no primary key."
+	case RuleTenantFKToShared:
+		return "A tenant table has a foreign key to a shared table; each tenant adds triggers to the shared table."
 	case RuleSecurityDefiner:
 		return "A tenant function runs with its owner's rights (SECURITY DEFINER)."
 	case RuleDynamicSQLInFunc:

@@ -15,7 +15,8 @@ import (
 )
 
 // CheckSchema runs the SQL checks on the annotated schema files that
-// loaded into cat: tenant tables without a primary key, SECURITY DEFINER
+// loaded into cat: tenant tables without a primary key, foreign keys from
+// tenant tables to shared tables (a warning), SECURITY DEFINER
 // tenant functions, and tenant functions whose search_path or dynamic SQL
 // can leave their own schema. Every finding follows from the annotations:
 // shared objects are not checked.
@@ -58,8 +59,16 @@ func (c *schemaChecker) file(f *sqlpos.File, tree *pg.ParseResult) {
 		switch n := raw.Stmt.Node.(type) {
 		case *pg.Node_CreateStmt:
 			c.createTable(n.CreateStmt)
+			c.foreignKeys(f, n.CreateStmt.GetRelation().GetRelname(), n.CreateStmt.TableElts)
 		case *pg.Node_AlterTableStmt:
 			c.alterTable(n.AlterTableStmt)
+			defs := make([]*pg.Node, 0, len(n.AlterTableStmt.Cmds))
+			for _, cmd := range n.AlterTableStmt.Cmds {
+				if d := cmd.GetAlterTableCmd().GetDef(); d != nil {
+					defs = append(defs, d)
+				}
+			}
+			c.foreignKeys(f, n.AlterTableStmt.GetRelation().GetRelname(), defs)
 		case *pg.Node_CreateFunctionStmt:
 			c.function(f, int(raw.StmtLocation), n.CreateFunctionStmt)
 		}
@@ -99,6 +108,46 @@ func (c *schemaChecker) alterTable(s *pg.AlterTableStmt) {
 			c.hasPK[s.GetRelation().GetRelname()] = true
 		}
 	}
+}
+
+// foreignKeys reports the foreign keys from the tenant table name to shared
+// tables among elts: table-level constraints, and the constraints of column
+// definitions (CREATE TABLE elements, or ALTER TABLE ADD CONSTRAINT / ADD
+// COLUMN definitions).
+func (c *schemaChecker) foreignKeys(f *sqlpos.File, name string, elts []*pg.Node) {
+	from, ok := c.cat.Relation(name)
+	if !ok || from.Kind != schema.Table || from.Scope != schema.Tenant {
+		return
+	}
+	for _, el := range elts {
+		c.foreignKey(f, name, el.GetConstraint())
+		for _, con := range el.GetColumnDef().GetConstraints() {
+			c.foreignKey(f, name, con.GetConstraint())
+		}
+	}
+}
+
+// foreignKey reports con if it is a foreign key to a shared table. Each
+// such key puts two RI triggers per tenant on the shared table: creating a
+// tenant and every write to the shared table then cost in proportion to the
+// number of tenants.
+func (c *schemaChecker) foreignKey(f *sqlpos.File, from string, con *pg.Constraint) {
+	if con == nil || con.Contype != pg.ConstrType_CONSTR_FOREIGN {
+		return
+	}
+	rv := con.GetPktable()
+	if rv == nil || rv.Schemaname != "" {
+		// schema.Load rejects qualified names of catalog objects; any
+		// other qualified table is not tenantc's.
+		return
+	}
+	to, ok := c.cat.Relation(rv.Relname)
+	if !ok || to.Scope != schema.Shared {
+		return
+	}
+	c.add(f.Pos(int(rv.Location)), RuleTenantFKToShared, Warning,
+		"tenant table %q references shared table %q: each tenant adds triggers to %q; creating tenants and writing %q slow down as the fleet grows",
+		from, to.Name, to.Name, to.Name)
 }
 
 func isPrimary(con *pg.Constraint) bool {

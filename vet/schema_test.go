@@ -69,6 +69,44 @@ CREATE TABLE d (id bigint NOT NULL, CONSTRAINT d_pk PRIMARY KEY (id));
 `,
 		},
 		{
+			name: "foreign keys from tenant tables to shared tables",
+			schema: `-- tenantc:default tenant
+-- tenantc:shared
+CREATE TABLE users (id bigint PRIMARY KEY);
+-- tenantc:shared
+CREATE TABLE plans (id bigint PRIMARY KEY, owner_id bigint REFERENCES users (id));
+CREATE TABLE products (id bigint PRIMARY KEY);
+CREATE TABLE orders (
+    id bigint PRIMARY KEY,
+    product_id bigint REFERENCES products (id),
+    buyer_id bigint NOT NULL REFERENCES users (id),
+    plan_id bigint,
+    FOREIGN KEY (plan_id) REFERENCES plans (id)
+);
+CREATE TABLE notes (id bigint PRIMARY KEY, author_id bigint, order_id bigint);
+ALTER TABLE notes ADD CONSTRAINT notes_author_fk FOREIGN KEY (author_id) REFERENCES   users (id);
+ALTER TABLE notes ADD FOREIGN KEY (order_id) REFERENCES orders (id);
+ALTER TABLE notes ADD COLUMN editor_id bigint REFERENCES "users";
+`,
+			want: []string{
+				`schema/schema.sql:10:41: tenant table "orders" references shared table "users": each tenant adds triggers to "users"; creating tenants and writing "users" slow down as the fleet grows (tenant-fk-to-shared)`,
+				`schema/schema.sql:12:38: tenant table "orders" references shared table "plans": each tenant adds triggers to "plans"; creating tenants and writing "plans" slow down as the fleet grows (tenant-fk-to-shared)`,
+				`schema/schema.sql:15:87: tenant table "notes" references shared table "users": each tenant adds triggers to "users"; creating tenants and writing "users" slow down as the fleet grows (tenant-fk-to-shared)`,
+				`schema/schema.sql:17:58: tenant table "notes" references shared table "users": each tenant adds triggers to "users"; creating tenants and writing "users" slow down as the fleet grows (tenant-fk-to-shared)`,
+			},
+		},
+		{
+			name: "foreign key without a column list is a warning",
+			schema: `-- tenantc:shared
+CREATE TABLE users (id bigint PRIMARY KEY);
+-- tenantc:tenant
+CREATE TABLE orders (id bigint PRIMARY KEY, buyer_id bigint REFERENCES users);
+`,
+			want: []string{
+				`schema/schema.sql:4:72: tenant table "orders" references shared table "users": each tenant adds triggers to "users"; creating tenants and writing "users" slow down as the fleet grows (tenant-fk-to-shared)`,
+			},
+		},
+		{
 			name: "security definer",
 			schema: `-- tenantc:tenant
 CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;
@@ -152,5 +190,26 @@ func TestFailed(t *testing.T) {
 				t.Errorf("Failed = %v, want %v", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestForeignKeyToSharedIsWarning(t *testing.T) {
+	cfg, cat := load(t, `-- tenantc:shared
+CREATE TABLE users (id bigint PRIMARY KEY);
+-- tenantc:tenant
+CREATE TABLE orders (id bigint PRIMARY KEY, buyer_id bigint REFERENCES users);
+`)
+	findings, err := vet.CheckSchema(cfg, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(findings) != 1 || findings[0].Rule != vet.RuleTenantFKToShared || findings[0].Severity != vet.Warning {
+		t.Fatalf("findings = %+v, want one %s warning", findings, vet.RuleTenantFKToShared)
+	}
+	if vet.Failed(findings, false) {
+		t.Error("a foreign key to a shared table fails vet without --strict")
+	}
+	if !vet.Failed(findings, true) {
+		t.Error("a foreign key to a shared table does not fail vet --strict")
 	}
 }
