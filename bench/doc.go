@@ -1,6 +1,19 @@
-// Package bench measures the query code tenantc generates against the code
-// sqlc's own Go generator writes for the same schema and queries, on a real
-// PostgreSQL (internal/pgtest, or TENANTC_TEST_DATABASE_URL).
+// Command bench measures tenantc against the alternatives, side by side, in
+// one run on one machine, and prints a table of ratios (see BENCHMARKS.md):
+//
+//	go run ./bench [-short] [-tenants N] [-clients N] [-duration D] [-only P1,P3]
+//
+// It starts its own PostgreSQL and PgBouncer (transaction mode), loads
+// schema/ into a fleet of tenant schemas and runs the scenarios of
+// internal/harness, each against a baseline measured in the same run.
+// -short (under two minutes) is what CI runs; it asserts nothing.
+//
+// The package's Go benchmarks measure the query code tenantc generates
+// against the code sqlc's own Go generator writes for the same schema and
+// queries, on a real PostgreSQL (internal/pgtest, or
+// TENANTC_TEST_DATABASE_URL):
+//
+//	go test ./bench -run '^$' -bench P1
 //
 // Both generated packages come from one set of inputs, schema/ and
 // queries/: tenantc.yaml generates internal/tenantdb, and sqlc.yaml runs
@@ -19,4 +32,4 @@
 //
 //go:generate go run ../cmd/tenantc generate -f tenantc.yaml
 //go:generate go run ../cmd/tenantc __sqlc generate -f sqlc.yaml
-package bench
+package main

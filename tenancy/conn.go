@@ -33,6 +33,9 @@ type DBTX interface {
 type Conn struct {
 	db DBTX
 	t  Tenant
+	// mode, when set, is the exec mode of tenant statements (see
+	// [Conn.WithExecMode]).
+	mode pgx.QueryExecMode
 }
 
 // Bind returns a Conn that runs statements for t on db. With the zero Tenant
@@ -52,7 +55,7 @@ func (c Conn) Exec(ctx context.Context, sql string, arguments ...any) (pgconn.Co
 	if c.db == nil {
 		return pgconn.CommandTag{}, ErrUnbound
 	}
-	return c.db.Exec(ctx, sql, arguments...)
+	return c.db.Exec(ctx, sql, c.withMode(sql, arguments)...)
 }
 
 // Query runs sql on the bound database. When c is unbound it returns
@@ -62,7 +65,7 @@ func (c Conn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, err
 	if c.db == nil {
 		return unboundRows{}, ErrUnbound
 	}
-	return c.db.Query(ctx, sql, args...)
+	return c.db.Query(ctx, sql, c.withMode(sql, args)...)
 }
 
 // QueryRow runs sql on the bound database. When c is unbound the returned
@@ -71,7 +74,7 @@ func (c Conn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	if c.db == nil {
 		return unboundRows{}
 	}
-	return c.db.QueryRow(ctx, sql, args...)
+	return c.db.QueryRow(ctx, sql, c.withMode(sql, args)...)
 }
 
 // CopyFrom copies rows into tableName (see [Conn.Table]) on the bound

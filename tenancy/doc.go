@@ -40,6 +40,20 @@
 // names are validated ([ValidateSchemaName]) when a Tenant is made and
 // quoted with pgx.Identifier, never by hand.
 //
+// # Many tenants
+//
+// pgx prepares and caches statements by their text, 512 per connection by
+// default, and each tenant's statement text is its own: past a few hundred
+// tenants per connection that cache thrashes. Two options, measured in
+// BENCHMARKS.md: [Conn.WithExecMode] runs the tenant statements of a Conn
+// in a one-round-trip mode, keeping shared statements prepared (one pool,
+// safe behind PgBouncer); an [AffinePool] routes each tenant to a fixed
+// shard of the connections, so that each connection's statement cache and
+// each backend's catalog caches hold only its share (direct connections):
+//
+//	q := db.NewTenant(tenancy.Bind(pool, t).WithExecMode(pgx.QueryExecModeExec))
+//	q := db.NewTenant(affinePool.Bind(t))
+//
 // # HTTP
 //
 // [Middleware] resolves the tenant of each request with a [Resolver]

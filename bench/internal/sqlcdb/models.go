@@ -8,6 +8,80 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type Address struct {
+	ID         int64
+	CustomerID int64
+	Line1      string
+	City       string
+	Postcode   string
+}
+
+type ApiKey struct {
+	ID        int64
+	Name      string
+	Hash      []byte
+	RevokedAt pgtype.Timestamptz
+}
+
+type Attachment struct {
+	ID     int64
+	TaskID int64
+	Name   string
+	Size   int64
+}
+
+type AuditLog struct {
+	ID     int64
+	Action string
+	At     pgtype.Timestamptz
+}
+
+type Comment struct {
+	ID     int64
+	TaskID int64
+	Body   string
+}
+
+type Contact struct {
+	ID         int64
+	CustomerID int64
+	Name       string
+	Phone      pgtype.Text
+}
+
+type Country struct {
+	Code         string
+	Name         string
+	CurrencyCode string
+}
+
+type Currency struct {
+	Code     string
+	Name     string
+	Decimals int32
+}
+
+type Customer struct {
+	ID          int64
+	Name        string
+	Email       string
+	CountryCode string
+	CreatedAt   pgtype.Timestamptz
+}
+
+type FeatureFlag struct {
+	Name    string
+	Enabled bool
+	Note    string
+}
+
+type Invoice struct {
+	ID       int64
+	OrderID  int64
+	Number   string
+	IssuedAt pgtype.Timestamptz
+}
+
 type Item struct {
 	ID     int64
 	PlanID int64
@@ -23,14 +97,75 @@ type ItemEvent struct {
 	At     pgtype.Timestamptz
 }
 
+type ItemTag struct {
+	ItemID int64
+	TagID  int64
+}
+
+type Note struct {
+	ID         int64
+	CustomerID int64
+	Body       string
+}
+
+type Order struct {
+	ID           int64
+	CustomerID   int64
+	CurrencyCode string
+	TotalCents   int64
+	Status       string
+	CreatedAt    pgtype.Timestamptz
+}
+
+type OrderLine struct {
+	ID      int64
+	OrderID int64
+	ItemID  int64
+	Qty     int32
+}
+
+type Payment struct {
+	ID          int64
+	InvoiceID   int64
+	AmountCents int64
+	PaidAt      pgtype.Timestamptz
+}
+
 type Plan struct {
 	ID         int64
 	Name       string
 	PriceCents int32
 }
 
+type Project struct {
+	ID   int64
+	Name string
+}
+
+type Setting struct {
+	Key   string
+	Value string
+}
+
+type Tag struct {
+	ID   int64
+	Name string
+}
+
+type Task struct {
+	ID        int64
+	ProjectID int64
+	Title     string
+	Done      bool
+}
+
 type Tenant struct {
 	ID         string
 	SchemaName string
 	CreatedAt  pgtype.Timestamptz
+}
+
+type Webhook struct {
+	ID  int64
+	Url string
 }

@@ -1,0 +1,308 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tenantc/tenantc/internal/pgserver"
+	"github.com/tenantc/tenantc/tenancy"
+)
+
+// Seed sizes. The P1 tenant and public hold singleItems items; every fleet
+// tenant holds fleetItems, each noted with its tenant's id so that a row
+// read for the wrong tenant is caught.
+const (
+	singleTenant = "bench"
+	singleItems  = 1000
+	fleetItems   = 100
+	planRows     = 10
+	// loadChunk is the number of tenants created per round trip.
+	loadChunk = 50
+)
+
+// harness holds what the scenarios share: the server, the fleet database
+// and the rows printed at the end.
+type harness struct {
+	o        Options
+	schemaFS fs.FS
+	log      io.Writer
+	rows     []Row
+
+	pgVersion, bouncerVersion string
+
+	srv     *pgserver.Server
+	bouncer *pgserver.Bouncer
+	dbSeq   int
+
+	// fleetURL is the database of P1, P2, P3 and MEM, loaded once.
+	fleetURL string
+	single   tenancy.Tenant
+	tenants  []tenancy.Tenant
+}
+
+func (h *harness) close() {
+	if h.bouncer != nil {
+		h.bouncer.Stop()
+	}
+	if h.srv != nil {
+		h.srv.Stop()
+	}
+}
+
+// server starts PostgreSQL on first use.
+func (h *harness) server(ctx context.Context) (*pgserver.Server, error) {
+	if h.srv != nil {
+		return h.srv, nil
+	}
+	start := time.Now()
+	srv, err := pgserver.Start(ctx, pgserver.Options{
+		MaxConnections: 300,
+		Settings: map[string]string{
+			// Every backend of a 10,000-tenant fleet caches catalog rows
+			// and plans for many schemas; keep the data itself in memory.
+			"shared_buffers": "512MB",
+			// Creating a tenant takes locks on each of its ~80 relations.
+			"max_locks_per_transaction": "512",
+			// The fleet is loaded faster than autovacuum needs to look.
+			"autovacuum": "off",
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	h.srv = srv
+	conn, err := pgx.Connect(ctx, srv.URL("postgres"))
+	if err != nil {
+		return nil, err
+	}
+	defer conn.Close(ctx)
+	var v string
+	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
+		return nil, err
+	}
+	h.pgVersion = "PostgreSQL " + strings.Fields(v)[0]
+	if major, minor, err := pgserver.PgBouncerVersion(); err == nil {
+		h.bouncerVersion = fmt.Sprintf("PgBouncer %d.%d", major, minor)
+	} else {
+		h.bouncerVersion = "no PgBouncer"
+	}
+	h.logf("PostgreSQL started in %s", time.Since(start).Round(time.Millisecond))
+	return srv, nil
+}
+
+// newDatabase creates an empty database and returns its URL.
+func (h *harness) newDatabase(ctx context.Context, prefix string) (string, error) {
+	srv, err := h.server(ctx)
+	if err != nil {
+		return "", err
+	}
+	h.dbSeq++
+	name := fmt.Sprintf("%s_%d", prefix, h.dbSeq)
+	conn, err := pgx.Connect(ctx, srv.URL("postgres"))
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", fmt.Errorf("create database %s: %w", name, err)
+	}
+	return srv.URL(name), nil
+}
+
+// pgBouncer starts PgBouncer in transaction mode in front of the fleet
+// database on first use. Its server pool is as large as the clients, so
+// that it does not queue them.
+func (h *harness) pgBouncer(ctx context.Context) (string, error) {
+	if h.bouncer == nil {
+		b, err := pgserver.StartPgBouncer(ctx, h.fleetURL, pgserver.BouncerOptions{DefaultPoolSize: h.o.Clients})
+		if err != nil {
+			return "", err
+		}
+		h.bouncer = b
+	}
+	return h.bouncer.URL(), nil
+}
+
+// readSchema returns the concatenated DDL of the schema files whose scope
+// is given ("shared": 001, 003; "tenant": 002, 004).
+func (h *harness) readSchema(scope string) (string, error) {
+	files, err := fs.Glob(h.schemaFS, "schema/*.sql")
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, f := range files {
+		src, err := fs.ReadFile(h.schemaFS, f)
+		if err != nil {
+			return "", err
+		}
+		if strings.Contains(string(src), "tenantc:default "+scope) {
+			b.Write(src)
+			b.WriteString("\n")
+		}
+	}
+	if b.Len() == 0 {
+		return "", fmt.Errorf("no %s schema files", scope)
+	}
+	return b.String(), nil
+}
+
+// fleetID is the id of the i-th fleet tenant.
+func fleetID(i int) string { return fmt.Sprintf("t%05d", i) }
+
+// tenantSQL creates a tenant schema with every tenant table, seeds its
+// items and registers it.
+func tenantSQL(tenantDDL, id string, items int) string {
+	s := pgx.Identifier{"tenant_" + id}.Sanitize()
+	return fmt.Sprintf(`BEGIN;
+CREATE SCHEMA %[1]s;
+SET LOCAL search_path TO %[1]s;
+%[2]s
+INSERT INTO %[1]s.items (plan_id, name, qty, note) SELECT g %% %[3]d + 1, 'item ' || g, g, '%[4]s' FROM generate_series(1, %[5]d) g;
+INSERT INTO public.tenants (id, schema_name) VALUES ('%[4]s', 'tenant_%[4]s');
+COMMIT;
+`, s, tenantDDL, planRows, id, items)
+}
+
+// fleet loads, once, the database of P1, P2, P3 and MEM: every table in
+// public (the sqlc baseline's single schema), the P1 tenant, and
+// o.Tenants fleet tenants, each a schema with all the tenant tables.
+func (h *harness) fleet(ctx context.Context) error {
+	if h.fleetURL != "" {
+		return nil
+	}
+	u, err := h.newDatabase(ctx, "fleet")
+	if err != nil {
+		return err
+	}
+	shared, err := h.readSchema("shared")
+	if err != nil {
+		return err
+	}
+	tenant, err := h.readSchema("tenant")
+	if err != nil {
+		return err
+	}
+	fleetDDL := tenant
+	if h.o.FleetTables == "core" {
+		b, err := fs.ReadFile(h.schemaFS, "schema/002_tenant.sql")
+		if err != nil {
+			return err
+		}
+		fleetDDL = string(b)
+	}
+	pool, err := pgxpool.New(ctx, u)
+	if err != nil {
+		return err
+	}
+	defer pool.Close()
+	start := time.Now()
+	base := shared + tenant + fmt.Sprintf(`
+INSERT INTO plans (id, name, price_cents) SELECT g, 'plan ' || g, g * 100 FROM generate_series(1, %[1]d) g;
+INSERT INTO currencies (code, name, decimals) VALUES ('EUR', 'Euro', 2), ('USD', 'US dollar', 2), ('JPY', 'Yen', 0);
+INSERT INTO items (plan_id, name, qty, note) SELECT g %% %[1]d + 1, 'item ' || g, g, 'public' FROM generate_series(1, %[2]d) g;
+`, planRows, singleItems) + tenantSQL(tenant, singleTenant, singleItems) + "ANALYZE;\n"
+	if _, err := pool.Exec(ctx, base); err != nil {
+		return fmt.Errorf("load base schema: %w", err)
+	}
+	// Two loaders: the server does the work, and it has few CPUs.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(2)
+	var mu sync.Mutex
+	done := 0
+	for lo := 0; lo < h.o.Tenants; lo += loadChunk {
+		g.Go(func() error {
+			var b strings.Builder
+			for i := lo; i < min(lo+loadChunk, h.o.Tenants); i++ {
+				b.WriteString(tenantSQL(fleetDDL, fleetID(i), fleetItems))
+			}
+			if _, err := pool.Exec(gctx, b.String()); err != nil {
+				return fmt.Errorf("load tenants %s..: %w", fleetID(lo), err)
+			}
+			mu.Lock()
+			done += min(loadChunk, h.o.Tenants-lo)
+			if done%1000 == 0 || done == h.o.Tenants {
+				h.logf("  %d/%d tenants loaded (%s)", done, h.o.Tenants, time.Since(start).Round(time.Second))
+			}
+			mu.Unlock()
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	// Flush the load's dirty pages now: a checkpoint running during the
+	// first scenario would take its CPU and show up in its cpu/op.
+	if _, err := pool.Exec(ctx, "CHECKPOINT"); err != nil {
+		return fmt.Errorf("checkpoint after load: %w", err)
+	}
+	reg := tenancy.NewRegistry(pool)
+	if h.single, err = reg.Lookup(ctx, singleTenant); err != nil {
+		return err
+	}
+	h.tenants = make([]tenancy.Tenant, h.o.Tenants)
+	rows, err := pool.Query(ctx, "SELECT id FROM public.tenants WHERE id <> $1 ORDER BY id", singleTenant)
+	if err != nil {
+		return err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	if len(ids) != h.o.Tenants {
+		return fmt.Errorf("%d fleet tenants registered, want %d", len(ids), h.o.Tenants)
+	}
+	for i, id := range ids {
+		if h.tenants[i], err = reg.Lookup(ctx, id); err != nil {
+			return err
+		}
+	}
+	h.fleetURL = u
+	h.logf("fleet of %d tenants (%d tables each) loaded in %s", h.o.Tenants, strings.Count(fleetDDL, "CREATE TABLE"),
+		time.Since(start).Round(time.Second))
+	return nil
+}
+
+// poolConfig is a pool configuration for url with n connections in mode,
+// its statement and description caches holding cache entries (0: pgx's
+// default).
+func poolConfig(url string, n int, mode pgx.QueryExecMode, cache int) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = int32(n)
+	cfg.MinConns = int32(n)
+	cfg.ConnConfig.DefaultQueryExecMode = mode
+	if cache > 0 {
+		cfg.ConnConfig.StatementCacheCapacity = cache
+		cfg.ConnConfig.DescriptionCacheCapacity = cache
+	}
+	return cfg, nil
+}
+
+// openPool opens a pool from cfg.
+func openPool(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return pool, nil
+}
+
+// errWrongTenant marks a call that returned another tenant's row.
+var errWrongTenant = errors.New("row of another tenant")

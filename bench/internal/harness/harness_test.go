@@ -1,0 +1,85 @@
+package harness
+
+import (
+	"io"
+	"testing"
+	"time"
+)
+
+func TestParseOptions(t *testing.T) {
+	tests := []struct {
+		name    string
+		args    []string
+		ok      bool
+		tenants int
+		dur     time.Duration
+		tables  string
+		only    []string
+	}{
+		{"defaults", nil, true, 10000, 5 * time.Second, "all", nil},
+		{"short", []string{"-short"}, true, 1000, time.Second, "core", nil},
+		{"explicit", []string{"-short", "-tenants", "50", "-duration", "2s", "-fleet-tables", "all", "-only", "p1, P3"}, true, 50, 2 * time.Second, "all", []string{"P1", "P3"}},
+		{"unknown scenario", []string{"-only", "P9"}, false, 0, 0, "", nil},
+		{"bad tables", []string{"-fleet-tables", "some"}, false, 0, 0, "", nil},
+		{"negative", []string{"-clients", "-1"}, false, 0, 0, "", nil},
+		{"argument", []string{"extra"}, false, 0, 0, "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			o, err := parseOptions(tt.args, io.Discard)
+			if tt.ok != (err == nil) {
+				t.Fatalf("parseOptions(%q) error = %v, want ok=%v", tt.args, err, tt.ok)
+			}
+			if !tt.ok {
+				return
+			}
+			if o.Tenants != tt.tenants || o.Duration != tt.dur || o.FleetTables != tt.tables {
+				t.Errorf("got tenants=%d duration=%s fleet-tables=%s", o.Tenants, o.Duration, o.FleetTables)
+			}
+			if len(tt.only) == 0 && o.Only != nil {
+				t.Errorf("Only = %v, want all", o.Only)
+			}
+			for _, s := range tt.only {
+				if !o.runs(s) {
+					t.Errorf("scenario %s not selected", s)
+				}
+			}
+			if len(tt.only) > 0 && o.runs("P2") {
+				t.Error("P2 selected")
+			}
+		})
+	}
+}
+
+func TestRowMet(t *testing.T) {
+	tests := []struct {
+		r    Row
+		met  string
+		want string // ratio
+	}{
+		{Row{Value: 98, Baseline: 100, Unit: "ops/s", Target: 0.97}, "yes", "0.98x"},
+		{Row{Value: 96, Baseline: 100, Unit: "ops/s", Target: 0.97}, "NO", "0.96x"},
+		{Row{Value: 140, Baseline: 100, Unit: "ms", Target: 1.5}, "yes", "1.40x"},
+		{Row{Value: 160, Baseline: 100, Unit: "ms", Target: 1.5}, "NO", "1.60x"},
+		{Row{Value: 1, Baseline: 1000, Unit: "ms"}, "-", "0.001x"},
+		{Row{Value: 5, Unit: "ms", Target: 1}, "-", ""},
+	}
+	for _, tt := range tests {
+		if got := tt.r.met(); got != tt.met {
+			t.Errorf("%+v: met() = %q, want %q", tt.r, got, tt.met)
+		}
+		if tt.want != "" {
+			if got := formatRatio(tt.r.ratio()); got != tt.want {
+				t.Errorf("%+v: ratio %q, want %q", tt.r, got, tt.want)
+			}
+		}
+	}
+}
+
+func TestFitCache(t *testing.T) {
+	for _, tt := range []struct{ n, want int }{{1, 2}, {300, 512}, {1250, 2048}, {10000, 16384}} {
+		if got := fitCache(tt.n); got != tt.want || got < tt.n+tt.n/2 {
+			t.Errorf("fitCache(%d) = %d, want %d", tt.n, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,90 @@
+package harness
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// loadResult is what a timed run measured.
+type loadResult struct {
+	opsPerSec float64
+	ops       int64
+	// leaks counts calls that returned another tenant's row
+	// (errWrongTenant), and calls all calls, over the warm-up and the
+	// measured time.
+	leaks, calls int64
+	// cpuPerOp is the CPU time the client and the server spent per
+	// measured operation (see harness.cpuTime); 0 when not measured.
+	cpuPerOp time.Duration
+}
+
+// counter is one worker's count, padded to its own cache line.
+type counter struct {
+	n atomic.Int64
+	_ [56]byte
+}
+
+// load runs op from clients goroutines: warm first, uncounted, then d
+// counted. Each goroutine has its own random source. An error other than
+// errWrongTenant stops the run.
+func (h *harness) load(ctx context.Context, clients int, warm, d time.Duration, op func(ctx context.Context, r *rand.Rand) error) (loadResult, error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	counts := make([]counter, clients)
+	var leaks atomic.Int64
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	for w := range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))
+			for !stop.Load() {
+				err := op(ctx, r)
+				if errors.Is(err, errWrongTenant) {
+					leaks.Add(1)
+				} else if err != nil {
+					if ctx.Err() == nil {
+						cancel(err)
+					}
+					return
+				}
+				counts[w].n.Add(1)
+			}
+		}()
+	}
+	sum := func() int64 {
+		var s int64
+		for i := range counts {
+			s += counts[i].n.Load()
+		}
+		return s
+	}
+	sleep := func(t time.Duration) {
+		select {
+		case <-ctx.Done():
+		case <-time.After(t):
+		}
+	}
+	sleep(warm)
+	before, start, cpu := sum(), time.Now(), h.cpuTime()
+	sleep(d)
+	after, elapsed := sum(), time.Since(start)
+	cpu = h.cpuTime() - cpu
+	stop.Store(true)
+	wg.Wait()
+	if err := context.Cause(ctx); err != nil {
+		return loadResult{}, fmt.Errorf("load: %w", err)
+	}
+	n := after - before
+	res := loadResult{opsPerSec: float64(n) / elapsed.Seconds(), ops: n, leaks: leaks.Load(), calls: sum()}
+	if n > 0 {
+		res.cpuPerOp = cpu / time.Duration(n)
+	}
+	return res, nil
+}

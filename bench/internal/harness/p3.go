@@ -1,0 +1,171 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantc/tenantc/bench/internal/sqlcdb"
+	"github.com/tenantc/tenantc/tenancy"
+)
+
+// The search_path baselines set the path with set_config and a parameter,
+// the fastest form: the statement text is the same for every tenant, so pgx
+// prepares it once per connection instead of once per tenant.
+const (
+	setSession = "SELECT set_config('search_path', $1, false)"
+	setLocal   = "SELECT set_config('search_path', $1, true)"
+)
+
+// searchPath is the path the baselines give a tenant: its schema, then the
+// shared one.
+func searchPath(t tenancy.Tenant) string {
+	return pgx.Identifier{t.Schema()}.Sanitize() + ", public"
+}
+
+// checkItem reports a row that is not t's.
+func checkItem(t tenancy.Tenant, id int64, it sqlcdb.Item, err error) error {
+	if err != nil {
+		return fmt.Errorf("GetItem(%d) for %s: %w", id, t.ID(), err)
+	}
+	if it.Note != t.ID() {
+		return errWrongTenant
+	}
+	return nil
+}
+
+// sessionOp is `SET search_path` per request: pin a connection, set the
+// session's path, run sqlc's query, release.
+func (h *harness) sessionOp(pool *pgxpool.Pool) func(context.Context, *rand.Rand) error {
+	return func(ctx context.Context, r *rand.Rand) error {
+		t := h.tenants[r.IntN(len(h.tenants))]
+		id := r.Int64N(fleetItems) + 1
+		conn, err := pool.Acquire(ctx)
+		if err != nil {
+			return err
+		}
+		defer conn.Release()
+		if _, err := conn.Exec(ctx, setSession, searchPath(t)); err != nil {
+			return err
+		}
+		it, err := sqlcdb.New(conn).GetItem(ctx, id)
+		return checkItem(t, id, it, err)
+	}
+}
+
+// localOp is BEGIN; SET LOCAL search_path; query; COMMIT.
+func (h *harness) localOp(pool *pgxpool.Pool) func(context.Context, *rand.Rand) error {
+	return func(ctx context.Context, r *rand.Rand) error {
+		t := h.tenants[r.IntN(len(h.tenants))]
+		id := r.Int64N(fleetItems) + 1
+		var it sqlcdb.Item
+		err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
+			if _, err := tx.Exec(ctx, setLocal, searchPath(t)); err != nil {
+				return err
+			}
+			var err error
+			it, err = sqlcdb.New(tx).GetItem(ctx, id)
+			return err
+		})
+		return checkItem(t, id, it, err)
+	}
+}
+
+// p3 compares tenantc with the two search_path designs on the fleet,
+// directly and through PgBouncer in transaction mode.
+func (h *harness) p3(ctx context.Context) error {
+	if err := h.fleet(ctx); err != nil {
+		return err
+	}
+	bouncerURL, err := h.pgBouncer(ctx)
+	if err != nil {
+		return err
+	}
+	c, n := h.o.Clients, h.o.Tenants
+	shards := max(1, c/2)
+	for _, path := range []struct {
+		name, url string
+		// mode is the baselines' exec mode: PgBouncer 1.18 in
+		// transaction mode keeps no prepared statements.
+		mode    pgx.QueryExecMode
+		tenantc []p2Variant
+	}{
+		{"direct", h.fleetURL, pgx.QueryExecModeCacheStatement, []p2Variant{
+			{name: "pool cache_statement", conns: c, mode: pgx.QueryExecModeCacheStatement},
+			{name: "pool cache_statement, tenant statements exec (Conn.WithExecMode)", conns: c,
+				mode: pgx.QueryExecModeCacheStatement, tenantMode: pgx.QueryExecModeExec},
+			{name: fmt.Sprintf("pool cache_describe cache=%d", fitCache(n)), conns: c, mode: pgx.QueryExecModeCacheDescribe, cache: fitCache(n)},
+			{name: fmt.Sprintf("affine %dx%d cache_statement cache=%d", shards, c/shards, fitCache(n/shards)), shards: shards, conns: c,
+				mode: pgx.QueryExecModeCacheStatement, cache: fitCache((n + shards - 1) / shards)},
+		}},
+		{"pgbouncer", bouncerURL, pgx.QueryExecModeCacheDescribe, []p2Variant{
+			{name: fmt.Sprintf("pool cache_describe cache=%d", fitCache(n)), conns: c, mode: pgx.QueryExecModeCacheDescribe, cache: fitCache(n)},
+			{name: "pool exec", conns: c, mode: pgx.QueryExecModeExec},
+			{name: "pool cache_describe, tenant statements exec (Conn.WithExecMode)", conns: c,
+				mode: pgx.QueryExecModeCacheDescribe, tenantMode: pgx.QueryExecModeExec},
+		}},
+	} {
+		cfg, err := poolConfig(path.url, c, path.mode, 0)
+		if err != nil {
+			return err
+		}
+		pool, err := openPool(ctx, cfg)
+		if err != nil {
+			return err
+		}
+		// The same warming as tenantc's pools get: every backend's
+		// catalog caches hold every tenant's tables before timing.
+		if err := warmPool(ctx, pool, h.tenants, 0); err != nil {
+			pool.Close()
+			return fmt.Errorf("%s: %w", path.name, err)
+		}
+		best, bestName := 0.0, ""
+		for _, b := range []struct {
+			name string
+			op   func(context.Context, *rand.Rand) error
+		}{
+			{"SET search_path (session)", h.sessionOp(pool)},
+			{"BEGIN; SET LOCAL search_path; query; COMMIT", h.localOp(pool)},
+		} {
+			res, err := h.load(ctx, c, h.warmup(), h.o.Duration, b.op)
+			if err != nil {
+				pool.Close()
+				return fmt.Errorf("%s %s: %w", path.name, b.name, err)
+			}
+			note := fmt.Sprintf("%s, %d wrong-tenant rows of %d calls", modeName(path.mode), res.leaks, res.calls)
+			if res.leaks > 0 {
+				note += ": UNSAFE, not a baseline"
+			} else if res.opsPerSec > best {
+				best, bestName = res.opsPerSec, "SET LOCAL"
+				if b.name[0] == 'S' {
+					bestName = "SET session"
+				}
+			}
+			h.add(Row{Scenario: "P3", Variant: path.name + ": sqlc + " + b.name, Value: res.opsPerSec, Unit: "ops/s",
+				CPU: res.cpuPerOp, Note: note})
+		}
+		pool.Close()
+		for _, v := range path.tenantc {
+			bind, warm, closePool, err := h.binder(ctx, path.url, v)
+			if err != nil {
+				return err
+			}
+			if err := warm(ctx, h.tenants); err != nil {
+				closePool()
+				return fmt.Errorf("%s tenantc %s: %w", path.name, v.name, err)
+			}
+			res, err := h.pointSelect(ctx, h.tenants, bind)
+			closePool()
+			if err != nil {
+				return fmt.Errorf("%s tenantc %s: %w", path.name, v.name, err)
+			}
+			h.add(Row{Scenario: "P3", Variant: path.name + ": tenantc " + v.name, Value: res.opsPerSec, Unit: "ops/s",
+				Baseline: best, BaselineName: bestName, Target: 2, CPU: res.cpuPerOp,
+				Note: fmt.Sprintf("%d wrong-tenant rows of %d calls", res.leaks, res.calls)})
+		}
+	}
+	return nil
+}
