@@ -390,6 +390,14 @@ func TestRunGenerate(t *testing.T) {
 		t.Errorf("generate and diff printed output:\nstdout:\n%s\nstderr:\n%s", stdout.String(), stderr.String())
 	}
 
+	// Nothing changed: the second generate is answered by the cache.
+	if code := run(context.Background(), []string{"--verbose", "generate", "-f", cfgPath}, strings.NewReader(""), &stdout, &stderr); code != exitOK {
+		t.Fatalf("second generate: exit %d\nstderr:\n%s", code, stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "generate cache hit") || strings.Contains(stderr.String(), "queries analyzed") {
+		t.Errorf("second generate was not a cache hit:\n%s", stderr.String())
+	}
+
 	// An input error: exit 1, one positional line, files unchanged.
 	writeFiles(t, filepath.Dir(cfgPath), map[string]string{"queries/queries.sql": "-- name: ListPlans :many\nSELECT nope FROM plans;\n"})
 	stderr.Reset()

@@ -49,7 +49,12 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       *update,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
-		Setup:               db.setup,
+		Setup: func(env *testscript.Env) error {
+			if err := setupCache(env); err != nil {
+				return err
+			}
+			return db.setup(env)
+		},
 		Condition: func(cond string) (bool, error) {
 			if cond == "database" {
 				return db.srv != nil, nil
@@ -61,6 +66,18 @@ func TestScripts(t *testing.T) {
 			"execsql":  cmdExecSQL,
 		},
 	})
+}
+
+// setupCache gives each script a generate cache of its own, outside $WORK
+// so that it never shows in a script's files.
+func setupCache(env *testscript.Env) error {
+	dir, err := os.MkdirTemp("", "tenantc-script-cache-")
+	if err != nil {
+		return err
+	}
+	env.Defer(func() { os.RemoveAll(dir) })
+	env.Setenv("XDG_CACHE_HOME", dir)
+	return nil
 }
 
 // scriptDB hands each script a database of the test binary's server.
@@ -102,12 +119,21 @@ func (d *scriptDB) setup(env *testscript.Env) error {
 	return nil
 }
 
-// stopServer runs the tests, then stops the PostgreSQL server the scripts
+// stopServer runs the tests with a cache directory of their own, then stops the PostgreSQL server the scripts
 // used, if any.
 type stopServer struct{ m *testing.M }
 
 func (s stopServer) Run() int {
 	defer pgtest.Stop()
+	// Tests that run generate through its command use the user cache
+	// directory; give them one of their own rather than the user's.
+	cache, err := os.MkdirTemp("", "tenantc-test-cache-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(cache)
+	os.Setenv("XDG_CACHE_HOME", cache)
 	return s.m.Run()
 }
 

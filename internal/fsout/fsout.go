@@ -275,3 +275,10 @@ func sortedKeys(m map[string][]byte) []string {
 	slices.Sort(keys)
 	return keys
 }
+
+// Generated returns the names of the *.go files in dir whose first line is
+// header, sorted: the files [Write] treats as the generator's. A missing dir
+// has none.
+func Generated(dir, header string) ([]string, error) {
+	return ownedFiles(dir, header)
+}
