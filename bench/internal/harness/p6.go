@@ -117,6 +117,12 @@ func (h *harness) p6(ctx context.Context) error {
 	if err := writeGenProject(proj); err != nil {
 		return err
 	}
+	// One untimed run first: a new tenantc binary hashes itself once for
+	// the generate cache (remembered by size and time), a one-off cost per
+	// install that would otherwise land in the first timed run.
+	if _, err := timeCmd(ctx, proj, bin, "generate", "-f", "tenantc.yaml"); err != nil {
+		return err
+	}
 	runs := 3
 	if h.o.Short {
 		runs = 1
