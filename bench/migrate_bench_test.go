@@ -9,9 +9,9 @@ import (
 	"testing"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantc/tenantc/bench/internal/harness"
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/migrate"
@@ -91,77 +91,7 @@ INSERT INTO app.tenants (id, schema_name) VALUES ('%05[2]d', '%[1]s');
 		b.Fatal(err)
 	}
 	// The baseline's own records say the same.
-	syncRevisions(b, pool, toBaseline)
-}
-
-// perSchemaApply is the baseline: what running `atlas migrate apply` once
-// per tenant schema does, sequentially — connect with the schema as the
-// search path, read that schema's revisions table, apply each pending file
-// in a transaction with its revision row, disconnect. It leaves out the
-// Atlas CLI's own start-up, lock and dev checks, so it is a lower bound on
-// the real cost.
-func perSchemaApply(ctx context.Context, url string, p *migrateProject, schemas []string) error {
-	d, err := atlasmigrate.NewLocalDir(filepath.Join(p.dir, "migrations", "tenant"))
-	if err != nil {
-		return err
-	}
-	files, err := d.Files()
-	if err != nil {
-		return err
-	}
-	for _, s := range schemas {
-		cfg, err := pgx.ParseConfig(url)
-		if err != nil {
-			return err
-		}
-		cfg.RuntimeParams["search_path"] = s
-		conn, err := pgx.ConnectConfig(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		rows, _ := conn.Query(ctx, "SELECT version FROM atlas_schema_revisions")
-		applied, err := pgx.CollectRows(rows, pgx.RowTo[string])
-		if err != nil {
-			conn.Close(ctx)
-			return err
-		}
-		done := map[string]bool{}
-		for _, v := range applied {
-			done[v] = true
-		}
-		for _, f := range files {
-			if done[f.Version()] {
-				continue
-			}
-			stmts, err := f.Stmts()
-			if err != nil {
-				return err
-			}
-			err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-				for _, st := range stmts {
-					if _, err := tx.Exec(ctx, st); err != nil {
-						return err
-					}
-				}
-				_, err := tx.Exec(ctx, "INSERT INTO atlas_schema_revisions (version) VALUES ($1)", f.Version())
-				return err
-			})
-			if err != nil {
-				conn.Close(ctx)
-				return fmt.Errorf("schema %s: %w", s, err)
-			}
-		}
-		conn.Close(ctx)
-	}
-	return nil
-}
-
-func schemaNames(n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = fmt.Sprintf("tenant_%05d", i)
-	}
-	return out
+	syncRevisions(b, pool, harness.ToBaseline)
 }
 
 // BenchmarkMigrateApplyNew applies one new tenant migration (a column and
@@ -188,14 +118,14 @@ CREATE INDEX "tickets_c%[1]d" ON "tickets" ("c%[1]d");`, col))
 				b.Fatalf("Apply: %v (%d tenants)", err, len(res.Tenants))
 			}
 			b.StopTimer()
-			syncRevisions(b, pool, toBaseline)
+			syncRevisions(b, pool, harness.ToBaseline)
 			b.StartTimer()
 		}
 	})
 	b.Run(fmt.Sprintf("impl=per-schema/tenants=%d", n), func(b *testing.B) {
 		for b.Loop() {
 			newMigration()
-			if err := perSchemaApply(ctx, db.URL, p, schemaNames(n)); err != nil {
+			if err := harness.ApplyPerSchema(ctx, db.URL, filepath.Join(p.dir, "migrations", "tenant"), harness.SchemaNames(n)); err != nil {
 				b.Fatal(err)
 			}
 			b.StopTimer()
@@ -205,16 +135,12 @@ CREATE INDEX "tickets_c%[1]d" ON "tickets" ("c%[1]d");`, col))
 	})
 }
 
-const (
-	toBaseline = `DO $$ DECLARE s text; BEGIN
-FOR s IN SELECT schema_name FROM app.tenants LOOP
-	EXECUTE format('INSERT INTO %I.atlas_schema_revisions (version) SELECT version FROM app.tenantc_revisions r JOIN app.tenants t ON t.id = r.tenant_id WHERE t.schema_name = %L ON CONFLICT DO NOTHING', s, s);
-END LOOP; END $$`
-	toTenantc = `DO $$ DECLARE t record; BEGIN
+// toTenantc copies the baseline's revision records into tenantc's, so
+// tenantc sees the fleet as the baseline left it.
+const toTenantc = `DO $$ DECLARE t record; BEGIN
 FOR t IN SELECT id, schema_name FROM app.tenants LOOP
 	EXECUTE format('INSERT INTO app.tenantc_revisions (tenant_id, version) SELECT %L, version FROM %I.atlas_schema_revisions ON CONFLICT DO NOTHING', t.id, t.schema_name);
 END LOOP; END $$`
-)
 
 // syncRevisions copies one implementation's records to the other's, so
 // each sees the fleet as it is.
@@ -245,7 +171,7 @@ func BenchmarkMigrateApplyNoop(b *testing.B) {
 	})
 	b.Run(fmt.Sprintf("impl=per-schema/tenants=%d", n), func(b *testing.B) {
 		for b.Loop() {
-			if err := perSchemaApply(ctx, db.URL, p, schemaNames(n)); err != nil {
+			if err := harness.ApplyPerSchema(ctx, db.URL, filepath.Join(p.dir, "migrations", "tenant"), harness.SchemaNames(n)); err != nil {
 				b.Fatal(err)
 			}
 		}

@@ -56,7 +56,7 @@ INSERT INTO app.tenants (id, schema_name) VALUES ('%05[1]d', 'tenant_%05[1]d');
 		pool.Close()
 		return "", nil, err
 	}
-	if _, err := pool.Exec(ctx, toBaseline); err != nil {
+	if _, err := pool.Exec(ctx, ToBaseline); err != nil {
 		pool.Close()
 		return "", nil, err
 	}
@@ -112,14 +112,14 @@ CREATE INDEX "tickets_c%[1]d" ON "tickets" ("c%[1]d");`, col))
 		if want := map[bool]int{true: 0, false: c.n}[c.noop]; len(res.Tenants) != want {
 			return fmt.Errorf("apply touched %d tenants, want %d", len(res.Tenants), want)
 		}
-		if _, err := pool.Exec(ctx, toBaseline); err != nil {
+		if _, err := pool.Exec(ctx, ToBaseline); err != nil {
 			return err
 		}
 		if err := next(); err != nil {
 			return err
 		}
 		start = time.Now()
-		if err := perSchemaApply(ctx, u, p, c.n); err != nil {
+		if err := ApplyPerSchema(ctx, u, filepath.Join(p.dir, "migrations", "tenant"), SchemaNames(c.n)); err != nil {
 			return fmt.Errorf("per-schema apply: %w", err)
 		}
 		base := time.Since(start)
@@ -133,14 +133,15 @@ CREATE INDEX "tickets_c%[1]d" ON "tickets" ("c%[1]d");`, col))
 	return nil
 }
 
-// perSchemaApply is the baseline: what running `atlas migrate apply` once
-// per tenant schema does, sequentially — connect with the schema as the
-// search path, read that schema's revisions table, apply each pending file
-// in a transaction with its revision row, disconnect. It leaves out the
-// Atlas CLI's own start-up, lock and dev checks, so it is a lower bound on
-// the real cost.
-func perSchemaApply(ctx context.Context, url string, p *migrateProject, n int) error {
-	d, err := atlasmigrate.NewLocalDir(filepath.Join(p.dir, "migrations", "tenant"))
+// ApplyPerSchema is the migration baseline: what running `atlas migrate
+// apply` once per tenant schema does, sequentially — connect with the
+// schema as the search path, read that schema's revisions table
+// (atlas_schema_revisions), apply each pending file of the tenant
+// directory dir in a transaction with its revision row, disconnect. It
+// leaves out the Atlas CLI's own start-up, lock and dev checks, so it is a
+// lower bound on the real cost. The Go benchmarks in bench use it too.
+func ApplyPerSchema(ctx context.Context, url, dir string, schemas []string) error {
+	d, err := atlasmigrate.NewLocalDir(dir)
 	if err != nil {
 		return err
 	}
@@ -148,14 +149,29 @@ func perSchemaApply(ctx context.Context, url string, p *migrateProject, n int) e
 	if err != nil {
 		return err
 	}
-	for i := range n {
-		s := fmt.Sprintf("tenant_%05d", i)
+	for _, s := range schemas {
 		if err := applySchema(ctx, url, s, files); err != nil {
 			return fmt.Errorf("schema %s: %w", s, err)
 		}
 	}
 	return nil
 }
+
+// SchemaNames returns the schema names of a bench fleet of n tenants.
+func SchemaNames(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("tenant_%05d", i)
+	}
+	return out
+}
+
+// ToBaseline copies tenantc's revision records into each schema's
+// baseline revisions table, so the baseline sees the fleet as it is.
+const ToBaseline = `DO $$ DECLARE s text; BEGIN
+FOR s IN SELECT schema_name FROM app.tenants LOOP
+	EXECUTE format('INSERT INTO %I.atlas_schema_revisions (version) SELECT version FROM app.tenantc_revisions r JOIN app.tenants t ON t.id = r.tenant_id WHERE t.schema_name = %L ON CONFLICT DO NOTHING', s, s);
+END LOOP; END $$`
 
 // applySchema applies the files not yet recorded in schema s.
 func applySchema(ctx context.Context, url, s string, files []atlasmigrate.File) error {
@@ -201,10 +217,3 @@ func applySchema(ctx context.Context, url, s string, files []atlasmigrate.File) 
 	}
 	return nil
 }
-
-// toBaseline copies tenantc's revision records into each schema's
-// baseline revisions table, so the baseline sees the fleet as it is.
-const toBaseline = `DO $$ DECLARE s text; BEGIN
-FOR s IN SELECT schema_name FROM app.tenants LOOP
-	EXECUTE format('INSERT INTO %I.atlas_schema_revisions (version) SELECT version FROM app.tenantc_revisions r JOIN app.tenants t ON t.id = r.tenant_id WHERE t.schema_name = %L ON CONFLICT DO NOTHING', s, s);
-END LOOP; END $$`
