@@ -99,8 +99,12 @@ func (p *provisioner) baseline(ctx context.Context, pool *pgxpool.Pool) (string,
 // scratch schema, rolls both back and stores the script.
 func (p *provisioner) buildBaseline(ctx context.Context, pool *pgxpool.Pool) (_ string, err error) {
 	// The history replays against the real shared schema, so it must be
-	// current; CreateTenant checks again under its lock.
+	// current; CreateTenant checks again under its lock. A fleet behind the
+	// latest version refuses the create anyway: do not plan for nothing.
 	if err := p.checkShared(ctx, pool); err != nil {
+		return "", err
+	}
+	if err := p.checkFleet(ctx, pool); err != nil {
 		return "", err
 	}
 	db := stdlib.OpenDBFromPool(pool)

@@ -219,6 +219,7 @@ func TestCreateTenantRefusals(t *testing.T) {
 		id    string
 		opts  []Option
 		want  error
+		msg   string // in the error, when set
 	}{
 		{name: "invalid id", id: "Acme-1", want: tenancy.ErrInvalidTenantID},
 		{name: "too long id", id: strings.Repeat("a", 49), want: tenancy.ErrInvalidTenantID},
@@ -247,7 +248,18 @@ func TestCreateTenantRefusals(t *testing.T) {
 			setup: func(t *testing.T, p *project, pool *pgxpool.Pool) {
 				p.migration(TenantDir, "20260101000009_more.sql", `CREATE TABLE "more" ("id" bigint PRIMARY KEY);`)
 			},
-			id: "acme", want: ErrPendingMigrations,
+			id: "acme", want: ErrPendingMigrations, msg: "tenants taken are not at tenant version 20260101000009",
+		},
+		{
+			// The baseline is cached: only the check under the lock sees it.
+			name: "tenant failed at head",
+			setup: func(t *testing.T, p *project, pool *pgxpool.Pool) {
+				if _, err := pool.Exec(t.Context(), `UPDATE app.tenantc_revisions SET error = 'boom'
+WHERE tenant_id = 'taken' AND version = (SELECT max(version) FROM app.tenantc_revisions WHERE tenant_id = 'taken')`); err != nil {
+					t.Fatal(err)
+				}
+			},
+			id: "acme", want: ErrPendingMigrations, msg: "tenants taken are not at tenant version",
 		},
 		{
 			name: "never migrated",
@@ -272,6 +284,9 @@ func TestCreateTenantRefusals(t *testing.T) {
 			_, err := CreateTenant(t.Context(), pool, p.cfg, tt.id, tt.opts...)
 			if !errors.Is(err, tt.want) {
 				t.Fatalf("CreateTenant(%q) error = %v, want %v", tt.id, err, tt.want)
+			}
+			if !strings.Contains(err.Error(), tt.msg) {
+				t.Errorf("CreateTenant(%q) error = %v, want it to contain %q", tt.id, err, tt.msg)
 			}
 			if diff := cmp.Diff(before, snapshot(t, pool)); diff != "" {
 				t.Errorf("database changed by a refused create (-before +after):\n%s", diff)
