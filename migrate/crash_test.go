@@ -19,6 +19,29 @@ import (
 // project of TENANTC_CRASH_CONFIG to TENANTC_CRASH_URL and exits.
 const crashChildEnv = "TENANTC_CRASH_CHILD"
 
+// crashChildApp is the child's application_name.
+const crashChildApp = "tenantc_crash_child"
+
+// awaitChildBackends ends the server sessions of a killed child. A backend
+// whose client died runs its statement on until it next writes to the
+// socket, holding its locks; a reset that drops schemas meanwhile can
+// deadlock with it.
+func awaitChildBackends(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	for {
+		var n int
+		err := pool.QueryRow(t.Context(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+WHERE datname = current_database() AND application_name = $1`, crashChildApp).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 func crashChild() {
 	ctx := context.Background()
 	cfg, err := config.Load(os.Getenv("TENANTC_CRASH_CONFIG"))
@@ -26,7 +49,13 @@ func crashChild() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	pool, err := pgxpool.New(ctx, os.Getenv("TENANTC_CRASH_URL"))
+	pc, err := pgxpool.ParseConfig(os.Getenv("TENANTC_CRASH_URL"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	pc.ConnConfig.RuntimeParams["application_name"] = crashChildApp
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -113,6 +142,7 @@ ALTER TABLE "tickets" ADD COLUMN "note_count" integer NOT NULL DEFAULT 0;
 		if err := <-done; err == nil {
 			t.Fatalf("run %d finished before the kill %s", i, at)
 		}
+		awaitChildBackends(t, pool)
 		checkConsistent(t, pool)
 		n := applied()
 		if n >= total {

@@ -32,6 +32,29 @@ const (
 // project of TENANTC_MIGRATOR_CONFIG to TENANTC_MIGRATOR_URL and exits.
 const migratorChildEnv = "TENANTC_MIGRATOR_CHILD"
 
+// migratorApp is a migrator child's application_name.
+const migratorApp = "tenantc_migrator_child"
+
+// endMigratorBackends ends the server sessions of killed migrators. A
+// backend whose client died runs its statement on until it next writes to
+// the socket, holding its locks; a reset that drops schemas meanwhile can
+// deadlock with it.
+func endMigratorBackends(t *testing.T, pool *pgxpool.Pool) {
+	t.Helper()
+	for {
+		var n int
+		err := pool.QueryRow(t.Context(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+WHERE datname = current_database() AND application_name = $1`, migratorApp).Scan(&n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // migratorChild is the body of a migrator child process.
 func migratorChild() int {
 	ctx := context.Background()
@@ -40,7 +63,13 @@ func migratorChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	pool, err := pgxpool.New(ctx, os.Getenv("TENANTC_MIGRATOR_URL"))
+	pc, err := pgxpool.ParseConfig(os.Getenv("TENANTC_MIGRATOR_URL"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 2
+	}
+	pc.ConnConfig.RuntimeParams["application_name"] = migratorApp
+	pool, err := pgxpool.NewWithConfig(ctx, pc)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
@@ -303,6 +332,7 @@ func TestMigrateFleet(t *testing.T) {
 			if bad != 0 {
 				t.Errorf("kill %d left %d tenants half-migrated", i+1, bad)
 			}
+			endMigratorBackends(t, pg.Pool)
 		}
 		if _, err := migrate.Apply(ctx, pg.Pool, cfg, migrate.WithParallel(4)); err != nil {
 			t.Fatalf("final apply: %v", err)
