@@ -161,7 +161,9 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 			return nil, fmt.Errorf("queries: sqlc reported query %q that tenantc did not find in %s", q.Name, q.File)
 		}
 		q.Pos = st.pos
-		if err := mark(q, cat, cfg.SharedSchema); err != nil {
+		if st.reusable(q.SQL) {
+			qualify(q, st.refs, st.scope, cfg.SharedSchema)
+		} else if err := mark(q, cat, cfg.SharedSchema); err != nil {
 			return nil, fmt.Errorf("queries: marking query %s: %w", q.Name, err)
 		}
 		if st.scope != q.Scope {
@@ -209,6 +211,14 @@ type statement struct {
 	name  string
 	pos   sqlpos.Pos // of the name in the -- name: comment
 	scope schema.Scope
+	// body is the statement from its first token to its end, and refs its
+	// references with offsets into body. sqlc returns most statements as
+	// this text exactly, and then marking reuses refs instead of parsing
+	// the statement a second time. end is where its last token ends in
+	// body: what follows is the ";", spaces and comments.
+	body string
+	end  int
+	refs []ref
 }
 
 // placeholder names the query analyzed when the query files hold none.
@@ -344,6 +354,13 @@ func (c *checker) statement(f *sqlpos.File, src string, start, end int, toks []*
 		return nil
 	}
 	st.scope = w.scope()
+	bodyStart := int(body[0].Start) - start
+	st.body = text[bodyStart:]
+	st.end = int(body[len(body)-1].End) - start - bodyStart
+	st.refs = w.refs
+	for i := range st.refs {
+		st.refs[i].off -= bodyStart
+	}
 	return st
 }
 
@@ -451,7 +468,31 @@ func mark(q *Query, cat *schema.Catalog, shared string) error {
 	if len(w.problems) > 0 {
 		return fmt.Errorf("in sqlc's rewritten SQL: %s", w.problems[0].msg)
 	}
-	refs := slices.SortedFunc(slices.Values(w.refs), func(a, b ref) int { return a.off - b.off })
+	qualify(q, w.refs, w.scope(), shared)
+	return nil
+}
+
+// reusable reports whether sqlc's text for the statement is the text as
+// written, every token of it, so that the first pass's references are
+// this text's. sqlc rewrites some statements (sqlc.arg, @name, *
+// expansion); those are marked afresh.
+func (st *statement) reusable(sql string) bool {
+	if len(sql) < st.end || !strings.HasPrefix(st.body, sql) {
+		return false
+	}
+	for _, r := range st.refs {
+		if r.off < 0 || r.off >= len(sql) {
+			return false
+		}
+	}
+	return true
+}
+
+// qualify rewrites q.SQL, whose references to catalog objects are refs
+// and whose scope is scope: references to shared objects get the shared
+// schema, and the offsets of tenant references go to q.TenantRefs.
+func qualify(q *Query, refs []ref, scope schema.Scope, shared string) {
+	refs = slices.SortedFunc(slices.Values(refs), func(a, b ref) int { return a.off - b.off })
 	refs = slices.CompactFunc(refs, func(a, b ref) bool { return a.off == b.off })
 
 	prefix := pgx.Identifier{shared}.Sanitize() + "."
@@ -480,8 +521,7 @@ func mark(q *Query, cat *schema.Catalog, shared string) error {
 	b.WriteString(q.SQL[last:])
 	q.SQL = b.String()
 	q.TenantRefs = tenant
-	q.Scope = w.scope()
-	return nil
+	q.Scope = scope
 }
 
 // Reference is a reference to a catalog object in SQL text.

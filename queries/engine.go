@@ -4,8 +4,8 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,10 +18,22 @@ import (
 	"github.com/tenantc/tenantc/internal/sqlpos"
 )
 
-// EngineEnv is set to "1" in the environment of the sqlc child process.
-// A test binary that analyzes queries checks it in TestMain and, when set,
-// runs [EngineMain] instead of its tests (see [TestEngine]).
+// EngineEnv is set to "1" in the environment of the sqlc child process
+// and of the codegen plugin it starts, which is the same binary again. A
+// binary that analyzes queries checks it first thing (the tenantc
+// command in main, test binaries in TestMain) and, when set, runs
+// [EngineMain] instead of anything else:
+//
+//	if os.Getenv(queries.EngineEnv) == "1" {
+//		os.Exit(queries.EngineMain(os.Args[1:]))
+//	}
 const EngineEnv = "TENANTC_SQLC_ENGINE"
+
+// requestEnv names the file where the codegen plugin saves sqlc's request.
+const requestEnv = "TENANTC_SQLC_REQUEST"
+
+// pluginMethod is the one argument sqlc passes to a process plugin.
+const pluginMethod = "/plugin.CodegenService/Generate"
 
 // Engine is the command that runs the embedded sqlc engine in a child
 // process. sqlc's only importable package, pkg/cli, calls os.Exit on some
@@ -32,11 +44,35 @@ type Engine struct {
 	Args []string // arguments before sqlc's own (e.g. a hidden subcommand)
 }
 
-// EngineMain runs sqlc with args (as the sqlc command line would get them)
-// and returns its exit code. The tenantc binary calls it from a hidden
-// subcommand; test binaries call it from TestMain when [EngineEnv] is set.
+// EngineMain runs sqlc with args (as the sqlc command line would get them,
+// optionally after the hidden "__sqlc" subcommand) and returns its exit
+// code. Started by sqlc as tenantc's codegen plugin, it saves the request
+// sqlc sends on stdin instead and answers with no files.
 func EngineMain(args []string) int {
+	if path := os.Getenv(requestEnv); path != "" && len(args) == 1 && args[0] == pluginMethod {
+		return saveRequest(path)
+	}
+	if len(args) > 0 && args[0] == "__sqlc" {
+		args = args[1:]
+	}
 	return cli.Run(args)
+}
+
+// saveRequest copies the plugin request on stdin to path. The empty
+// stdout is an empty plugin.GenerateResponse: sqlc writes no files.
+func saveRequest(path string) int {
+	f, err := os.Create(path)
+	if err == nil {
+		_, err = io.Copy(f, os.Stdin)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+	}
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "tenantc codegen plugin: %v\n", err)
+		return 1
+	}
+	return 0
 }
 
 // TestEngine returns an Engine that re-executes the running test binary.
@@ -57,16 +93,22 @@ func TestEngine() Engine {
 }
 
 // sqlcConfig is the temporary sqlc.yaml; paths are relative to its directory
-// because sqlc joins even absolute paths onto it.
+// because sqlc joins even absolute paths onto it. The codegen plugin is the
+// engine's own binary (see [EngineMain]); sqlc passes it only the
+// environment variables listed under env.
 const sqlcConfig = `version: "2"
+plugins:
+- name: tenantc
+  env: [` + EngineEnv + `, ` + requestEnv + `]
+  process:
+    cmd: %s
 sql:
 - engine: postgresql
   schema: %s
   queries: %s
-  gen:
-    json:
-      out: out
-      filename: request.json
+  codegen:
+  - plugin: tenantc
+    out: out
 `
 
 // run analyzes queryFiles against schemaFiles with sqlc and decodes its
@@ -107,13 +149,22 @@ func (e Engine) run(ctx context.Context, schemaFiles, queryFiles []string, rel f
 	if err != nil {
 		return nil, fmt.Errorf("queries: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "sqlc.yaml"), fmt.Appendf(nil, sqlcConfig, s, q), 0o644); err != nil {
+	// The child runs in dir, and sqlc runs the plugin from there too.
+	exe, err := exec.LookPath(e.Path)
+	if err == nil {
+		exe, err = filepath.Abs(exe)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("queries: locating the sqlc engine: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "sqlc.yaml"), fmt.Appendf(nil, sqlcConfig, strconv.Quote(exe), s, q), 0o644); err != nil {
 		return nil, fmt.Errorf("queries: %w", err)
 	}
+	request := filepath.Join(dir, "request.pb")
 
-	cmd := exec.CommandContext(ctx, e.Path, append(append([]string(nil), e.Args...), "generate", "-f", filepath.Join(dir, "sqlc.yaml"))...)
+	cmd := exec.CommandContext(ctx, exe, append(append([]string(nil), e.Args...), "generate", "-f", filepath.Join(dir, "sqlc.yaml"))...)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), EngineEnv+"=1")
+	cmd.Env = append(os.Environ(), EngineEnv+"=1", requestEnv+"="+request)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	runErr := cmd.Run()
@@ -128,20 +179,20 @@ func (e Engine) run(ctx context.Context, schemaFiles, queryFiles []string, rel f
 		return nil, fmt.Errorf("queries: sqlc engine failed: %v: %s", runErr, msg)
 	}
 
-	data, err := os.ReadFile(filepath.Join(dir, "out", "request.json"))
+	data, err := os.ReadFile(request)
 	if err != nil {
-		return nil, fmt.Errorf("queries: reading sqlc output: %w", err)
+		return nil, fmt.Errorf("queries: reading the sqlc engine's output: %w", err)
 	}
-	var res Result
-	if err := json.Unmarshal(data, &res); err != nil {
-		return nil, fmt.Errorf("queries: decoding sqlc output: %w", err)
+	res, err := decodeRequest(data)
+	if err != nil {
+		return nil, fmt.Errorf("queries: %w", err)
 	}
 	for _, q := range res.Queries {
 		if f, ok := back[q.File]; ok {
 			q.File = rel(f)
 		}
 	}
-	return &res, nil
+	return res, nil
 }
 
 var sqlcErrLine = regexp.MustCompile(`^(.+?):(\d+):(\d+): (.*)$`)

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/tenantc/tenantc/internal/sqlpos"
@@ -75,7 +76,7 @@ func FuzzMark(f *testing.F) {
 		// Splitting, as Analyze's first pass does it.
 		c := &checker{cat: cat, shared: "public", starts: map[sqlpos.Pos]sqlpos.Pos{}, sources: map[string]*source{}}
 		file := sqlpos.NewFile("q.sql", []byte(src))
-		c.file(file)
+		accepted := c.file(file)
 		end := file.Pos(len(src))
 		for _, e := range c.errs {
 			if e.Pos.File != "q.sql" || e.Pos.Line < 1 || e.Pos.Col < 1 || e.Pos.Compare(end) > 0 {
@@ -89,6 +90,23 @@ func FuzzMark(f *testing.F) {
 					t.Fatalf("span %d is [%d,%d) after %d in a %d-byte file", i, sp.start, sp.end, prev, len(src))
 				}
 				prev = sp.end
+			}
+		}
+
+		// Marking from the first pass's references gives what marking
+		// the statement afresh gives, for the text as sqlc returns it.
+		for _, st := range accepted {
+			sql := st.body[:st.end]
+			if !st.reusable(sql) {
+				t.Fatalf("statement %q: its own text %q is not reusable", st.name, sql)
+			}
+			fresh, reused := &Query{SQL: sql}, &Query{SQL: sql}
+			if err := mark(fresh, cat, "public"); err != nil {
+				t.Fatalf("statement %q passed the checks but marking it failed: %v", sql, err)
+			}
+			qualify(reused, st.refs, st.scope, "public")
+			if diff := cmp.Diff(fresh, reused); diff != "" {
+				t.Fatalf("statement %q marked from the first pass differs (-fresh +reused):\n%s", sql, diff)
 			}
 		}
 

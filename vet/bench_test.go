@@ -20,11 +20,7 @@ func TestMain(m *testing.M) {
 	// The staleness check runs the sqlc engine by re-executing this
 	// binary.
 	if os.Getenv(queries.EngineEnv) == "1" {
-		args := os.Args[1:]
-		if len(args) > 0 && args[0] == "__sqlc" {
-			args = args[1:]
-		}
-		os.Exit(queries.EngineMain(args))
+		os.Exit(queries.EngineMain(os.Args[1:]))
 	}
 	os.Exit(m.Run())
 }

@@ -17,11 +17,7 @@ func TestMain(m *testing.M) {
 	// start their tenantc copy of it, with "__sqlc generate -f ..." and
 	// EngineEnv set.
 	if os.Getenv(queries.EngineEnv) == "1" {
-		args := os.Args[1:]
-		if len(args) > 0 && args[0] == "__sqlc" {
-			args = args[1:]
-		}
-		os.Exit(queries.EngineMain(args))
+		os.Exit(queries.EngineMain(os.Args[1:]))
 	}
 	testscript.Main(stopServer{m}, map[string]func(){
 		"tenantc": func() {
