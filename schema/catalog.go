@@ -82,10 +82,23 @@ type Catalog struct {
 	// Files are the schema files read, in order, as paths usable from the
 	// current directory.
 	Files []string
+	// Ignores are the files' tenantc:ignore comments, in file order.
+	Ignores []Ignore
 
 	relations map[string]*Object
 	types     map[string]*Object
 	functions map[string]*Object
+}
+
+// Ignore is a "-- tenantc:ignore <reason>" comment in a schema file:
+// tenantc vet does not report its SQL checks' findings on the lines it
+// covers. A comment on a line of its own before a statement covers every
+// line of the statement; any other covers its own line.
+type Ignore struct {
+	Pos    sqlpos.Pos // of the word "ignore"
+	Reason string     // the rest of the comment; vet reports an empty one
+	// FromLine and ToLine are the lines it covers in Pos.File.
+	FromLine, ToLine int
 }
 
 // Relation returns the table, view, materialized view or sequence with the

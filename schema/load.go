@@ -15,6 +15,9 @@
 // prose such as "-- see tenantc: docs" is not an annotation. Block comments
 // are never annotations. An annotation takes no trailing text: a comment on
 // the same line would otherwise be mistaken for a misspelt value.
+//
+// "-- tenantc:ignore <reason>" is not a scope: the loader records it in
+// [Catalog.Ignores] for tenantc vet.
 package schema
 
 import (
@@ -365,10 +368,33 @@ func (l *loader) annotations(f *file) {
 				l.errs.Add(f.Pos(d.argOff[0]), "unexpected %q after tenantc:%s", d.args[0], d.word)
 			}
 			l.attach(f, start, d)
+		case "ignore":
+			l.ignore(f, start, int(c.End), d)
 		default:
 			l.errs.Add(pos, "unknown tenantc directive %q (want shared, tenant or default)", d.word)
 		}
 	}
+}
+
+// ignore records a tenantc:ignore comment spanning [start, end) for
+// tenantc vet. A comment that starts its line and stands before a
+// statement covers the whole statement; any other covers its own line.
+func (l *loader) ignore(f *file, start, end int, d directive) {
+	line := f.Pos(start).Line
+	ig := Ignore{
+		Pos:      f.Pos(d.off),
+		Reason:   strings.TrimSpace(f.src[d.off+len(d.word) : end]),
+		FromLine: line,
+		ToLine:   line,
+	}
+	i := sort.Search(len(f.toks), func(i int) bool { return int(f.toks[i].Start) >= start })
+	ownLine := i == 0 || f.Pos(int(f.toks[i-1].End)).Line < line
+	j := sort.Search(len(f.stmts), func(j int) bool { return f.stmts[j].start > start })
+	inside := j > 0 && start < f.stmts[j-1].end
+	if ownLine && !inside && j < len(f.stmts) {
+		ig.ToLine = f.Pos(f.stmts[j].end).Line
+	}
+	l.cat.Ignores = append(l.cat.Ignores, ig)
 }
 
 // attach gives a scope annotation at offset start to the statement after it.

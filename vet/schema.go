@@ -3,6 +3,7 @@ package vet
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -39,7 +40,32 @@ func CheckSchema(cfg *config.Config, cat *schema.Catalog) ([]Finding, error) {
 			c.add(o.Pos, RuleNoPrimaryKey, Error, "tenant table %q has no primary key; rows of a per-tenant copy cannot be addressed, replicated or moved between servers by key", o.Name)
 		}
 	}
-	return c.findings, nil
+	return applyIgnores(c.findings, cat.Ignores), nil
+}
+
+// applyIgnores drops the findings on lines that a tenantc:ignore comment
+// with a reason covers, and reports each comment without one, which
+// suppresses nothing.
+func applyIgnores(findings []Finding, ignores []schema.Ignore) []Finding {
+	if len(ignores) == 0 {
+		return findings
+	}
+	out := findings[:0]
+	for _, f := range findings {
+		ignored := slices.ContainsFunc(ignores, func(ig schema.Ignore) bool {
+			return ig.Reason != "" && ig.Pos.File == f.Pos.File && ig.FromLine <= f.Pos.Line && f.Pos.Line <= ig.ToLine
+		})
+		if !ignored {
+			out = append(out, f)
+		}
+	}
+	for _, ig := range ignores {
+		if ig.Reason == "" {
+			out = append(out, Finding{Pos: ig.Pos, Rule: RuleIgnoreReason, Severity: Error,
+				Message: "tenantc:ignore needs a reason: -- tenantc:ignore <why this is acceptable>"})
+		}
+	}
+	return out
 }
 
 type schemaChecker struct {

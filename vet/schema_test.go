@@ -107,6 +107,36 @@ CREATE TABLE orders (id bigint PRIMARY KEY, buyer_id bigint REFERENCES users);
 			},
 		},
 		{
+			name: "tenantc:ignore",
+			schema: `-- tenantc:shared
+CREATE TABLE users (id bigint PRIMARY KEY);
+-- tenantc:tenant
+-- tenantc:ignore a small fleet: the key is worth its triggers
+CREATE TABLE orders (
+    id bigint PRIMARY KEY,
+    buyer_id bigint REFERENCES users (id)
+);
+-- tenantc:tenant
+CREATE TABLE notes (
+    id bigint PRIMARY KEY,
+    author_id bigint REFERENCES users (id), -- tenantc:ignore authors are never deleted
+    editor_id bigint REFERENCES users (id)
+); -- tenantc:ignore this trailing comment covers its own line only
+-- tenantc:tenant
+CREATE TABLE log (at timestamptz, what text);
+-- tenantc:tenant
+--tenantc:ignore
+CREATE TABLE audit (at timestamptz, buyer_id bigint REFERENCES users (id));
+`,
+			want: []string{
+				`schema/schema.sql:13:33: tenant table "notes" references shared table "users": each tenant adds triggers to "users"; creating tenants and writing "users" slow down as the fleet grows (tenant-fk-to-shared)`,
+				`schema/schema.sql:19:64: tenant table "audit" references shared table "users": each tenant adds triggers to "users"; creating tenants and writing "users" slow down as the fleet grows (tenant-fk-to-shared)`,
+				`schema/schema.sql:16:14: tenant table "log" has no primary key; rows of a per-tenant copy cannot be addressed, replicated or moved between servers by key (tenant-table-no-pk)`,
+				`schema/schema.sql:19:14: tenant table "audit" has no primary key; rows of a per-tenant copy cannot be addressed, replicated or moved between servers by key (tenant-table-no-pk)`,
+				`schema/schema.sql:18:11: tenantc:ignore needs a reason: -- tenantc:ignore <why this is acceptable> (ignore-reason)`,
+			},
+		},
+		{
 			name: "security definer",
 			schema: `-- tenantc:tenant
 CREATE FUNCTION f() RETURNS int LANGUAGE sql SECURITY DEFINER AS $$ SELECT 1 $$;

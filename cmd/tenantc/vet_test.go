@@ -175,6 +175,23 @@ func TestVetSQLChecks(t *testing.T) {
 	}
 }
 
+func TestVetSQLIgnore(t *testing.T) {
+	dir := vetProject(t, vetCleanApp)
+	writeFiles(t, dir, map[string]string{"schema/schema.sql": `-- tenantc:shared
+CREATE TABLE plans (id bigint PRIMARY KEY, name text NOT NULL);
+
+-- tenantc:tenant
+-- tenantc:ignore at most 50 tenants: the key is worth its triggers
+CREATE TABLE tickets (id bigint PRIMARY KEY, title text NOT NULL, plan_id bigint REFERENCES plans (id));
+`})
+	// generate reads the directive as no scope annotation.
+	vetGenerate(t, dir)
+	code, stdout, stderr := runVet(t, dir, "--strict", "./app")
+	if code != 0 || stdout != "" {
+		t.Errorf("vet --strict: exit code %d, stdout %q, stderr %q; want 0 and no findings", code, stdout, stderr)
+	}
+}
+
 func TestVetJSON(t *testing.T) {
 	dir := vetProject(t, vetUnscopedApp)
 	vetGenerate(t, dir)
