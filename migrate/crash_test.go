@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/internal/pgtest"
 )
 
 // crashChildEnv makes the test binary a migrator child: it applies the
@@ -21,26 +22,6 @@ const crashChildEnv = "TENANTC_CRASH_CHILD"
 
 // crashChildApp is the child's application_name.
 const crashChildApp = "tenantc_crash_child"
-
-// awaitChildBackends ends the server sessions of a killed child. A backend
-// whose client died runs its statement on until it next writes to the
-// socket, holding its locks; a reset that drops schemas meanwhile can
-// deadlock with it.
-func awaitChildBackends(t *testing.T, pool *pgxpool.Pool) {
-	t.Helper()
-	for {
-		var n int
-		err := pool.QueryRow(t.Context(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-WHERE datname = current_database() AND application_name = $1`, crashChildApp).Scan(&n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
 
 func crashChild() {
 	ctx := context.Background()
@@ -142,7 +123,7 @@ ALTER TABLE "tickets" ADD COLUMN "note_count" integer NOT NULL DEFAULT 0;
 		if err := <-done; err == nil {
 			t.Fatalf("run %d finished before the kill %s", i, at)
 		}
-		awaitChildBackends(t, pool)
+		pgtest.EndSessions(t, pool, crashChildApp)
 		checkConsistent(t, pool)
 		n := applied()
 		if n >= total {

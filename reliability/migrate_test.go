@@ -35,26 +35,6 @@ const migratorChildEnv = "TENANTC_MIGRATOR_CHILD"
 // migratorApp is a migrator child's application_name.
 const migratorApp = "tenantc_migrator_child"
 
-// endMigratorBackends ends the server sessions of killed migrators. A
-// backend whose client died runs its statement on until it next writes to
-// the socket, holding its locks; a reset that drops schemas meanwhile can
-// deadlock with it.
-func endMigratorBackends(t *testing.T, pool *pgxpool.Pool) {
-	t.Helper()
-	for {
-		var n int
-		err := pool.QueryRow(t.Context(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
-WHERE datname = current_database() AND application_name = $1`, migratorApp).Scan(&n)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			return
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
 // migratorChild is the body of a migrator child process.
 func migratorChild() int {
 	ctx := context.Background()
@@ -332,7 +312,7 @@ func TestMigrateFleet(t *testing.T) {
 			if bad != 0 {
 				t.Errorf("kill %d left %d tenants half-migrated", i+1, bad)
 			}
-			endMigratorBackends(t, pg.Pool)
+			pgtest.EndSessions(t, pg.Pool, migratorApp)
 		}
 		if _, err := migrate.Apply(ctx, pg.Pool, cfg, migrate.WithParallel(4)); err != nil {
 			t.Fatalf("final apply: %v", err)

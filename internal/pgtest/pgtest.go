@@ -231,6 +231,27 @@ func Connect(tb testing.TB, dbURL string, configure ...func(*pgxpool.Config)) *p
 	return pool
 }
 
+// EndSessions terminates the sessions on pool's database whose
+// application_name is app and waits until none is left. The backend of a
+// killed client runs its statement on until it next writes to the
+// socket, holding its locks: a test that kills a process should end its
+// sessions before it changes what they may hold.
+func EndSessions(tb testing.TB, pool *pgxpool.Pool, app string) {
+	tb.Helper()
+	for {
+		var n int
+		err := pool.QueryRow(context.Background(), `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+WHERE datname = current_database() AND application_name = $1`, app).Scan(&n)
+		if err != nil {
+			tb.Fatalf("pgtest: end sessions of %s: %v", app, err)
+		}
+		if n == 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
 // WithExecMode sets the pool's default query exec mode.
 func WithExecMode(mode pgx.QueryExecMode) func(*pgxpool.Config) {
 	return func(c *pgxpool.Config) { c.ConnConfig.DefaultQueryExecMode = mode }
