@@ -16,19 +16,21 @@ import (
 // tables, and pgx's per-connection statement cache (keyed by SQL text, so
 // one entry per tenant and query) thrashes once tenants × queries pass its
 // capacity. Confining each tenant to 1/N of the connections divides both by
-// N, so that prepared statements fit again. Measured with bench
-// (BENCHMARKS.md, P2, 8 clients): over 1,000 tenants, 4 shards of 2
-// connections with prepared statements ran the point select at 0.55× the
-// one-tenant rate and 21 µs of CPU per call, against 0.29× and 28 µs for
-// one pool with [Conn.WithExecMode]; over 10,000 tenants, 8 shards of 2
-// connections reached 0.46× (28 µs) against 0.38× (30–33 µs). Behind
-// PgBouncer in transaction mode the backends behind a shard change with
-// every transaction and prepared statements do not survive; use one pool
-// and [Conn.WithExecMode] there.
+// N, so that prepared statements fit again; with [KeepPrepared] for one
+// shard's share, each backend also holds only that share's plans. Measured
+// with bench (BENCHMARKS.md, P2, 10,000 tenants, 8 clients): 4 shards of 2
+// connections with KeepPrepared ran the point select at 0.65× the
+// one-tenant rate with 78 MiB per server backend, against 0.72× and 307
+// MiB for one pool with KeepPrepared; without generic plans, 0.37×.
+// Routing is by hash, so clients can queue on a busy shard while others
+// idle: choose shards for memory, not for speed. Behind PgBouncer in
+// transaction mode the backends behind a shard change with every
+// transaction and prepared statements do not survive; use one pool and
+// [Conn.WithExecMode] there.
 //
 // Generated code is unchanged: bind the tenant on its shard,
 //
-//	cfg.ConnConfig.StatementCacheCapacity = 2 * tenants / shards // room for each shard's share
+//	tenancy.KeepPrepared(cfg, tenants/shards*tenantQueries+sharedQueries) // each shard's share
 //	ap, err := tenancy.NewAffinePool(ctx, cfg, shards)
 //	q := db.NewTenant(ap.Bind(t)) // tenancy.Bind(ap.For(t), t)
 //

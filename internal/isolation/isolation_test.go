@@ -111,6 +111,13 @@ func TestIsolation(t *testing.T) {
 		pgtest.RunWithQueryExecModes(t, func(t *testing.T, mode pgx.QueryExecMode) {
 			runWorkload(t, pg.URL, mode, ops)
 		})
+		// Every tenant's statements prepared on every connection, with
+		// generic plans.
+		t.Run("KeepPrepared", func(t *testing.T) {
+			runWorkload(t, pg.URL, pgx.QueryExecModeCacheStatement, ops, func(c *pgxpool.Config) {
+				tenancy.KeepPrepared(c, numTenants*32)
+			})
+		})
 	})
 
 	t.Run("pgbouncer", func(t *testing.T) {
@@ -140,11 +147,12 @@ func TestIsolation(t *testing.T) {
 var opNames = [...]string{"insert", "get", "list", "update", "delete", "tag+join", "batchexec", "batchone", "copyfrom", "tx"}
 
 // runWorkload runs ops random operations for random tenants from
-// numWorkers goroutines through dbURL in mode, checking every row it reads,
-// and then checks every tenant's table holds exactly its own rows.
-func runWorkload(t *testing.T, dbURL string, mode pgx.QueryExecMode, ops int) {
+// numWorkers goroutines through dbURL in mode, the pool adjusted by
+// configure, checking every row it reads, and then checks every tenant's
+// table holds exactly its own rows.
+func runWorkload(t *testing.T, dbURL string, mode pgx.QueryExecMode, ops int, configure ...func(*pgxpool.Config)) {
 	ctx := context.Background()
-	pool := pgtest.Connect(t, dbURL, pgtest.WithExecMode(mode), pgtest.WithMaxConns(numWorkers))
+	pool := pgtest.Connect(t, dbURL, append([]func(*pgxpool.Config){pgtest.WithExecMode(mode), pgtest.WithMaxConns(numWorkers)}, configure...)...)
 	if _, err := pool.Exec(ctx, resetSQL()); err != nil {
 		t.Fatalf("reset: %v", err)
 	}
