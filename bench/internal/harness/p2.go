@@ -62,32 +62,54 @@ type p2Variant struct {
 	// tenancy.Conn.WithExecMode: tenant statements in that mode, shared
 	// ones in the pool's.
 	tenantMode pgx.QueryExecMode
+	// keepPrepared configures the pool with tenancy.KeepPrepared for the
+	// tenants each connection serves: every statement stays prepared and
+	// is planned once (generic plans), not on each of its first five
+	// executions, which with thousands of tenant statements per
+	// connection is most of them.
+	keepPrepared bool
 }
 
-// binder opens the variant's pool and returns how to bind a tenant to it,
-// and how to warm it: run the point select once for every tenant on every
-// connection that serves it, so that the measured run starts from the
-// steady state a long-running app reaches (statements prepared or
-// described, each backend's catalog caches filled).
-func (h *harness) binder(ctx context.Context, url string, v p2Variant) (bind func(tenancy.Tenant) tenancy.Conn, warm func(context.Context, []tenancy.Tenant) error, closePool func(), err error) {
+// bound is a variant's pool, opened.
+type bound struct {
+	bind func(tenancy.Tenant) tenancy.Conn
+	// warm runs the point select once for every tenant on every
+	// connection that serves it.
+	warm  func(context.Context, []tenancy.Tenant) error
+	close func()
+	// sample is a pool whose connections serve a fair share of the
+	// tenants (the first shard of an affine pool).
+	sample *pgxpool.Pool
+}
+
+// binder opens the variant's pool. Its warm function brings the pool to
+// the steady state a long-running app reaches (statements prepared or
+// described, each backend's catalog caches filled) before timing.
+func (h *harness) binder(ctx context.Context, url string, v p2Variant) (*bound, error) {
 	cfg, err := poolConfig(url, v.conns, v.mode, v.cache)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
+	}
+	if v.keepPrepared {
+		tenancy.KeepPrepared(cfg, (len(h.tenants)+max(1, v.shards)-1)/max(1, v.shards)+1)
 	}
 	if v.shards == 0 {
 		pool, err := openPool(ctx, cfg)
 		if err != nil {
-			return nil, nil, nil, err
+			return nil, err
 		}
-		bind = func(t tenancy.Tenant) tenancy.Conn { return tenancy.Bind(pool, t).WithExecMode(v.tenantMode) }
-		warm = func(ctx context.Context, ts []tenancy.Tenant) error { return warmPool(ctx, pool, ts, v.tenantMode) }
-		return bind, warm, pool.Close, nil
+		return &bound{
+			bind:   func(t tenancy.Tenant) tenancy.Conn { return tenancy.Bind(pool, t).WithExecMode(v.tenantMode) },
+			warm:   func(ctx context.Context, ts []tenancy.Tenant) error { return warmPool(ctx, pool, ts, v.tenantMode) },
+			close:  pool.Close,
+			sample: pool,
+		}, nil
 	}
 	ap, err := tenancy.NewAffinePool(ctx, cfg, v.shards)
 	if err != nil {
-		return nil, nil, nil, err
+		return nil, err
 	}
-	warm = func(ctx context.Context, ts []tenancy.Tenant) error {
+	warm := func(ctx context.Context, ts []tenancy.Tenant) error {
 		g, ctx := errgroup.WithContext(ctx)
 		for _, shard := range ap.Shards() {
 			var mine []tenancy.Tenant
@@ -100,7 +122,16 @@ func (h *harness) binder(ctx context.Context, url string, v p2Variant) (bind fun
 		}
 		return g.Wait()
 	}
-	return ap.Bind, warm, ap.Close, nil
+	return &bound{bind: ap.Bind, warm: warm, close: ap.Close, sample: ap.Shards()[0]}, nil
+}
+
+// backendMemory returns the memory of one of pool's server backends: all
+// of it, and its plan cache (the CachedPlan* contexts).
+func backendMemory(ctx context.Context, pool *pgxpool.Pool) (total, plans int64, err error) {
+	err = pool.QueryRow(ctx, `SELECT sum(total_bytes)::bigint,
+	coalesce(sum(total_bytes) FILTER (WHERE name LIKE 'CachedPlan%'), 0)::bigint
+FROM pg_backend_memory_contexts`).Scan(&total, &plans)
+	return total, plans, err
 }
 
 // warmPool runs the point select for every tenant of ts on every
@@ -183,28 +214,48 @@ func (h *harness) p2Variants() []p2Variant {
 		vs = append(vs, p2Variant{name: fmt.Sprintf("pool %s cache=%d", modeName(m), fitCache(n)), conns: c,
 			mode: m, cache: fitCache(n)})
 	}
+	vs = append(vs, keepPreparedPool(n, c))
 	shards := max(1, c/2)
 	affine := []struct {
 		shards, conns int
 		mode          pgx.QueryExecMode
+		keep          bool
 	}{
-		{shards, c, pgx.QueryExecModeCacheStatement},
-		{c, 2 * c, pgx.QueryExecModeCacheStatement},
-		{shards, c, pgx.QueryExecModeCacheDescribe},
-		{shards, c, pgx.QueryExecModeExec},
-		{shards, c, pgx.QueryExecModeSimpleProtocol},
+		{shards, c, pgx.QueryExecModeCacheStatement, false},
+		{shards, c, pgx.QueryExecModeCacheStatement, true},
+		{c, 2 * c, pgx.QueryExecModeCacheStatement, false},
+		{c, 2 * c, pgx.QueryExecModeCacheStatement, true},
+		{shards, c, pgx.QueryExecModeCacheDescribe, false},
+		{shards, c, pgx.QueryExecModeExec, false},
+		{shards, c, pgx.QueryExecModeSimpleProtocol, false},
 	}
 	if h.o.Short {
-		affine = affine[:1]
+		affine = affine[:2]
 	}
 	for _, a := range affine {
-		cache := fitCache((n + a.shards - 1) / a.shards)
-		vs = append(vs, p2Variant{
-			name:   fmt.Sprintf("affine %dx%d %s cache=%d", a.shards, a.conns/a.shards, modeName(a.mode), cache),
-			shards: a.shards, conns: a.conns, mode: a.mode, cache: cache,
-		})
+		vs = append(vs, affineVariant(n, a.shards, a.conns, a.mode, a.keep))
 	}
 	return vs
+}
+
+// keepPreparedPool is one pool of conns connections configured with
+// tenancy.KeepPrepared for all n tenants.
+func keepPreparedPool(n, conns int) p2Variant {
+	return p2Variant{name: fmt.Sprintf("pool, tenancy.KeepPrepared(%d)", n+1), conns: conns, keepPrepared: true}
+}
+
+// affineVariant runs n tenants on an AffinePool of shards shards and conns
+// connections in all: each shard's statement cache fitted to its share,
+// or, with keep, configured with tenancy.KeepPrepared for it.
+func affineVariant(n, shards, conns int, mode pgx.QueryExecMode, keep bool) p2Variant {
+	share := (n + shards - 1) / shards
+	if keep {
+		return p2Variant{name: fmt.Sprintf("affine %dx%d, tenancy.KeepPrepared(%d)", shards, conns/shards, share+1),
+			shards: shards, conns: conns, keepPrepared: true}
+	}
+	cache := fitCache(share)
+	return p2Variant{name: fmt.Sprintf("affine %dx%d %s cache=%d", shards, conns/shards, modeName(mode), cache),
+		shards: shards, conns: conns, mode: mode, cache: cache}
 }
 
 // p2 runs the generated point select over the whole fleet, a tenant chosen
@@ -215,15 +266,15 @@ func (h *harness) p2(ctx context.Context) error {
 	}
 	base := p2Variant{name: "one tenant", conns: h.o.Clients, mode: pgx.QueryExecModeCacheStatement}
 	oneTenant := func() (loadResult, error) {
-		bind, warm, closePool, err := h.binder(ctx, h.fleetURL, base)
+		b, err := h.binder(ctx, h.fleetURL, base)
 		if err != nil {
 			return loadResult{}, err
 		}
-		defer closePool()
-		if err := warm(ctx, h.tenants[:1]); err != nil {
+		defer b.close()
+		if err := b.warm(ctx, h.tenants[:1]); err != nil {
 			return loadResult{}, err
 		}
-		return h.pointSelect(ctx, h.tenants[:1], bind)
+		return h.pointSelect(ctx, h.tenants[:1], b.bind)
 	}
 	// The baseline runs before and after the variants, and counts as
 	// their mean, so that a change in the machine's load during the
@@ -234,18 +285,22 @@ func (h *harness) p2(ctx context.Context) error {
 	}
 	var rows []Row
 	for _, v := range h.p2Variants() {
-		bind, warm, closePool, err := h.binder(ctx, h.fleetURL, v)
+		b, err := h.binder(ctx, h.fleetURL, v)
 		if err != nil {
 			return err
 		}
 		start := time.Now()
-		if err := warm(ctx, h.tenants); err != nil {
-			closePool()
+		if err := b.warm(ctx, h.tenants); err != nil {
+			b.close()
 			return fmt.Errorf("%s: %w", v.name, err)
 		}
 		h.logf("  %s warmed in %s", v.name, time.Since(start).Round(time.Millisecond))
-		res, err := h.pointSelect(ctx, h.tenants, bind)
-		closePool()
+		res, err := h.pointSelect(ctx, h.tenants, b.bind)
+		var total, plans int64
+		if err == nil {
+			total, plans, err = backendMemory(ctx, b.sample)
+		}
+		b.close()
 		if err != nil {
 			return fmt.Errorf("%s: %w", v.name, err)
 		}
@@ -254,7 +309,7 @@ func (h *harness) p2(ctx context.Context) error {
 		}
 		rows = append(rows, Row{Scenario: "P2", Variant: fmt.Sprintf("%d tenants, %s", len(h.tenants), v.name), Value: res.opsPerSec,
 			Unit: "ops/s", BaselineName: "1 tenant", Target: 0.8, Load: loadAvg(), CPU: res.cpuPerOp,
-			Note: fmt.Sprintf("%d conns", v.conns)})
+			Note: fmt.Sprintf("%d conns; a backend holds %s, %s of it plans", v.conns, mib(total), mib(plans))})
 	}
 	last, err := oneTenant()
 	if err != nil {

@@ -98,8 +98,11 @@ func (h *harness) p3(ctx context.Context) error {
 			{name: "pool cache_statement, tenant statements exec (Conn.WithExecMode)", conns: c,
 				mode: pgx.QueryExecModeCacheStatement, tenantMode: pgx.QueryExecModeExec},
 			{name: fmt.Sprintf("pool cache_describe cache=%d", fitCache(n)), conns: c, mode: pgx.QueryExecModeCacheDescribe, cache: fitCache(n)},
-			{name: fmt.Sprintf("affine %dx%d cache_statement cache=%d", shards, c/shards, fitCache(n/shards)), shards: shards, conns: c,
-				mode: pgx.QueryExecModeCacheStatement, cache: fitCache((n + shards - 1) / shards)},
+			keepPreparedPool(n, c),
+			affineVariant(n, shards, c, pgx.QueryExecModeCacheStatement, false),
+			affineVariant(n, shards, c, pgx.QueryExecModeCacheStatement, true),
+			affineVariant(n, c, 2*c, pgx.QueryExecModeCacheStatement, false),
+			affineVariant(n, c, 2*c, pgx.QueryExecModeCacheStatement, true),
 		}},
 		{"pgbouncer", bouncerURL, pgx.QueryExecModeCacheDescribe, []p2Variant{
 			{name: fmt.Sprintf("pool cache_describe cache=%d", fitCache(n)), conns: c, mode: pgx.QueryExecModeCacheDescribe, cache: fitCache(n)},
@@ -108,57 +111,68 @@ func (h *harness) p3(ctx context.Context) error {
 				mode: pgx.QueryExecModeCacheDescribe, tenantMode: pgx.QueryExecModeExec},
 		}},
 	} {
-		cfg, err := poolConfig(path.url, c, path.mode, 0)
-		if err != nil {
-			return err
-		}
-		pool, err := openPool(ctx, cfg)
-		if err != nil {
-			return err
-		}
-		// The same warming as tenantc's pools get: every backend's
-		// catalog caches hold every tenant's tables before timing.
-		if err := warmPool(ctx, pool, h.tenants, 0); err != nil {
-			pool.Close()
-			return fmt.Errorf("%s: %w", path.name, err)
+		// Directly, the baselines also run with generic plans, as the
+		// tenantc variants that use them do (PgBouncer refuses the
+		// startup parameter). The better of all is the baseline.
+		generic := []bool{false}
+		if path.name == "direct" {
+			generic = append(generic, true)
 		}
 		best, bestName := 0.0, ""
-		for _, b := range []struct {
-			name string
-			op   func(context.Context, *rand.Rand) error
-		}{
-			{"SET search_path (session)", h.sessionOp(pool)},
-			{"BEGIN; SET LOCAL search_path; query; COMMIT", h.localOp(pool)},
-		} {
-			res, err := h.load(ctx, c, h.warmup(), h.o.Duration, b.op)
-			if err != nil {
-				pool.Close()
-				return fmt.Errorf("%s %s: %w", path.name, b.name, err)
-			}
-			note := fmt.Sprintf("%s, %d wrong-tenant rows of %d calls", modeName(path.mode), res.leaks, res.calls)
-			if res.leaks > 0 {
-				note += ": UNSAFE, not a baseline"
-			} else if res.opsPerSec > best {
-				best, bestName = res.opsPerSec, "SET LOCAL"
-				if b.name[0] == 'S' {
-					bestName = "SET session"
-				}
-			}
-			h.add(Row{Scenario: "P3", Variant: path.name + ": sqlc + " + b.name, Value: res.opsPerSec, Unit: "ops/s",
-				CPU: res.cpuPerOp, Note: note})
-		}
-		pool.Close()
-		for _, v := range path.tenantc {
-			bind, warm, closePool, err := h.binder(ctx, path.url, v)
+		for _, g := range generic {
+			cfg, err := poolConfig(path.url, c, path.mode, 0)
 			if err != nil {
 				return err
 			}
-			if err := warm(ctx, h.tenants); err != nil {
-				closePool()
+			suffix := ""
+			if g {
+				cfg.ConnConfig.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+				suffix = ", generic plans"
+			}
+			pool, err := openPool(ctx, cfg)
+			if err != nil {
+				return err
+			}
+			// The same warming as tenantc's pools get: every backend's
+			// catalog caches hold every tenant's tables before timing.
+			if err := warmPool(ctx, pool, h.tenants, 0); err != nil {
+				pool.Close()
+				return fmt.Errorf("%s: %w", path.name, err)
+			}
+			for _, b := range []struct {
+				name, short string
+				op          func(context.Context, *rand.Rand) error
+			}{
+				{"SET search_path (session)", "SET session", h.sessionOp(pool)},
+				{"BEGIN; SET LOCAL search_path; query; COMMIT", "SET LOCAL", h.localOp(pool)},
+			} {
+				res, err := h.load(ctx, c, h.warmup(), h.o.Duration, b.op)
+				if err != nil {
+					pool.Close()
+					return fmt.Errorf("%s %s: %w", path.name, b.name, err)
+				}
+				note := fmt.Sprintf("%s, %d wrong-tenant rows of %d calls", modeName(path.mode), res.leaks, res.calls)
+				if res.leaks > 0 {
+					note += ": UNSAFE, not a baseline"
+				} else if res.opsPerSec > best {
+					best, bestName = res.opsPerSec, b.short+suffix
+				}
+				h.add(Row{Scenario: "P3", Variant: path.name + ": sqlc + " + b.name + suffix, Value: res.opsPerSec, Unit: "ops/s",
+					CPU: res.cpuPerOp, Note: note})
+			}
+			pool.Close()
+		}
+		for _, v := range path.tenantc {
+			b, err := h.binder(ctx, path.url, v)
+			if err != nil {
+				return err
+			}
+			if err := b.warm(ctx, h.tenants); err != nil {
+				b.close()
 				return fmt.Errorf("%s tenantc %s: %w", path.name, v.name, err)
 			}
-			res, err := h.pointSelect(ctx, h.tenants, bind)
-			closePool()
+			res, err := h.pointSelect(ctx, h.tenants, b.bind)
+			b.close()
 			if err != nil {
 				return fmt.Errorf("%s tenantc %s: %w", path.name, v.name, err)
 			}

@@ -126,3 +126,6 @@ func formatRatio(x float64) string {
 	}
 	return fmt.Sprintf("%.2fx", x)
 }
+
+// mib formats a byte count in MiB.
+func mib(n int64) string { return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20)) }
