@@ -19,9 +19,9 @@ import (
 // N, so that prepared statements fit again; with [KeepPrepared] for one
 // shard's share, each backend also holds only that share's plans. Measured
 // with bench (BENCHMARKS.md, P2, 10,000 tenants, 8 clients): 4 shards of 2
-// connections with KeepPrepared ran the point select at 0.65× the
-// one-tenant rate with 78 MiB per server backend, against 0.72× and 307
-// MiB for one pool with KeepPrepared; without generic plans, 0.37×.
+// connections with KeepPrepared ran the point select at 0.53–0.65× the
+// one-tenant rate with 78 MiB per server backend, against 0.51–0.72× and
+// 307 MiB for one pool with KeepPrepared; without generic plans, 0.29–0.37×.
 // Routing is by hash, so clients can queue on a busy shard while others
 // idle: choose shards for memory, not for speed. Behind PgBouncer in
 // transaction mode the backends behind a shard change with every

@@ -21,9 +21,9 @@ import (
 // plan_cache_mode = force_generic_plan for the connections' sessions, so
 // the first execution's plan serves every later one. Measured with bench
 // (BENCHMARKS.md, P2 and P3, 10,000 tenants, 8 clients): the point select
-// over all tenants ran at 0.72× the one-tenant rate, against 0.35× with
-// the statement cache alone, and at 2.95× the better of the search_path
-// designs (0.90× with pgx's defaults).
+// over all tenants ran at 0.51–0.72× the one-tenant rate in two runs,
+// against 0.28–0.35× with the statement cache alone, and at 2.95× the
+// better of the search_path designs (0.90× with pgx's defaults).
 //
 // The costs: each backend holds a plan per statement it has run (about
 // 16 KB each for that point select), and a generic plan ignores the parameter

@@ -225,6 +225,9 @@ func (h *harness) p2Variants() []p2Variant {
 		{shards, c, pgx.QueryExecModeCacheStatement, true},
 		{c, 2 * c, pgx.QueryExecModeCacheStatement, false},
 		{c, 2 * c, pgx.QueryExecModeCacheStatement, true},
+		// Fewer, wider shards: less queueing on a busy one.
+		{max(1, c/4), c, pgx.QueryExecModeCacheStatement, true},
+		{shards, 2 * c, pgx.QueryExecModeCacheStatement, true},
 		{shards, c, pgx.QueryExecModeCacheDescribe, false},
 		{shards, c, pgx.QueryExecModeExec, false},
 		{shards, c, pgx.QueryExecModeSimpleProtocol, false},
