@@ -38,7 +38,9 @@ const pluginMethod = "/plugin.CodegenService/Generate"
 // Engine is the command that runs the embedded sqlc engine in a child
 // process. sqlc's only importable package, pkg/cli, calls os.Exit on some
 // failures and prints to the process's stdout, so tenantc never runs it in
-// its own process.
+// its own process. The binary must run [EngineMain] whenever [EngineEnv]
+// is set, whatever its arguments: sqlc starts it once more as its codegen
+// plugin, with an argument of sqlc's choosing instead of Args.
 type Engine struct {
 	Path string   // executable
 	Args []string // arguments before sqlc's own (e.g. a hidden subcommand)
