@@ -22,8 +22,7 @@ import (
 // connections with KeepPrepared ran the point select at 0.53–0.65× the
 // one-tenant rate with 78 MiB per server backend, against 0.51–0.72× and
 // 307 MiB for one pool with KeepPrepared; without generic plans, 0.29–0.37×.
-// Routing is by hash, so clients can queue on a busy shard while others
-// idle: choose shards for memory, not for speed. Behind PgBouncer in
+// Sharding saves server memory, not time: choose shards for memory. Behind PgBouncer in
 // transaction mode the backends behind a shard change with every
 // transaction and prepared statements do not survive; use one pool and
 // [Conn.WithExecMode] there.
