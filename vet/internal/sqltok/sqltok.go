@@ -45,41 +45,13 @@ func Tokenize(s string) []Token {
 			}
 			i += j + 4
 		case c == '\'':
-			var b strings.Builder
-			start := i
-			i++
-			for i < len(s) {
-				if s[i] == '\'' {
-					if i+1 < len(s) && s[i+1] == '\'' {
-						b.WriteByte('\'')
-						i += 2
-						continue
-					}
-					break
-				}
-				b.WriteByte(s[i])
-				i++
-			}
-			i++
-			toks = append(toks, Token{Kind: String, Text: b.String(), Off: start})
+			text, next := unquote(s, i)
+			toks = append(toks, Token{Kind: String, Text: text, Off: i})
+			i = next
 		case c == '"':
-			var b strings.Builder
-			start := i
-			i++
-			for i < len(s) {
-				if s[i] == '"' {
-					if i+1 < len(s) && s[i+1] == '"' {
-						b.WriteByte('"')
-						i += 2
-						continue
-					}
-					break
-				}
-				b.WriteByte(s[i])
-				i++
-			}
-			i++
-			toks = append(toks, Token{Kind: Quoted, Text: b.String(), Off: start})
+			text, next := unquote(s, i)
+			toks = append(toks, Token{Kind: Quoted, Text: text, Off: i})
+			i = next
 		case c == '$' && i+1 < len(s) && (s[i+1] == '$' || isWordStart(s[i+1])):
 			// A dollar-quoted string: skip to its closing tag.
 			j := strings.IndexByte(s[i+1:], '$')
@@ -126,4 +98,24 @@ func Lower(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// unquote reads the literal or identifier that the quote character s[i]
+// opens, a doubled quote standing for one, and returns its text and the
+// offset after its closing quote (past the end when it is unterminated).
+func unquote(s string, i int) (string, int) {
+	q := s[i]
+	var b strings.Builder
+	for i++; i < len(s); i++ {
+		if s[i] == q {
+			if i+1 < len(s) && s[i+1] == q {
+				b.WriteByte(q)
+				i++
+				continue
+			}
+			break
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String(), i + 1
 }
