@@ -473,19 +473,11 @@ func mark(q *Query, cat *schema.Catalog, shared string) error {
 }
 
 // reusable reports whether sqlc's text for the statement is the text as
-// written, every token of it, so that the first pass's references are
-// this text's. sqlc rewrites some statements (sqlc.arg, @name, *
-// expansion); those are marked afresh.
+// written, every token of it, so that the first pass's references (all
+// inside its tokens) are this text's. sqlc rewrites some statements
+// (sqlc.arg, @name, * expansion); those are marked afresh.
 func (st *statement) reusable(sql string) bool {
-	if len(sql) < st.end || !strings.HasPrefix(st.body, sql) {
-		return false
-	}
-	for _, r := range st.refs {
-		if r.off < 0 || r.off >= len(sql) {
-			return false
-		}
-	}
-	return true
+	return len(sql) >= st.end && strings.HasPrefix(st.body, sql)
 }
 
 // qualify rewrites q.SQL, whose references to catalog objects are refs

@@ -62,12 +62,13 @@ type p2Variant struct {
 	// tenancy.Conn.WithExecMode: tenant statements in that mode, shared
 	// ones in the pool's.
 	tenantMode pgx.QueryExecMode
-	// keepPrepared configures the pool with tenancy.KeepPrepared for the
-	// tenants each connection serves: every statement stays prepared and
-	// is planned once (generic plans), not on each of its first five
+	// keepPrepared, when set, is the statement count the pool is
+	// configured for with tenancy.KeepPrepared (each connection's tenants
+	// and the shared query): every statement stays prepared and is
+	// planned once (generic plans), not on each of its first five
 	// executions, which with thousands of tenant statements per
 	// connection is most of them.
-	keepPrepared bool
+	keepPrepared int
 }
 
 // bound is a variant's pool, opened.
@@ -90,8 +91,8 @@ func (h *harness) binder(ctx context.Context, url string, v p2Variant) (*bound, 
 	if err != nil {
 		return nil, err
 	}
-	if v.keepPrepared {
-		tenancy.KeepPrepared(cfg, (len(h.tenants)+max(1, v.shards)-1)/max(1, v.shards)+1)
+	if v.keepPrepared > 0 {
+		tenancy.KeepPrepared(cfg, v.keepPrepared)
 	}
 	if v.shards == 0 {
 		pool, err := openPool(ctx, cfg)
@@ -244,7 +245,7 @@ func (h *harness) p2Variants() []p2Variant {
 // keepPreparedPool is one pool of conns connections configured with
 // tenancy.KeepPrepared for all n tenants.
 func keepPreparedPool(n, conns int) p2Variant {
-	return p2Variant{name: fmt.Sprintf("pool, tenancy.KeepPrepared(%d)", n+1), conns: conns, keepPrepared: true}
+	return p2Variant{name: fmt.Sprintf("pool, tenancy.KeepPrepared(%d)", n+1), conns: conns, keepPrepared: n + 1}
 }
 
 // affineVariant runs n tenants on an AffinePool of shards shards and conns
@@ -254,7 +255,7 @@ func affineVariant(n, shards, conns int, mode pgx.QueryExecMode, keep bool) p2Va
 	share := (n + shards - 1) / shards
 	if keep {
 		return p2Variant{name: fmt.Sprintf("affine %dx%d, tenancy.KeepPrepared(%d)", shards, conns/shards, share+1),
-			shards: shards, conns: conns, keepPrepared: true}
+			shards: shards, conns: conns, keepPrepared: share + 1}
 	}
 	cache := fitCache(share)
 	return p2Variant{name: fmt.Sprintf("affine %dx%d %s cache=%d", shards, conns/shards, modeName(mode), cache),
