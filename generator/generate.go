@@ -453,10 +453,11 @@ func (g *generator) dbFile() *jen.File {
 	f.Comment("Its zero value is unbound: every query returns tenancy.ErrUnbound.")
 	f.Type().Id("TenantQueries").Struct(jen.Id("db").Qual(tenancyPath, "Conn"))
 	f.Line()
-	f.Comment("WithTx returns the queries on tx, for the same tenant.")
+	f.Comment("WithTx returns the queries on tx, for the same tenant, with the exec")
+	f.Comment("strategy of the connection they came from.")
 	f.Func().Add(recv("TenantQueries")).Id("WithTx").Params(jen.Id("tx").Qual(pgxPath, "Tx")).Op("*").Id("TenantQueries").Block(
 		jen.Return(jen.Op("&").Id("TenantQueries").Values(jen.Dict{
-			jen.Id("db"): jen.Qual(tenancyPath, "Bind").Call(jen.Id("tx"), jen.Id("q").Dot("db").Dot("Tenant").Call()),
+			jen.Id("db"): jen.Id("q").Dot("db").Dot("WithTx").Call(jen.Id("tx")),
 		})),
 	)
 	f.Line()

@@ -12,7 +12,6 @@ import (
 	"ariga.io/atlas/sql/postgres"
 	atlasschema "ariga.io/atlas/sql/schema"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/tenantc/tenantc/config"
@@ -51,7 +50,7 @@ const adoptScratch = "tenantc_adopt"
 // changes and the error wraps [ErrNoMatchingVersion] with the differences
 // from the closest version. Refusals are as for [CreateTenant], except
 // that other tenants may be behind.
-func AdoptTenant(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, id, fromSchema string, opts ...Option) (TenantInfo, error) {
+func AdoptTenant(ctx context.Context, pool DB, cfg *config.Config, id, fromSchema string, opts ...Option) (TenantInfo, error) {
 	p, err := newProvisioner(cfg, opts)
 	if err != nil {
 		return TenantInfo{}, err
@@ -73,8 +72,8 @@ func AdoptTenant(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, id
 	return info, nil
 }
 
-func (p *provisioner) adopt(ctx context.Context, pool *pgxpool.Pool, id, schemaName, fromSchema string) (_ TenantInfo, err error) {
-	db := stdlib.OpenDBFromPool(pool)
+func (p *provisioner) adopt(ctx context.Context, pool DB, id, schemaName, fromSchema string) (_ TenantInfo, err error) {
+	db := openSQL(pool)
 	defer db.Close()
 	conn, err := db.Conn(ctx)
 	if err != nil {

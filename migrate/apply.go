@@ -159,7 +159,7 @@ type TenantResult struct {
 // a tenant that fails is rolled back, its error is recorded, and the
 // others go on unless [WithFailFast] is set. The error wraps
 // [ErrTenantsFailed] when any tenant failed.
-func Apply(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, opts ...Option) (*Result, error) {
+func Apply(ctx context.Context, pool DB, cfg *config.Config, opts ...Option) (*Result, error) {
 	o := newOptions(opts)
 	sharedFiles, tenantFiles, err := migrationFiles(cfg, o)
 	if err != nil {
@@ -248,7 +248,7 @@ func Apply(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, opts ...
 }
 
 type applier struct {
-	pool        *pgxpool.Pool
+	pool        DB
 	cfg         *config.Config
 	o           *options
 	tenantFiles []File

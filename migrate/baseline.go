@@ -15,7 +15,6 @@ import (
 	"ariga.io/atlas/sql/postgres"
 	atlasschema "ariga.io/atlas/sql/schema"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 )
@@ -68,7 +67,7 @@ func (p *provisioner) sum() string {
 // baseline returns the script that builds a tenant schema at the latest
 // tenant version, from the cache table or, on the first call for a
 // version, by building it.
-func (p *provisioner) baseline(ctx context.Context, pool *pgxpool.Pool) (string, error) {
+func (p *provisioner) baseline(ctx context.Context, pool DB) (string, error) {
 	if p.head() == "" {
 		return "", nil
 	}
@@ -97,7 +96,7 @@ func (p *provisioner) baseline(ctx context.Context, pool *pgxpool.Pool) (string,
 // objects resolve against the real shared schema), plans the empty → latest
 // script, checks that the script rebuilds the same schema in a second
 // scratch schema, rolls both back and stores the script.
-func (p *provisioner) buildBaseline(ctx context.Context, pool *pgxpool.Pool) (_ string, err error) {
+func (p *provisioner) buildBaseline(ctx context.Context, pool DB) (_ string, err error) {
 	// The history replays against the real shared schema, so it must be
 	// current; CreateTenant checks again under its lock. A fleet behind the
 	// latest version refuses the create anyway: do not plan for nothing.
@@ -107,7 +106,7 @@ func (p *provisioner) buildBaseline(ctx context.Context, pool *pgxpool.Pool) (_ 
 	if err := p.checkFleet(ctx, pool); err != nil {
 		return "", err
 	}
-	db := stdlib.OpenDBFromPool(pool)
+	db := openSQL(pool)
 	defer db.Close()
 	conn, err := db.Conn(ctx)
 	if err != nil {

@@ -6,8 +6,6 @@ import (
 
 	"ariga.io/atlas/sql/postgres"
 	atlasschema "ariga.io/atlas/sql/schema"
-	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/tenantc/tenantc/config"
 )
@@ -38,7 +36,7 @@ const inspectBatch = 200
 // compares it with the state that replaying the tenant migrations up to
 // its applied version gives on the dev database ([WithDevURL], the
 // config's dev_url, or a throwaway server).
-func Drift(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, opts ...Option) (*DriftReport, error) {
+func Drift(ctx context.Context, pool DB, cfg *config.Config, opts ...Option) (*DriftReport, error) {
 	o := newOptions(opts)
 	sharedFiles, tenantFiles, err := migrationFiles(cfg, o)
 	if err != nil {
@@ -73,7 +71,7 @@ func Drift(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, opts ...
 		expected[t.version] = schemaOf(st.realm, scratchTenant)
 	}
 
-	db := stdlib.OpenDBFromPool(pool)
+	db := openSQL(pool)
 	defer db.Close()
 	drv, err := postgres.Open(db)
 	if err != nil {

@@ -3,8 +3,6 @@ package migrate
 import (
 	"context"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"github.com/tenantc/tenantc/config"
 )
 
@@ -45,7 +43,7 @@ type StatusSummary struct {
 // Status reads the migration state of the shared schema and of every
 // tenant (or those of [WithTenants]) from the revisions table, in two
 // queries whatever the fleet's size. It changes nothing.
-func Status(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, opts ...Option) (*StatusReport, error) {
+func Status(ctx context.Context, pool DB, cfg *config.Config, opts ...Option) (*StatusReport, error) {
 	o := newOptions(opts)
 	sharedFiles, tenantFiles, err := migrationFiles(cfg, o)
 	if err != nil {

@@ -11,7 +11,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/tenancy"
@@ -285,7 +284,7 @@ func existsError(err error, id string) error {
 // Creates wait for a running [Apply] and run in parallel with each other;
 // two creates of the same id run one after the other and the second gets
 // ErrTenantExists.
-func CreateTenant(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, id string, opts ...Option) (TenantInfo, error) {
+func CreateTenant(ctx context.Context, pool DB, cfg *config.Config, id string, opts ...Option) (TenantInfo, error) {
 	p, err := newProvisioner(cfg, opts)
 	if err != nil {
 		return TenantInfo{}, err
@@ -345,7 +344,7 @@ func CreateTenant(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, i
 // DropTenant removes tenant id in one transaction: its schema with
 // everything in it, its registry row and its revision rows. An id that is
 // not registered is [ErrNoSuchTenant]. It waits for a running [Apply].
-func DropTenant(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, id string, opts ...Option) error {
+func DropTenant(ctx context.Context, pool DB, cfg *config.Config, id string, opts ...Option) error {
 	p, err := newProvisioner(cfg, opts)
 	if err != nil {
 		return err
@@ -404,7 +403,7 @@ func (p *provisioner) lookup(ctx context.Context, tx pgx.Tx, id string) (string,
 
 // ListTenants returns the registered tenants by id, each with its latest
 // applied tenant version. A database that was never migrated has none.
-func ListTenants(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, opts ...Option) ([]TenantInfo, error) {
+func ListTenants(ctx context.Context, pool DB, cfg *config.Config, opts ...Option) ([]TenantInfo, error) {
 	p, err := newProvisioner(cfg, opts)
 	if err != nil {
 		return nil, err
@@ -444,7 +443,7 @@ GROUP BY t.id, t.schema_name, t.created_at ORDER BY t.id`)
 // the schema keeps its name: the registry's schema_name, not the pattern,
 // says where a tenant lives. An unknown oldID is [ErrNoSuchTenant]; a
 // registered newID or an existing schema is [ErrTenantExists].
-func RenameTenant(ctx context.Context, pool *pgxpool.Pool, cfg *config.Config, oldID, newID string, opts ...Option) (TenantInfo, error) {
+func RenameTenant(ctx context.Context, pool DB, cfg *config.Config, oldID, newID string, opts ...Option) (TenantInfo, error) {
 	p, err := newProvisioner(cfg, opts)
 	if err != nil {
 		return TenantInfo{}, err

@@ -3,6 +3,7 @@ package tenancy
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -36,11 +37,23 @@ type Conn struct {
 	// mode, when set, is the exec mode of tenant statements (see
 	// [Conn.WithExecMode]).
 	mode pgx.QueryExecMode
+	// pool, when set, is the Pool c came from ([Pool.Bind]): calls are
+	// routed to t's connections.
+	pool *Pool
 }
 
 // Bind returns a Conn that runs statements for t on db. With the zero Tenant
 // or a nil db it returns the unbound zero Conn.
+//
+// On a *[Pool], Bind is [Pool.Bind]. On a plain *pgxpool.Pool it is the
+// unoptimised path: every tenant statement is prepared by its text on each
+// connection, which past a few hundred tenants thrashes pgx's statement
+// cache (BENCHMARKS.md measures 0.16–0.22× the one-tenant rate at 10,000
+// tenants). Use it for a *pgx.Conn or a pgx.Tx, or open a [Pool].
 func Bind(db DBTX, t Tenant) Conn {
+	if p, ok := db.(*Pool); ok && p != nil {
+		return p.Bind(t)
+	}
 	if db == nil || t.IsZero() {
 		return Conn{}
 	}
@@ -55,6 +68,9 @@ func (c Conn) Exec(ctx context.Context, sql string, arguments ...any) (pgconn.Co
 	if c.db == nil {
 		return pgconn.CommandTag{}, ErrUnbound
 	}
+	if c.pool != nil {
+		return c.pool.exec(ctx, c.t, sql, c.withMode(sql, arguments))
+	}
 	return c.db.Exec(ctx, sql, c.withMode(sql, arguments)...)
 }
 
@@ -65,6 +81,9 @@ func (c Conn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, err
 	if c.db == nil {
 		return unboundRows{}, ErrUnbound
 	}
+	if c.pool != nil {
+		return c.pool.query(ctx, c.t, sql, c.withMode(sql, args))
+	}
 	return c.db.Query(ctx, sql, c.withMode(sql, args)...)
 }
 
@@ -74,6 +93,9 @@ func (c Conn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	if c.db == nil {
 		return unboundRows{}
 	}
+	if c.pool != nil {
+		return c.pool.queryRow(ctx, c.t, sql, c.withMode(sql, args))
+	}
 	return c.db.QueryRow(ctx, sql, c.withMode(sql, args)...)
 }
 
@@ -82,6 +104,9 @@ func (c Conn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 func (c Conn) CopyFrom(ctx context.Context, tableName pgx.Identifier, columnNames []string, rowSrc pgx.CopyFromSource) (int64, error) {
 	if c.db == nil {
 		return 0, ErrUnbound
+	}
+	if c.pool != nil {
+		return c.pool.copyFrom(ctx, c.t, tableName, columnNames, rowSrc)
 	}
 	return c.db.CopyFrom(ctx, tableName, columnNames, rowSrc)
 }
@@ -93,7 +118,47 @@ func (c Conn) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	if c.db == nil {
 		return unboundBatch{}
 	}
+	if c.pool != nil {
+		return c.pool.sendBatch(ctx, c.t, b)
+	}
 	return c.db.SendBatch(ctx, b)
+}
+
+// Begin starts a transaction for c's tenant: on a Conn from [Pool.Bind], on
+// one of the tenant's connections, with the Pool's prepared statements; on
+// a Conn bound to another database, with that database's Begin (a
+// *pgxpool.Pool, *pgx.Conn or pgx.Tx, which starts a savepoint). Bind the
+// transaction with [Conn.WithTx] (the generated TenantQueries.WithTx does):
+//
+//	tx, err := c.Begin(ctx)
+//	...
+//	defer tx.Rollback(ctx)
+//	qtx := db.NewTenant(c).WithTx(tx)
+func (c Conn) Begin(ctx context.Context) (pgx.Tx, error) {
+	if c.db == nil {
+		return nil, ErrUnbound
+	}
+	if c.pool != nil {
+		return c.pool.begin(ctx, c.t, pgx.TxOptions{})
+	}
+	b, ok := c.db.(interface {
+		Begin(context.Context) (pgx.Tx, error)
+	})
+	if !ok {
+		return nil, fmt.Errorf("tenancy: begin: %T cannot start a transaction", c.db)
+	}
+	return b.Begin(ctx)
+}
+
+// WithTx returns a copy of c that runs on tx, for the same tenant and with
+// the same exec mode ([Conn.WithExecMode]). A transaction from
+// [Conn.Begin] on a Pool's Conn also keeps the Pool's prepared statements.
+// With a nil tx, or on an unbound Conn, it returns the unbound zero Conn.
+func (c Conn) WithTx(tx pgx.Tx) Conn {
+	if c.db == nil || tx == nil {
+		return Conn{}
+	}
+	return Conn{db: tx, t: c.t, mode: c.mode}
 }
 
 // SQL returns the text of s for c's tenant: the quoted schema name and a dot

@@ -29,8 +29,9 @@ import (
 //
 //	q := db.NewTenant(tenancy.Bind(pool, t).WithExecMode(pgx.QueryExecModeExec))
 //
-// A Conn made again with [Bind] (as a generated WithTx does) starts
-// without the mode.
+// [Conn.WithTx] (and so the generated WithTx) keeps the mode. A [Pool]
+// chooses per statement and connection without it; BehindPgBouncer sets
+// exec mode for the whole pool.
 func (c Conn) WithExecMode(m pgx.QueryExecMode) Conn {
 	if c.db == nil {
 		return c

@@ -49,8 +49,9 @@ type Env struct {
 	// URL is a postgres:// URL of the database, for a second pool or a
 	// child process.
 	URL string
-	// Pool is a pool on the database, closed when the test ends.
-	Pool *pgxpool.Pool
+	// Pool is a [tenancy.Pool] on the database, as an application opens
+	// it, closed when the test ends.
+	Pool *tenancy.Pool
 	// Config is the tenantc configuration the database was migrated with.
 	Config *config.Config
 	// Registry reads the database's tenant registry; [Env.CreateTenant]
@@ -70,6 +71,7 @@ type options struct {
 	tenants     []string
 	migrateOpts []migrate.Option
 	pool        []func(*pgxpool.Config)
+	poolOpts    []tenancy.PoolOption
 }
 
 // WithConfig migrates with cfg, for example one built in code. Without it
@@ -113,6 +115,12 @@ func WithPoolConfig(f func(*pgxpool.Config)) Option {
 	return func(o *options) { o.pool = append(o.pool, f) }
 }
 
+// WithPoolOptions opens [Env.Pool] with opts, for example
+// [tenancy.WithPlanMemory].
+func WithPoolOptions(opts ...tenancy.PoolOption) Option {
+	return func(o *options) { o.poolOpts = append(o.poolOpts, opts...) }
+}
+
 // New creates a fresh database, applies the migrations, creates the tenants
 // of [WithTenants] and returns the Env. Everything is dropped when tb's
 // test ends. Any failure fails tb.
@@ -130,7 +138,7 @@ func New(tb testing.TB, opts ...Option) *Env {
 		}
 	}
 	url := pgtest.NewDatabase(tb)
-	pool := pgtest.Connect(tb, url, o.pool...)
+	pool := connect(tb, url, o)
 	env := &Env{
 		URL:         url,
 		Pool:        pool,
@@ -148,6 +156,26 @@ func New(tb testing.TB, opts ...Option) *Env {
 		env.CreateTenant(id)
 	}
 	return env
+}
+
+// connect opens the Env's pool, closed when tb's test ends.
+func connect(tb testing.TB, url string, o options) *tenancy.Pool {
+	tb.Helper()
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		tb.Fatalf("tenanttest: parse %s: %v", url, err)
+	}
+	for _, f := range o.pool {
+		f(cfg)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
+	defer cancel()
+	pool, err := tenancy.NewPool(ctx, cfg, o.poolOpts...)
+	if err != nil {
+		tb.Fatalf("tenanttest: %v", err)
+	}
+	tb.Cleanup(pool.Close)
+	return pool
 }
 
 // loadConfig loads path, or the nearest tenantc.yaml when path is empty.
@@ -213,7 +241,7 @@ func (e *Env) Tenant(id string) tenancy.Tenant {
 // NewTenant.
 func (e *Env) Conn(id string) tenancy.Conn {
 	e.tb.Helper()
-	return tenancy.Bind(e.Pool, e.Tenant(id))
+	return e.Pool.Bind(e.Tenant(id))
 }
 
 // Context returns a context carrying tenant id, as [tenancy.Middleware]

@@ -48,9 +48,10 @@ type TenantQueries struct {
 	db tenancy.Conn
 }
 
-// WithTx returns the queries on tx, for the same tenant.
+// WithTx returns the queries on tx, for the same tenant, with the exec
+// strategy of the connection they came from.
 func (q *TenantQueries) WithTx(tx pgx.Tx) *TenantQueries {
-	return &TenantQueries{db: tenancy.Bind(tx, q.db.Tenant())}
+	return &TenantQueries{db: q.db.WithTx(tx)}
 }
 
 // Tenant returns the tenant the queries run for.

@@ -1,0 +1,494 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync/atomic"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/multitracer"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Pool is the connection pool for a tenantc application: a set of pgx
+// pools, one per group of connections, that routes each tenant to its own
+// connections and keeps the statements each connection runs often
+// prepared, within a memory budget. It is what [NewPool] returns, and the
+// one way to connect that tenantc documents:
+//
+//	pool, err := tenancy.NewPool(ctx, cfg)     // cfg from pgxpool.ParseConfig
+//	shared := db.New(pool)                     // shared queries
+//	q := db.NewTenant(pool.Bind(t))            // one tenant's queries
+//
+// A Pool satisfies [DBTX] and the generated DBTX interfaces, and has the
+// methods of *pgxpool.Pool that migrations and tests use (Acquire, Begin,
+// Ping, Config, Close), so it goes wherever tenantc takes a pool.
+//
+// # What it does, and why
+//
+// Every tenant statement names its tenant's schema, so its text is its own:
+// 10,000 tenants running 10 queries are 100,000 statements. A plain pgx pool
+// prepares each one on every connection (512 per connection, then thrashes),
+// PostgreSQL plans each one again on its first five executions, and every
+// backend fills its catalog caches with every tenant's tables. Pool avoids
+// all three:
+//
+//   - Affinity: each tenant has a home connection group and an alternate,
+//     chosen by a hash of its id, so each backend sees a share of the tenants
+//     and keeps their statements and catalog entries. Affinity is a
+//     preference: when both groups are busy and a queue forms, a call takes
+//     any idle connection, so one busy tenant can use the whole pool.
+//   - Prepared statements within a budget: each connection keeps the
+//     statements it runs most often prepared, up to [WithPlanMemory] bytes of
+//     server memory (64 MiB by default). A statement outside that set runs in
+//     pgx's one-round-trip exec mode; it replaces the least recently used
+//     prepared statement only when it has been run more often than that one
+//     lately, so a hot set bigger than the budget costs no more than exec
+//     mode (no prepare-evict churn).
+//   - Generic plans: the sessions use plan_cache_mode = force_generic_plan,
+//     so a prepared statement is planned once rather than on each of its
+//     first five executions. [WithCustomPlans] keeps PostgreSQL's default.
+//
+// Behind PgBouncer in transaction mode (1.18 keeps no prepared statements)
+// open the pool with [BehindPgBouncer]: every statement then runs in exec
+// mode, one round trip, nothing kept on the server.
+//
+// BENCHMARKS.md has the numbers behind each choice.
+type Pool struct {
+	shards []*shard
+	cfg    *pgxpool.Config
+	o      poolOptions
+}
+
+// shard is one group of connections and the calls routed to it.
+type shard struct {
+	pool *pgxpool.Pool
+	// busy counts the calls holding or waiting for one of the shard's
+	// connections through the Pool; size is the shard's MaxConns.
+	busy atomic.Int32
+	size int32
+}
+
+// PoolOption configures a [Pool].
+type PoolOption func(*poolOptions)
+
+type poolOptions struct {
+	planMemory    int64
+	bouncer       bool
+	customPlans   bool
+	connsPerGroup int
+}
+
+// DefaultPlanMemory is the default server memory, per connection, for the
+// prepared statements a [Pool] keeps: 64 MiB.
+const DefaultPlanMemory = 64 << 20
+
+// WithPlanMemory sets how much server memory, per connection, the prepared
+// statements of a [Pool] may take (an estimate from each statement's text;
+// see BENCHMARKS.md). Zero prepares nothing: every statement runs in exec
+// mode. The default is [DefaultPlanMemory].
+func WithPlanMemory(bytes int64) PoolOption {
+	return func(o *poolOptions) { o.planMemory = max(0, bytes) }
+}
+
+// BehindPgBouncer says the pool connects through PgBouncer (or another
+// pooler) in transaction mode, where a prepared statement does not survive
+// the transaction that made it: every statement runs in pgx's one-round-trip
+// exec mode, and the connections are not split into affine groups, since
+// the server backend behind a connection changes with every transaction.
+func BehindPgBouncer() PoolOption {
+	return func(o *poolOptions) { o.bouncer = true }
+}
+
+// WithCustomPlans keeps PostgreSQL's default plan_cache_mode (auto): a
+// prepared statement is planned for its parameter values on each of its
+// first five executions before PostgreSQL settles on a generic plan if that
+// is no worse. Use it when queries on skewed columns need plans for their
+// values; it costs planning time on the first executions of each tenant's
+// statements.
+func WithCustomPlans() PoolOption {
+	return func(o *poolOptions) { o.customPlans = true }
+}
+
+// WithAffinity sets how many connections each affinity group has (default
+// 1): each tenant's calls go to its home group, then its alternate. Bigger
+// groups serve a busy tenant with more connections before it spills over,
+// and let each backend see more tenants (more catalog and plan memory).
+func WithAffinity(connsPerGroup int) PoolOption {
+	return func(o *poolOptions) { o.connsPerGroup = max(1, connsPerGroup) }
+}
+
+// NewPool opens a [Pool] from cfg, which it does not modify. cfg.MaxConns is
+// the total number of connections, split among the affinity groups;
+// cfg.MinConns is split the same way. The pool's sessions run in pgx's exec
+// mode by default (the Pool prepares what pays), with plan_cache_mode set
+// unless [WithCustomPlans] or [BehindPgBouncer] is given; cfg's hooks and
+// tracer are kept.
+func NewPool(ctx context.Context, cfg *pgxpool.Config, opts ...PoolOption) (*Pool, error) {
+	if cfg == nil {
+		return nil, errors.New("tenancy: new pool: nil config (use pgxpool.ParseConfig)")
+	}
+	o := poolOptions{planMemory: DefaultPlanMemory, connsPerGroup: 1}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.bouncer {
+		o.planMemory = 0
+	}
+	n := 1
+	if !o.bouncer {
+		n = max(1, int(cfg.MaxConns)/o.connsPerGroup)
+	}
+	p := &Pool{cfg: cfg.Copy(), o: o, shards: make([]*shard, 0, n)}
+	for i := range n {
+		c := cfg.Copy()
+		c.MaxConns = max(1, split(cfg.MaxConns, n, i))
+		c.MinConns = min(c.MaxConns, split(cfg.MinConns, n, i))
+		cc := c.ConnConfig
+		cc.DefaultQueryExecMode = pgx.QueryExecModeExec
+		if !o.customPlans && !o.bouncer {
+			if cc.RuntimeParams == nil {
+				cc.RuntimeParams = map[string]string{}
+			}
+			if _, set := cc.RuntimeParams["plan_cache_mode"]; !set {
+				cc.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+			}
+		}
+		cc.Tracer = withReleaseTracer(cc.Tracer)
+		pool, err := pgxpool.NewWithConfig(ctx, c)
+		if err != nil {
+			p.Close()
+			return nil, fmt.Errorf("tenancy: new pool: %w", err)
+		}
+		p.shards = append(p.shards, &shard{pool: pool, size: c.MaxConns})
+	}
+	return p, nil
+}
+
+// Bind returns a [Conn] that runs t's statements on the pool, routed to t's
+// connections. With the zero Tenant it returns the unbound zero Conn.
+func (p *Pool) Bind(t Tenant) Conn {
+	if t.IsZero() {
+		return Conn{}
+	}
+	return Conn{db: p, t: t, pool: p}
+}
+
+// spillQueue is how many calls, per connection of a busy group, may wait for
+// it before a call goes to any idle connection instead.
+const spillQueue = 1
+
+// route returns the shard for a call for t: t's home shard while it has a
+// free connection, then t's alternate, then — when the home shard already
+// has a queue — the least busy shard if it has a free connection, else the
+// home shard to wait on. The zero Tenant (shared statements) gets the least
+// busy shard.
+func (p *Pool) route(t Tenant) *shard {
+	n := uint32(len(p.shards))
+	if n == 1 {
+		return p.shards[0]
+	}
+	if t.IsZero() {
+		return p.leastBusy()
+	}
+	// FNV-1a, inline so that routing a call allocates nothing.
+	h := uint32(2166136261)
+	for i := 0; i < len(t.id); i++ {
+		h ^= uint32(t.id[i])
+		h *= 16777619
+	}
+	home := p.shards[h%n]
+	b := home.busy.Load()
+	if b < home.size {
+		return home
+	}
+	// The alternate is another shard, chosen by the hash's high bits.
+	alt := p.shards[(h%n+1+(h>>16)%(n-1))%n]
+	if alt.busy.Load() < alt.size {
+		return alt
+	}
+	if b >= home.size*(1+spillQueue) {
+		if s := p.leastBusy(); s.busy.Load() < s.size {
+			return s
+		}
+	}
+	return home
+}
+
+// leastBusy returns the shard with the fewest calls per connection.
+func (p *Pool) leastBusy() *shard {
+	best := p.shards[0]
+	bb := best.busy.Load()
+	for _, s := range p.shards[1:] {
+		if b := s.busy.Load(); b*best.size < bb*s.size {
+			best, bb = s, b
+		}
+	}
+	return best
+}
+
+// acquire takes a connection of t's shard.
+func (p *Pool) acquire(ctx context.Context, t Tenant) (*pgxpool.Conn, *shard, error) {
+	s := p.route(t)
+	s.busy.Add(1)
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		s.busy.Add(-1)
+		return nil, nil, err
+	}
+	return c, s, nil
+}
+
+// release returns c to s.
+func release(c *pgxpool.Conn, s *shard) {
+	c.Release()
+	s.busy.Add(-1)
+}
+
+// Exec runs a statement that is not for one tenant (a shared statement) on
+// the least busy connection.
+func (p *Pool) Exec(ctx context.Context, sql string, arguments ...any) (pgconn.CommandTag, error) {
+	return p.exec(ctx, Tenant{}, sql, arguments)
+}
+
+// Query runs a shared statement on the least busy connection.
+func (p *Pool) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	return p.query(ctx, Tenant{}, sql, args)
+}
+
+// QueryRow runs a shared statement on the least busy connection.
+func (p *Pool) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	return p.queryRow(ctx, Tenant{}, sql, args)
+}
+
+// CopyFrom copies rows into tableName on the least busy connection.
+func (p *Pool) CopyFrom(ctx context.Context, tableName pgx.Identifier, columnNames []string, rowSrc pgx.CopyFromSource) (int64, error) {
+	return p.copyFrom(ctx, Tenant{}, tableName, columnNames, rowSrc)
+}
+
+// SendBatch sends b on the least busy connection.
+func (p *Pool) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	return p.sendBatch(ctx, Tenant{}, b)
+}
+
+// Begin starts a transaction on the least busy connection. For a tenant's
+// transaction use [Conn.Begin] on a Conn from [Pool.Bind], which keeps the
+// tenant's routing.
+func (p *Pool) Begin(ctx context.Context) (pgx.Tx, error) {
+	return p.begin(ctx, Tenant{}, pgx.TxOptions{})
+}
+
+// BeginTx starts a transaction with txOptions on the least busy connection.
+func (p *Pool) BeginTx(ctx context.Context, txOptions pgx.TxOptions) (pgx.Tx, error) {
+	return p.begin(ctx, Tenant{}, txOptions)
+}
+
+// Acquire takes a connection from the least busy group, for work that needs
+// one session (advisory locks, migrations). Release it when done. Calls on
+// it bypass the Pool's statement cache.
+func (p *Pool) Acquire(ctx context.Context) (*pgxpool.Conn, error) {
+	s := p.leastBusy()
+	s.busy.Add(1)
+	c, err := s.pool.Acquire(ctx)
+	if err != nil {
+		s.busy.Add(-1)
+		return nil, err
+	}
+	// The connection counts as busy until its Release, which the release
+	// tracer sees.
+	c.Conn().PgConn().CustomData()[heldKey] = s
+	return c, nil
+}
+
+// heldKey marks, in pgconn's CustomData, a connection handed out by
+// [Pool.Acquire], with its shard.
+const heldKey = "tenantc.tenancy.held"
+
+// releaseTracer ends the busy count of connections from [Pool.Acquire].
+type releaseTracer struct{}
+
+func (releaseTracer) TraceRelease(_ *pgxpool.Pool, data pgxpool.TraceReleaseData) {
+	m := data.Conn.PgConn().CustomData()
+	if s, ok := m[heldKey].(*shard); ok {
+		delete(m, heldKey)
+		s.busy.Add(-1)
+	}
+}
+
+func (releaseTracer) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	return ctx
+}
+
+func (releaseTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// withReleaseTracer adds the releaseTracer to an application's tracer.
+func withReleaseTracer(t pgx.QueryTracer) pgx.QueryTracer {
+	if t == nil {
+		return releaseTracer{}
+	}
+	m := multitracer.New(t)
+	m.PoolReleaseTracers = append(m.PoolReleaseTracers, releaseTracer{})
+	return m
+}
+
+// Ping checks one connection of every group.
+func (p *Pool) Ping(ctx context.Context) error {
+	for _, s := range p.shards {
+		if err := s.pool.Ping(ctx); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Config returns a copy of the configuration the pool was opened with, its
+// MaxConns the total over the groups.
+func (p *Pool) Config() *pgxpool.Config { return p.cfg.Copy() }
+
+// Close closes every connection. It waits for the connections in use to be
+// released.
+func (p *Pool) Close() {
+	for _, s := range p.shards {
+		s.pool.Close()
+	}
+}
+
+// Stats are counters of a [Pool], summed over its groups.
+type Stats struct {
+	// Groups is the number of affinity groups; MaxConns their connections.
+	Groups   int
+	MaxConns int32
+	// TotalConns, IdleConns and AcquiredConns are pgxpool's counts.
+	TotalConns, IdleConns, AcquiredConns int32
+}
+
+// Stat returns the pool's counters.
+func (p *Pool) Stat() Stats {
+	st := Stats{Groups: len(p.shards)}
+	for _, s := range p.shards {
+		ps := s.pool.Stat()
+		st.MaxConns += ps.MaxConns()
+		st.TotalConns += ps.TotalConns()
+		st.IdleConns += ps.IdleConns()
+		st.AcquiredConns += ps.AcquiredConns()
+	}
+	return st
+}
+
+func (p *Pool) exec(ctx context.Context, t Tenant, sql string, args []any) (pgconn.CommandTag, error) {
+	c, s, err := p.acquire(ctx, t)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	defer release(c, s)
+	return p.execOn(ctx, c.Conn(), sql, args)
+}
+
+// execOn runs Exec on conn, with the statement prepared when it pays.
+func (p *Pool) execOn(ctx context.Context, conn *pgx.Conn, sql string, args []any) (pgconn.CommandTag, error) {
+	if len(args) > 0 {
+		if err := p.prepare(ctx, conn, sql, args); err != nil {
+			return pgconn.CommandTag{}, err
+		}
+	}
+	tag, err := conn.Exec(ctx, sql, args...)
+	if err != nil {
+		err = p.failed(conn, sql, err)
+	}
+	return tag, err
+}
+
+func (p *Pool) query(ctx context.Context, t Tenant, sql string, args []any) (pgx.Rows, error) {
+	c, s, err := p.acquire(ctx, t)
+	if err != nil {
+		return errRows{err}, err
+	}
+	conn := c.Conn()
+	if err := p.prepare(ctx, conn, sql, args); err != nil {
+		release(c, s)
+		return errRows{err}, err
+	}
+	rows, err := conn.Query(ctx, sql, args...)
+	if err != nil {
+		release(c, s)
+		err = p.failed(conn, sql, err)
+		return errRows{err}, err
+	}
+	return newPoolRows(p, rows, c, s, sql), nil
+}
+
+func (p *Pool) queryRow(ctx context.Context, t Tenant, sql string, args []any) pgx.Row {
+	c, s, err := p.acquire(ctx, t)
+	if err != nil {
+		return errRows{err}
+	}
+	conn := c.Conn()
+	if err := p.prepare(ctx, conn, sql, args); err != nil {
+		release(c, s)
+		return errRows{err}
+	}
+	return &poolRow{row: conn.QueryRow(ctx, sql, args...), p: p, c: c, s: s, sql: sql}
+}
+
+func (p *Pool) copyFrom(ctx context.Context, t Tenant, tableName pgx.Identifier, columnNames []string, rowSrc pgx.CopyFromSource) (int64, error) {
+	c, s, err := p.acquire(ctx, t)
+	if err != nil {
+		return 0, err
+	}
+	defer release(c, s)
+	return c.Conn().CopyFrom(ctx, tableName, columnNames, rowSrc)
+}
+
+func (p *Pool) sendBatch(ctx context.Context, t Tenant, b *pgx.Batch) pgx.BatchResults {
+	c, s, err := p.acquire(ctx, t)
+	if err != nil {
+		return errBatch{err}
+	}
+	return &poolBatch{BatchResults: c.Conn().SendBatch(ctx, b), c: c, s: s}
+}
+
+func (p *Pool) begin(ctx context.Context, t Tenant, opts pgx.TxOptions) (pgx.Tx, error) {
+	c, s, err := p.acquire(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	tx, err := c.Conn().BeginTx(ctx, opts)
+	if err != nil {
+		release(c, s)
+		return nil, err
+	}
+	return &poolTx{Tx: tx, p: p, c: c, s: s}, nil
+}
+
+// ErrPreparedStatementLost is wrapped by the error of a call on a [Pool]
+// whose prepared statement the server does not have, or already has under
+// the same name — what happens when a pooler in transaction mode hands the
+// session's statements to another server connection. Open the pool with
+// [BehindPgBouncer]. Test with errors.Is.
+var ErrPreparedStatementLost = errors.New("tenancy: prepared statement lost: if the pool connects through PgBouncer (or another pooler) in transaction mode, open it with tenancy.BehindPgBouncer()")
+
+// failed handles err from running sql on conn: a plan whose result type
+// changed (a migration altered a table under SELECT *) drops the prepared
+// statement so that the next call prepares it again, and a statement lost
+// to a pooler wraps [ErrPreparedStatementLost].
+func (p *Pool) failed(conn *pgx.Conn, sql string, err error) error {
+	var pe *pgconn.PgError
+	if !errors.As(err, &pe) {
+		return err
+	}
+	switch pe.Code {
+	case "0A000": // feature_not_supported: cached plan must not change result type
+		if c := cacheOf(conn, p.o.planMemory); c != nil {
+			c.invalidate(sql)
+		}
+	case "26000", "42P05": // invalid_sql_statement_name, duplicate_prepared_statement
+		if !p.o.bouncer {
+			return fmt.Errorf("%w: %w", ErrPreparedStatementLost, err)
+		}
+	}
+	return err
+}
+
+var _ DBTX = (*Pool)(nil)

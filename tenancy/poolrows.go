@@ -1,0 +1,197 @@
+package tenancy
+
+import (
+	"context"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// poolRows are the rows of a query on a [Pool]: they give the connection
+// back when closed or read to the end, as pgxpool's do.
+type poolRows struct {
+	rows pgx.Rows
+	p    *Pool
+	c    *pgxpool.Conn
+	s    *shard
+	sql  string
+	err  error
+}
+
+func newPoolRows(p *Pool, rows pgx.Rows, c *pgxpool.Conn, s *shard, sql string) *poolRows {
+	return &poolRows{rows: rows, p: p, c: c, s: s, sql: sql}
+}
+
+func (r *poolRows) Close() {
+	r.rows.Close()
+	r.done()
+}
+
+// done gives the connection back once, keeping the rows' error.
+func (r *poolRows) done() {
+	if r.c == nil {
+		return
+	}
+	if err := r.rows.Err(); err != nil {
+		r.err = r.p.failed(r.c.Conn(), r.sql, err)
+	}
+	release(r.c, r.s)
+	r.c = nil
+}
+
+func (r *poolRows) Err() error {
+	if r.err != nil {
+		return r.err
+	}
+	return r.rows.Err()
+}
+
+func (r *poolRows) CommandTag() pgconn.CommandTag { return r.rows.CommandTag() }
+
+func (r *poolRows) FieldDescriptions() []pgconn.FieldDescription {
+	return r.rows.FieldDescriptions()
+}
+
+func (r *poolRows) Next() bool {
+	if r.rows.Next() {
+		return true
+	}
+	r.Close()
+	return false
+}
+
+func (r *poolRows) Scan(dest ...any) error { return r.rows.Scan(dest...) }
+
+func (r *poolRows) Values() ([]any, error) { return r.rows.Values() }
+
+func (r *poolRows) RawValues() [][]byte { return r.rows.RawValues() }
+
+func (r *poolRows) Conn() *pgx.Conn { return r.rows.Conn() }
+
+// poolRow is the row of a QueryRow on a [Pool].
+type poolRow struct {
+	row pgx.Row
+	p   *Pool
+	c   *pgxpool.Conn
+	s   *shard
+	sql string
+}
+
+func (r *poolRow) Scan(dest ...any) error {
+	err := r.row.Scan(dest...)
+	if r.c == nil {
+		return err
+	}
+	if err != nil && err != pgx.ErrNoRows {
+		err = r.p.failed(r.c.Conn(), r.sql, err)
+	}
+	release(r.c, r.s)
+	r.c = nil
+	return err
+}
+
+// errRows are the rows and row of a call that failed before it reached
+// the server.
+type errRows struct{ err error }
+
+func (e errRows) Close()                                       {}
+func (e errRows) Err() error                                   { return e.err }
+func (e errRows) CommandTag() pgconn.CommandTag                { return pgconn.CommandTag{} }
+func (e errRows) FieldDescriptions() []pgconn.FieldDescription { return nil }
+func (e errRows) Next() bool                                   { return false }
+func (e errRows) Scan(...any) error                            { return e.err }
+func (e errRows) Values() ([]any, error)                       { return nil, e.err }
+func (e errRows) RawValues() [][]byte                          { return nil }
+func (e errRows) Conn() *pgx.Conn                              { return nil }
+
+// errBatch is the result of a batch that could not be sent.
+type errBatch struct{ err error }
+
+func (e errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, e.err }
+func (e errBatch) Query() (pgx.Rows, error)         { return errRows(e), e.err }
+func (e errBatch) QueryRow() pgx.Row                { return errRows(e) }
+func (e errBatch) Close() error                     { return e.err }
+
+// poolBatch gives the connection back when the batch is closed.
+type poolBatch struct {
+	pgx.BatchResults
+	c *pgxpool.Conn
+	s *shard
+}
+
+func (b *poolBatch) Close() error {
+	err := b.BatchResults.Close()
+	if b.c != nil {
+		release(b.c, b.s)
+		b.c = nil
+	}
+	return err
+}
+
+// poolTx is a transaction on one connection of a [Pool]: its statements
+// use that connection's prepared statements, as the Pool's do, and the
+// connection goes back to the pool at Commit or Rollback.
+type poolTx struct {
+	pgx.Tx
+	p *Pool
+	c *pgxpool.Conn
+	s *shard
+}
+
+func (tx *poolTx) Exec(ctx context.Context, sql string, arguments ...any) (pgconn.CommandTag, error) {
+	return tx.p.execOn(ctx, tx.Tx.Conn(), sql, arguments)
+}
+
+func (tx *poolTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if err := tx.prepare(ctx, sql, args); err != nil {
+		return errRows{err}, err
+	}
+	rows, err := tx.Tx.Query(ctx, sql, args...)
+	if err != nil {
+		err = tx.p.failed(tx.Tx.Conn(), sql, err)
+	}
+	return rows, err
+}
+
+func (tx *poolTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if err := tx.prepare(ctx, sql, args); err != nil {
+		return errRows{err}
+	}
+	return tx.Tx.QueryRow(ctx, sql, args...)
+}
+
+func (tx *poolTx) prepare(ctx context.Context, sql string, args []any) error {
+	conn := tx.Tx.Conn()
+	if conn == nil {
+		return pgx.ErrTxClosed
+	}
+	return tx.p.prepare(ctx, conn, sql, args)
+}
+
+func (tx *poolTx) Commit(ctx context.Context) error {
+	err := tx.Tx.Commit(ctx)
+	tx.done()
+	return err
+}
+
+func (tx *poolTx) Rollback(ctx context.Context) error {
+	err := tx.Tx.Rollback(ctx)
+	tx.done()
+	return err
+}
+
+func (tx *poolTx) done() {
+	if tx.c != nil {
+		release(tx.c, tx.s)
+		tx.c = nil
+	}
+}
+
+var (
+	_ pgx.Rows         = (*poolRows)(nil)
+	_ pgx.Row          = (*poolRow)(nil)
+	_ pgx.Rows         = errRows{}
+	_ pgx.BatchResults = errBatch{}
+	_ pgx.Tx           = (*poolTx)(nil)
+)

@@ -1,0 +1,234 @@
+package tenancy
+
+import (
+	"context"
+	"hash/maphash"
+	"math/bits"
+
+	"github.com/jackc/pgx/v5"
+)
+
+// prepare makes sure sql is prepared on conn when keeping it prepared pays,
+// so that pgx, which runs the statements a connection has prepared by their
+// text, runs it without a parse or plan; any other statement runs in the
+// pool's default exec mode. It leaves alone calls whose arguments start
+// with a pgx option (an exec mode chosen by the caller wins) and a
+// transaction that has already failed.
+func (p *Pool) prepare(ctx context.Context, conn *pgx.Conn, sql string, args []any) error {
+	if p.o.planMemory == 0 || sql == "" {
+		return nil
+	}
+	if len(args) > 0 {
+		switch args[0].(type) {
+		case pgx.QueryExecMode, pgx.QueryRewriter, pgx.QueryResultFormats, pgx.QueryResultFormatsByOID:
+			return nil
+		}
+	}
+	if conn.PgConn().TxStatus() == 'E' {
+		return nil
+	}
+	return cacheOf(conn, p.o.planMemory).use(ctx, p, conn, sql)
+}
+
+// cacheKey is where a connection's stmtCache lives in pgconn's CustomData.
+const cacheKey = "tenantc.tenancy.stmtcache"
+
+// cacheOf returns conn's statement cache, made on first use.
+func cacheOf(conn *pgx.Conn, budget int64) *stmtCache {
+	m := conn.PgConn().CustomData()
+	c, _ := m[cacheKey].(*stmtCache)
+	if c == nil {
+		c = newStmtCache(budget)
+		m[cacheKey] = c
+	}
+	return c
+}
+
+// stmtCache is the set of statements one connection keeps prepared: at most
+// budget bytes of estimated server memory, least recently used first out,
+// with admission by frequency (TinyLFU): when the cache is full, a new
+// statement is prepared only if it has been run more often lately than the
+// statement it would evict. Under a uniform load bigger than the budget the
+// cached set therefore stays put, and the rest runs in exec mode, instead of
+// every call preparing one statement and deallocating another.
+//
+// A connection is used by one goroutine at a time, and so is its cache.
+type stmtCache struct {
+	budget, used int64
+	m            map[string]*stmtEntry
+	// head is the most recently used entry, tail the least.
+	head, tail *stmtEntry
+	freq       sketch
+	// invalid holds statements to deallocate before the next call.
+	invalid []string
+}
+
+type stmtEntry struct {
+	sql        string
+	hash       uint64
+	size       int64
+	prev, next *stmtEntry
+}
+
+func newStmtCache(budget int64) *stmtCache {
+	return &stmtCache{
+		budget: budget,
+		m:      map[string]*stmtEntry{},
+		freq:   newSketch(int(budget / planBytes(64))),
+	}
+}
+
+var hashSeed = maphash.MakeSeed()
+
+// use prepares sql on conn if it is cached or earns a place; it returns an
+// error only when the connection failed.
+func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, sql string) error {
+	if len(c.invalid) > 0 {
+		if err := c.flush(ctx, conn); err != nil {
+			return err
+		}
+	}
+	h := maphash.String(hashSeed, sql)
+	f := c.freq.add(h)
+	if e := c.m[sql]; e != nil {
+		c.unlink(e)
+		c.pushFront(e)
+		return nil
+	}
+	size := planBytes(len(sql))
+	if size > c.budget {
+		return nil
+	}
+	for c.used+size > c.budget {
+		v := c.tail
+		if f <= c.freq.estimate(v.hash) {
+			return nil // not admitted: runs in exec mode
+		}
+		if err := conn.Deallocate(ctx, v.sql); err != nil {
+			return err
+		}
+		c.remove(v)
+	}
+	if _, err := conn.Prepare(ctx, sql, sql); err != nil {
+		return p.failed(conn, sql, err)
+	}
+	e := &stmtEntry{sql: sql, hash: h, size: size}
+	c.m[sql] = e
+	c.used += size
+	c.pushFront(e)
+	return nil
+}
+
+// invalidate drops sql from the cache; its prepared statement is
+// deallocated before the connection's next call through the Pool.
+func (c *stmtCache) invalidate(sql string) {
+	if e := c.m[sql]; e != nil {
+		c.remove(e)
+		c.invalid = append(c.invalid, sql)
+	}
+}
+
+func (c *stmtCache) flush(ctx context.Context, conn *pgx.Conn) error {
+	for len(c.invalid) > 0 {
+		if err := conn.Deallocate(ctx, c.invalid[0]); err != nil {
+			return err
+		}
+		c.invalid = c.invalid[1:]
+	}
+	return nil
+}
+
+func (c *stmtCache) remove(e *stmtEntry) {
+	c.unlink(e)
+	delete(c.m, e.sql)
+	c.used -= e.size
+}
+
+func (c *stmtCache) unlink(e *stmtEntry) {
+	if e.prev != nil {
+		e.prev.next = e.next
+	} else {
+		c.head = e.next
+	}
+	if e.next != nil {
+		e.next.prev = e.prev
+	} else {
+		c.tail = e.prev
+	}
+	e.prev, e.next = nil, nil
+}
+
+func (c *stmtCache) pushFront(e *stmtEntry) {
+	e.next = c.head
+	if c.head != nil {
+		c.head.prev = e
+	}
+	c.head = e
+	if c.tail == nil {
+		c.tail = e
+	}
+}
+
+// planBytes estimates the server memory a prepared statement of n bytes of
+// text holds in its backend once it has a generic plan: the parse tree, the
+// analysed query and the plan, measured with pg_backend_memory_contexts on
+// the queries of bench/ (see BENCHMARKS.md, "Plan memory").
+func planBytes(n int) int64 { return 8<<10 + 64*int64(n) }
+
+// sketch is a count-min sketch of 4-bit saturating counters (held in
+// bytes), four rows, halved every 10 × width additions so that it counts
+// recent use (TinyLFU's reset).
+type sketch struct {
+	rows       [4][]uint8
+	mask       uint64
+	additions  int
+	resetAfter int
+}
+
+func newSketch(entries int) sketch {
+	width := 1 << bits.Len(uint(max(256, min(entries*4, 1<<18))-1))
+	var s sketch
+	for i := range s.rows {
+		s.rows[i] = make([]uint8, width)
+	}
+	s.mask = uint64(width - 1)
+	s.resetAfter = 10 * width
+	return s
+}
+
+// add counts one use of the key with hash h and returns its new estimate.
+func (s *sketch) add(h uint64) uint8 {
+	est := uint8(15)
+	for i := range s.rows {
+		j := (h >> (16 * i)) & s.mask
+		if i > 0 {
+			j = (h*uint64(2*i+1) + h>>32) & s.mask
+		}
+		if v := s.rows[i][j]; v < 15 {
+			s.rows[i][j] = v + 1
+		}
+		est = min(est, s.rows[i][j])
+	}
+	if s.additions++; s.additions >= s.resetAfter {
+		for i := range s.rows {
+			for j := range s.rows[i] {
+				s.rows[i][j] >>= 1
+			}
+		}
+		s.additions /= 2
+	}
+	return est
+}
+
+// estimate returns the count of the key with hash h.
+func (s *sketch) estimate(h uint64) uint8 {
+	est := uint8(15)
+	for i := range s.rows {
+		j := (h >> (16 * i)) & s.mask
+		if i > 0 {
+			j = (h*uint64(2*i+1) + h>>32) & s.mask
+		}
+		est = min(est, s.rows[i][j])
+	}
+	return est
+}
