@@ -111,12 +111,14 @@ func TestIsolation(t *testing.T) {
 		pgtest.RunWithQueryExecModes(t, func(t *testing.T, mode pgx.QueryExecMode) {
 			runWorkload(t, pg.URL, mode, ops)
 		})
-		// Every tenant's statements prepared on every connection, with
-		// generic plans.
-		t.Run("KeepPrepared", func(t *testing.T) {
-			runWorkload(t, pg.URL, pgx.QueryExecModeCacheStatement, ops, func(c *pgxpool.Config) {
-				tenancy.KeepPrepared(c, numTenants*32)
-			})
+		// The default tenancy.Pool, and one whose plan budget holds a
+		// few statements, so that preparing, admitting and evicting run
+		// all the time.
+		t.Run("Pool", func(t *testing.T) {
+			runPoolWorkload(t, pg.URL, ops)
+		})
+		t.Run("Pool small plan budget", func(t *testing.T) {
+			runPoolWorkload(t, pg.URL, ops, tenancy.WithPlanMemory(64<<10))
 		})
 	})
 
@@ -130,6 +132,9 @@ func TestIsolation(t *testing.T) {
 		pgtest.RunWithQueryExecModes(t, func(t *testing.T, mode pgx.QueryExecMode) {
 			runWorkload(t, bouncer, mode, ops)
 		}, pgx.QueryExecModeCacheDescribe, pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol)
+		t.Run("Pool BehindPgBouncer", func(t *testing.T) {
+			runPoolWorkload(t, bouncer, ops, tenancy.BehindPgBouncer())
+		})
 
 		t.Run("prepared statements", func(t *testing.T) {
 			if major, minor := pgtest.PgBouncerVersion(t); major == 1 && minor < 21 {
@@ -151,8 +156,36 @@ var opNames = [...]string{"insert", "get", "list", "update", "delete", "tag+join
 // configure, checking every row it reads, and then checks every tenant's
 // table holds exactly its own rows.
 func runWorkload(t *testing.T, dbURL string, mode pgx.QueryExecMode, ops int, configure ...func(*pgxpool.Config)) {
-	ctx := context.Background()
 	pool := pgtest.Connect(t, dbURL, append([]func(*pgxpool.Config){pgtest.WithExecMode(mode), pgtest.WithMaxConns(numWorkers)}, configure...)...)
+	run(t, pool, uint64(mode), ops)
+}
+
+// runPoolWorkload is runWorkload on a tenancy.Pool opened with opts.
+func runPoolWorkload(t *testing.T, dbURL string, ops int, opts ...tenancy.PoolOption) {
+	cfg, err := pgxpool.ParseConfig(dbURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = numWorkers
+	pool, err := tenancy.NewPool(context.Background(), cfg, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
+	run(t, pool, 99, ops)
+}
+
+// database is what the workload runs on: a *pgxpool.Pool or a
+// *tenancy.Pool.
+type database interface {
+	tenancy.DBTX
+	Begin(context.Context) (pgx.Tx, error)
+}
+
+// run is the body of runWorkload, on pool, with random streams seeded by
+// seed.
+func run(t *testing.T, pool database, seed uint64, ops int) {
+	ctx := context.Background()
 	if _, err := pool.Exec(ctx, resetSQL()); err != nil {
 		t.Fatalf("reset: %v", err)
 	}
@@ -181,7 +214,7 @@ func runWorkload(t *testing.T, dbURL string, mode pgx.QueryExecMode, ops int, co
 			n++
 		}
 		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(worker), uint64(mode)))
+			rng := rand.New(rand.NewPCG(uint64(worker), seed))
 			for range n {
 				if w.failures.Load() > 20 {
 					return
@@ -235,7 +268,7 @@ func runWorkload(t *testing.T, dbURL string, mode pgx.QueryExecMode, ops int, co
 // workload is the state shared by the workers of one run.
 type workload struct {
 	t       *testing.T
-	pool    *pgxpool.Pool
+	pool    database
 	tenants []tenancy.Tenant
 	// rows is each tenant's committed row count; inserted counts its
 	// inserts ever, which bounds the ids in use.
@@ -392,7 +425,9 @@ func (w *workload) step(ctx context.Context, rng *rand.Rand) {
 // txStep inserts and reads back an item in a transaction through
 // TenantQueries.WithTx, then commits or rolls back.
 func (w *workload) txStep(ctx context.Context, q *db.TenantQueries, ti int, commit bool) error {
-	tx, err := w.pool.Begin(ctx)
+	// Begun on the tenant's Conn: on a tenancy.Pool, on one of the
+	// tenant's connections.
+	tx, err := tenancy.Bind(w.pool, w.tenants[ti]).Begin(ctx)
 	if err != nil {
 		return err
 	}
