@@ -19,3 +19,11 @@ CREATE TABLE item_events (
     kind    text NOT NULL,
     at      timestamptz NOT NULL DEFAULT now()
 );
+
+-- counters is the target of the mix's upsert (P8): one row per name,
+-- created by the first upsert of a name and counted up by the next.
+CREATE TABLE counters (
+    name  text PRIMARY KEY,
+    value bigint NOT NULL,
+    note  text NOT NULL
+);

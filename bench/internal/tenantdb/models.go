@@ -45,6 +45,12 @@ type Contact struct {
 	Phone      pgtype.Text
 }
 
+type Counter struct {
+	Name  string
+	Value int64
+	Note  string
+}
+
 type Country struct {
 	Code         string
 	Name         string
