@@ -234,42 +234,6 @@ func (c *schemaChecker) function(f *sqlpos.File, stmtStart int, s *pg.CreateFunc
 	c.body(name, body, pos)
 }
 
-// replaceConversions replaces each conversion of PostgreSQL's format()
-// (%s, %I, %L, with an optional position, flag and width) with an
-// identifier no catalog holds, so the rest of the string parses as SQL.
-func replaceConversions(f string) string {
-	var b strings.Builder
-	n := 0
-	for i := 0; i < len(f); i++ {
-		if f[i] != '%' {
-			b.WriteByte(f[i])
-			continue
-		}
-		if i+1 < len(f) && f[i+1] == '%' {
-			b.WriteByte('%')
-			i++
-			continue
-		}
-		j := i + 1
-		for j < len(f) && strings.IndexByte("0123456789$-*", f[j]) >= 0 {
-			j++
-		}
-		if j < len(f) && strings.IndexByte("sIL", f[j]) >= 0 {
-			n++
-			// %s is spliced in unquoted: it alone can carry a schema.
-			kind := "q"
-			if f[j] == 's' {
-				kind = "s"
-			}
-			fmt.Fprintf(&b, "tenantc_format_%s%d", kind, n)
-			i = j
-			continue
-		}
-		b.WriteByte('%')
-	}
-	return b.String()
-}
-
 // body checks the EXECUTE statements and search_path changes of a
 // PL/pgSQL body.
 func (c *schemaChecker) body(fn, body string, pos func(int) sqlpos.Pos) {
@@ -296,7 +260,7 @@ func (c *schemaChecker) body(fn, body string, pos func(int) sqlpos.Pos) {
 			case next.Kind == sqltok.String:
 				c.executed(fn, next.Text, false, pos(t.Off))
 			case next.Kind == sqltok.Word && next.Text == "format" && at(i+2).Text == "(" && at(i+3).Kind == sqltok.String:
-				c.executed(fn, replaceConversions(at(i+3).Text), true, pos(t.Off))
+				c.executed(fn, sqltok.FormatHoles(at(i+3).Text), true, pos(t.Off))
 			default:
 				c.add(pos(t.Off), RuleDynamicSQLInFunc, Warning,
 					"tenant function %q runs EXECUTE on a string built at run time; tenantc cannot see which objects it names (write it as EXECUTE format('...') with the object names in the literal)", fn)

@@ -1,15 +1,15 @@
 package unscoped
 
 import (
-	"fmt"
 	"go/ast"
 	"go/constant"
 	"go/token"
 	"go/types"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
-
-	"golang.org/x/tools/go/types/typeutil"
+	"sync"
 )
 
 // holePrefix starts the identifier that stands for a part of the SQL the
@@ -18,10 +18,17 @@ import (
 // catalog holds.
 const holePrefix = "tenantc_dynamic_"
 
-// maxDepth bounds how far the evaluator follows variables into variables.
+// maxDepth bounds how far the evaluator follows variables into variables
+// and calls into calls.
 const maxDepth = 8
 
-// value is the text of a Go string expression as far as it is known.
+// maxValues bounds the texts followed for one expression: one per path
+// through branches, loops and the elements of a ranged-over list. Past it,
+// further paths are dropped, which may miss a finding but never adds one.
+const maxValues = 16
+
+// value is one possible text of a Go string expression, as far as it is
+// known.
 type value struct {
 	s      string // the text, with a hole identifier for each unknown part
 	opaque bool   // nothing of the text is known
@@ -29,15 +36,101 @@ type value struct {
 
 func (v value) known() bool { return !strings.Contains(v.s, holePrefix) }
 
-func concat(a, b value) value { return value{s: a.s + b.s, opaque: a.opaque && b.opaque} }
+// concat joins two texts; the empty text adds nothing known, so a hole
+// after it is still opaque.
+func concat(a, b value) value {
+	switch {
+	case a.s == "":
+		return b
+	case b.s == "":
+		return a
+	}
+	return value{s: a.s + b.s, opaque: a.opaque && b.opaque}
+}
 
-// evaluator works out the text of string expressions in one function,
-// from what is assigned before a position.
+// values are the texts an expression may have, one per path the
+// evaluator follows. A nil values is a point no path reaches.
+type values []value
+
+// union returns the values of a and b without duplicates, at most
+// maxValues of them.
+func union(a, b values) values {
+	out := make(values, 0, len(a)+len(b))
+	for _, vs := range []values{a, b} {
+		for _, v := range vs {
+			if len(out) == maxValues {
+				return out
+			}
+			dup := false
+			for _, o := range out {
+				if o == v {
+					dup = true
+					break
+				}
+			}
+			if !dup {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// cross returns f of every pair of a and b.
+func cross(a, b values, f func(x, y value) value) values {
+	var out values
+	for _, x := range a {
+		for _, y := range b {
+			out = union(out, values{f(x, y)})
+		}
+	}
+	return out
+}
+
+// each returns f of every value.
+func each(vs values, f func(value) value) values {
+	var out values
+	for _, v := range vs {
+		out = union(out, values{f(v)})
+	}
+	return out
+}
+
+// pkgInfo is what the evaluator knows of the package being analyzed.
+type pkgInfo struct {
+	info  *types.Info
+	files []*ast.File
+	fset  *token.FileSet
+
+	declsOnce sync.Once
+	decls     map[*types.Func]*ast.FuncDecl
+}
+
+// decl returns the declaration of a function of the package, if it has a
+// body.
+func (p *pkgInfo) decl(fn *types.Func) *ast.FuncDecl {
+	p.declsOnce.Do(func() {
+		p.decls = map[*types.Func]*ast.FuncDecl{}
+		for _, f := range p.files {
+			for _, d := range f.Decls {
+				if fd, ok := d.(*ast.FuncDecl); ok && fd.Body != nil {
+					if obj, ok := p.info.Defs[fd.Name].(*types.Func); ok {
+						p.decls[obj] = fd
+					}
+				}
+			}
+		}
+	})
+	return p.decls[fn.Origin()]
+}
+
+// evaluator works out the texts of string expressions in one function,
+// from what is assigned on each path to a position.
 type evaluator struct {
-	info   *types.Info
-	files  []*ast.File    // of the package, for package-level variables
-	body   *ast.BlockStmt // outermost function around the call, nil at package level
-	before token.Pos      // only assignments before this count
+	pkg    *pkgInfo
+	body   *ast.BlockStmt // outermost function around the position, nil at package level
+	before token.Pos      // the position; only what runs before it counts
+	bound  map[*types.Var]values
 	holes  *int
 }
 
@@ -49,106 +142,211 @@ func (e *evaluator) hole() value {
 	return value{s: holePrefix + strconv.Itoa(*e.holes), opaque: true}
 }
 
-// at returns an evaluator for the text as it was just before pos.
+func (e *evaluator) holeValues() values { return values{e.hole()} }
+
+// at returns an evaluator for the texts as they were just before pos.
 func (e *evaluator) at(pos token.Pos) *evaluator {
 	if e.holes == nil {
 		e.holes = new(int)
 	}
-	return &evaluator{info: e.info, files: e.files, body: e.body, before: pos, holes: e.holes}
+	return &evaluator{pkg: e.pkg, body: e.body, before: pos, bound: e.bound, holes: e.holes}
 }
 
-// eval returns the text of x.
-func (e *evaluator) eval(x ast.Expr, depth int) value {
-	if depth > maxDepth {
-		return e.hole()
+// bind returns an evaluator that takes v to have the values vs.
+func (e *evaluator) bind(v *types.Var, vs values) *evaluator {
+	n := e.at(e.before)
+	n.bound = make(map[*types.Var]values, len(e.bound)+1)
+	for k, x := range e.bound {
+		n.bound[k] = x
 	}
-	if tv, ok := e.info.Types[x]; ok && tv.Value != nil {
+	n.bound[v] = vs
+	return n
+}
+
+// eval returns the texts of x.
+func (e *evaluator) eval(x ast.Expr, depth int) values {
+	if depth > maxDepth {
+		return e.holeValues()
+	}
+	if tv, ok := e.pkg.info.Types[x]; ok && tv.Value != nil {
 		if tv.Value.Kind() == constant.String {
-			return value{s: constant.StringVal(tv.Value)}
+			return values{{s: constant.StringVal(tv.Value)}}
 		}
-		return value{s: tv.Value.ExactString()}
+		return values{{s: tv.Value.ExactString()}}
 	}
 	switch x := x.(type) {
 	case *ast.ParenExpr:
 		return e.eval(x.X, depth)
 	case *ast.BinaryExpr:
 		if x.Op == token.ADD {
-			return concat(e.eval(x.X, depth+1), e.eval(x.Y, depth+1))
+			return cross(e.eval(x.X, depth+1), e.eval(x.Y, depth+1), concat)
 		}
 	case *ast.Ident:
-		if v, ok := e.info.Uses[x].(*types.Var); ok {
+		if v, ok := e.pkg.info.Uses[x].(*types.Var); ok {
 			return e.variable(v, depth+1)
 		}
 	case *ast.CallExpr:
 		return e.call(x, depth+1)
 	}
-	return e.hole()
+	return e.holeValues()
 }
 
-// variable returns the text of a local string variable from its
-// assignments (=, := and +=) before e.before, in source order; control flow
-// is ignored, so a value set in one branch stands for all of them.
-func (e *evaluator) variable(v *types.Var, depth int) value {
+// variable returns the texts of a string variable at e.before: a bound
+// one's, a package variable's from its initializer or embedded file, a
+// local one's on every path through the function to e.before.
+func (e *evaluator) variable(v *types.Var, depth int) values {
+	if vs, ok := e.bound[v]; ok {
+		return vs
+	}
 	if v.Pkg() != nil && v.Parent() == v.Pkg().Scope() {
 		return e.packageVar(v, depth)
 	}
 	if e.body == nil || v.Parent() == nil {
-		return e.hole()
+		return e.holeValues()
 	}
-	var cur value
-	found := false
-	ast.Inspect(e.body, func(n ast.Node) bool {
+	f := &flow{before: e.before, effect: e.stringEffect(v, depth)}
+	// Until its declaration, a variable is a parameter, a result or a
+	// range variable: unknown.
+	f.stmts(e.body.List, e.holeValues())
+	if !f.reached || len(f.at) == 0 {
+		return e.holeValues()
+	}
+	return f.at
+}
+
+// stringEffect returns how a statement changes the string variable v:
+// =, :=, +=, var declarations, and range over a list of constants.
+func (e *evaluator) stringEffect(v *types.Var, depth int) func(ast.Stmt, values) values {
+	return func(s ast.Stmt, in values) values {
+		switch s := s.(type) {
+		case *ast.AssignStmt:
+			for i, lhs := range s.Lhs {
+				if !e.is(lhs, v) {
+					continue
+				}
+				rhs := e.at(s.Pos()).bind(v, in)
+				switch {
+				case len(s.Rhs) != len(s.Lhs):
+					in = e.holeValues()
+				case s.Tok == token.ADD_ASSIGN:
+					in = cross(in, rhs.eval(s.Rhs[i], depth), concat)
+				case s.Tok == token.ASSIGN || s.Tok == token.DEFINE:
+					in = rhs.eval(s.Rhs[i], depth)
+				default:
+					in = e.holeValues()
+				}
+			}
+		case *ast.DeclStmt:
+			gd, ok := s.Decl.(*ast.GenDecl)
+			if !ok || gd.Tok != token.VAR {
+				return in
+			}
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, name := range vs.Names {
+					if e.pkg.info.Defs[name] != v {
+						continue
+					}
+					switch {
+					case len(vs.Values) == 0:
+						in = values{{}}
+					case len(vs.Values) == len(vs.Names):
+						in = e.at(vs.Pos()).eval(vs.Values[i], depth)
+					default:
+						in = e.holeValues()
+					}
+				}
+			}
+		case *ast.RangeStmt:
+			if s.Value != nil && e.is(s.Value, v) {
+				in = e.elements(s.X, depth)
+			} else if s.Key != nil && e.is(s.Key, v) {
+				in = e.holeValues()
+			}
+		}
+		return in
+	}
+}
+
+// elements returns the texts of the elements of a list literal of strings
+// (or of a variable holding one), for a range over it; otherwise a hole.
+func (e *evaluator) elements(x ast.Expr, depth int) values {
+	lit := e.listLiteral(x)
+	if lit == nil {
+		return e.holeValues()
+	}
+	var out values
+	for _, el := range lit.Elts {
+		if kv, ok := el.(*ast.KeyValueExpr); ok {
+			el = kv.Value
+		}
+		out = union(out, e.eval(el, depth+1))
+	}
+	if out == nil {
+		return e.holeValues()
+	}
+	return out
+}
+
+// listLiteral returns the composite literal x is, or that the variable x
+// was last given before e.before, or nil.
+func (e *evaluator) listLiteral(x ast.Expr) *ast.CompositeLit {
+	switch x := ast.Unparen(x).(type) {
+	case *ast.CompositeLit:
+		return x
+	case *ast.Ident:
+		v, ok := e.pkg.info.Uses[x].(*types.Var)
+		if !ok {
+			return nil
+		}
+		if last := e.lastValue(v); last != nil {
+			lit, _ := ast.Unparen(last).(*ast.CompositeLit)
+			return lit
+		}
+	}
+	return nil
+}
+
+// lastValue returns the expression last assigned to v before e.before, in
+// source order, or its package-level initializer.
+func (e *evaluator) lastValue(v *types.Var) ast.Expr {
+	var last ast.Expr
+	visit := func(n ast.Node) bool {
 		if n == nil || n.Pos() >= e.before {
 			return false
 		}
 		switch n := n.(type) {
 		case *ast.AssignStmt:
 			for i, lhs := range n.Lhs {
-				if !e.is(lhs, v) {
-					continue
-				}
-				found = true
-				rhs := e.at(n.Pos())
-				switch {
-				case len(n.Rhs) != len(n.Lhs):
-					cur = e.hole()
-				case n.Tok == token.ADD_ASSIGN:
-					cur = concat(cur, rhs.eval(n.Rhs[i], depth))
-				case n.Tok == token.ASSIGN || n.Tok == token.DEFINE:
-					cur = rhs.eval(n.Rhs[i], depth)
-				default:
-					cur = e.hole()
+				if e.is(lhs, v) && len(n.Rhs) == len(n.Lhs) {
+					last = n.Rhs[i]
 				}
 			}
 		case *ast.ValueSpec:
 			for i, name := range n.Names {
-				if e.info.Defs[name] != v {
-					continue
-				}
-				found = true
-				switch {
-				case len(n.Values) == 0:
-					cur = value{}
-				case len(n.Values) == len(n.Names):
-					cur = e.at(n.Pos()).eval(n.Values[i], depth)
-				default:
-					cur = e.hole()
+				if e.pkg.info.Defs[name] == v && len(n.Values) == len(n.Names) {
+					last = n.Values[i]
 				}
 			}
 		}
 		return true
-	})
-	if !found {
-		return e.hole() // a parameter, a result, a range variable
 	}
-	return cur
+	if v.Pkg() != nil && v.Parent() == v.Pkg().Scope() {
+		if vs, i, _ := e.packageSpec(v); vs != nil && len(vs.Values) == len(vs.Names) {
+			return vs.Values[i]
+		}
+		return nil
+	}
+	if e.body != nil {
+		ast.Inspect(e.body, visit)
+	}
+	return last
 }
 
-// packageVar returns the text of a package-level variable of the package
-// being analyzed from its initializer: var listSQL = "SELECT ...". Other
-// assignments to it are not followed.
-func (e *evaluator) packageVar(v *types.Var, depth int) value {
-	for _, f := range e.files {
+// packageSpec returns the declaration of a package-level variable of the
+// package being analyzed, the index of v in it, and its doc comment.
+func (e *evaluator) packageSpec(v *types.Var) (*ast.ValueSpec, int, *ast.CommentGroup) {
+	for _, f := range e.pkg.files {
 		for _, d := range f.Decls {
 			gd, ok := d.(*ast.GenDecl)
 			if !ok || gd.Tok != token.VAR {
@@ -157,15 +355,65 @@ func (e *evaluator) packageVar(v *types.Var, depth int) value {
 			for _, spec := range gd.Specs {
 				vs := spec.(*ast.ValueSpec)
 				for i, name := range vs.Names {
-					if e.info.Defs[name] == v && len(vs.Values) == len(vs.Names) {
-						pkg := &evaluator{info: e.info, files: e.files, holes: e.holes}
-						return pkg.eval(vs.Values[i], depth)
+					if e.pkg.info.Defs[name] == v {
+						doc := vs.Doc
+						if doc == nil && len(gd.Specs) == 1 {
+							doc = gd.Doc
+						}
+						return vs, i, doc
 					}
 				}
 			}
 		}
 	}
-	return e.hole()
+	return nil, 0, nil
+}
+
+// packageVar returns the text of a package-level variable of the package
+// being analyzed from its initializer (var listSQL = "SELECT ...") or the
+// file a //go:embed directive names. Other assignments to it are not
+// followed.
+func (e *evaluator) packageVar(v *types.Var, depth int) values {
+	vs, i, doc := e.packageSpec(v)
+	if vs == nil {
+		return e.holeValues()
+	}
+	if len(vs.Values) == len(vs.Names) {
+		pkg := &evaluator{pkg: e.pkg, holes: e.holes}
+		return pkg.eval(vs.Values[i], depth)
+	}
+	if text, ok := e.embedded(vs, doc); ok {
+		return values{{s: text}}
+	}
+	return e.holeValues()
+}
+
+// embedded returns the contents of the one file a //go:embed directive in
+// doc names, read from the directory of the Go file declaring vs.
+func (e *evaluator) embedded(vs *ast.ValueSpec, doc *ast.CommentGroup) (string, bool) {
+	if doc == nil || len(vs.Names) != 1 {
+		return "", false
+	}
+	for _, c := range doc.List {
+		pattern, ok := strings.CutPrefix(c.Text, "//go:embed ")
+		if !ok {
+			continue
+		}
+		pattern = strings.TrimSpace(pattern)
+		if uq, err := strconv.Unquote(pattern); err == nil {
+			pattern = uq
+		}
+		if pattern == "" || strings.ContainsAny(pattern, "*?[ ") {
+			return "", false
+		}
+		dir := filepath.Dir(e.pkg.fset.Position(vs.Pos()).Filename)
+		b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(pattern)))
+		if err != nil {
+			return "", false
+		}
+		return string(b), true
+	}
+	return "", false
 }
 
 // is reports whether x is an identifier of v.
@@ -174,162 +422,15 @@ func (e *evaluator) is(x ast.Expr, v *types.Var) bool {
 	if !ok {
 		return false
 	}
-	return e.info.Uses[id] == v || e.info.Defs[id] == v
+	return e.pkg.info.Uses[id] == v || e.pkg.info.Defs[id] == v
 }
 
-// call returns the text of fmt.Sprintf(...) and strings.Builder.String().
-func (e *evaluator) call(call *ast.CallExpr, depth int) value {
-	fn, ok := typeutil.Callee(e.info, call).(*types.Func)
-	if !ok || fn.Pkg() == nil {
-		return e.hole()
+// identifier returns the parts of a pgx.Identifier expression; nil parts
+// and true for tenancy.Conn.Table, which qualifies for the bound tenant.
+func (e *evaluator) identifier(x ast.Expr, depth int) ([]value, bool) {
+	if depth > maxDepth {
+		return nil, false
 	}
-	switch {
-	case fn.Pkg().Path() == "fmt" && fn.Name() == "Sprintf" && len(call.Args) > 0:
-		return e.sprintf(call.Args[0], call.Args[1:], call.Ellipsis.IsValid(), depth)
-	case fn.Pkg().Path() == "strings" && fn.Name() == "String" && isBuilder(fn):
-		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-		if !ok {
-			return e.hole()
-		}
-		if v := e.builderVar(sel.X); v != nil {
-			return e.builder(v, depth)
-		}
-	}
-	return e.hole()
-}
-
-// isBuilder reports whether fn is a method of strings.Builder.
-func isBuilder(fn *types.Func) bool {
-	sig := fn.Type().(*types.Signature)
-	if sig.Recv() == nil {
-		return false
-	}
-	t := sig.Recv().Type()
-	if p, ok := t.(*types.Pointer); ok {
-		t = p.Elem()
-	}
-	n, ok := t.(*types.Named)
-	return ok && n.Obj().Name() == "Builder" && n.Obj().Pkg().Path() == "strings"
-}
-
-// builderVar returns the variable x names (b or &b), if any.
-func (e *evaluator) builderVar(x ast.Expr) *types.Var {
-	x = ast.Unparen(x)
-	if u, ok := x.(*ast.UnaryExpr); ok && u.Op == token.AND {
-		x = ast.Unparen(u.X)
-	}
-	id, ok := x.(*ast.Ident)
-	if !ok {
-		return nil
-	}
-	v, _ := e.info.Uses[id].(*types.Var)
-	return v
-}
-
-// builder returns the text written to the strings.Builder v before
-// e.before: WriteString, WriteByte, WriteRune, fmt.Fprintf and Reset.
-func (e *evaluator) builder(v *types.Var, depth int) value {
-	if e.body == nil {
-		return e.hole()
-	}
-	var cur value
-	ast.Inspect(e.body, func(n ast.Node) bool {
-		if n == nil || n.Pos() >= e.before {
-			return false
-		}
-		call, ok := n.(*ast.CallExpr)
-		if !ok {
-			return true
-		}
-		fn, ok := typeutil.Callee(e.info, call).(*types.Func)
-		if !ok || fn.Pkg() == nil {
-			return true
-		}
-		if fn.Pkg().Path() == "fmt" {
-			if len(call.Args) < 2 || e.builderVar(call.Args[0]) != v {
-				return true
-			}
-			if fn.Name() == "Fprintf" {
-				cur = concat(cur, e.at(call.Pos()).sprintf(call.Args[1], call.Args[2:], call.Ellipsis.IsValid(), depth))
-			} else {
-				cur = concat(cur, e.hole())
-			}
-			return true
-		}
-		sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
-		if !ok || !isBuilder(fn) || e.builderVar(sel.X) != v {
-			return true
-		}
-		switch fn.Name() {
-		case "WriteString":
-			cur = concat(cur, e.at(call.Pos()).eval(call.Args[0], depth))
-		case "WriteByte", "WriteRune":
-			if tv := e.info.Types[call.Args[0]]; tv.Value != nil {
-				if r, ok := constant.Int64Val(constant.ToInt(tv.Value)); ok {
-					cur = concat(cur, value{s: string(rune(r))})
-					return true
-				}
-			}
-			cur = concat(cur, e.hole())
-		case "Reset":
-			cur = value{}
-		case "Write":
-			cur = concat(cur, e.hole())
-		}
-		return true
-	})
-	return cur
-}
-
-// sprintf formats format with args, each argument the analyzer cannot see
-// printing as a hole.
-func (e *evaluator) sprintf(format ast.Expr, args []ast.Expr, ellipsis bool, depth int) value {
-	f := e.eval(format, depth)
-	if !f.known() || ellipsis {
-		return e.hole()
-	}
-	vals := make([]any, len(args))
-	for i, a := range args {
-		vals[i] = e.arg(a, depth)
-	}
-	return value{s: fmt.Sprintf(f.s, vals...)}
-}
-
-// arg returns the Go value of a Sprintf argument, or a hole.
-func (e *evaluator) arg(a ast.Expr, depth int) any {
-	if tv := e.info.Types[a]; tv.Value != nil {
-		switch tv.Value.Kind() {
-		case constant.String:
-			return constant.StringVal(tv.Value)
-		case constant.Int:
-			if i, ok := constant.Int64Val(tv.Value); ok {
-				return i
-			}
-		case constant.Float:
-			f, _ := constant.Float64Val(tv.Value)
-			return f
-		case constant.Bool:
-			return constant.BoolVal(tv.Value)
-		}
-	}
-	if t := e.info.TypeOf(a); t != nil {
-		if b, ok := t.Underlying().(*types.Basic); ok && b.Info()&types.IsString != 0 {
-			if v := e.eval(a, depth); v.known() {
-				return v.s
-			}
-		}
-	}
-	return hole(e.hole().s)
-}
-
-// hole prints as its identifier whatever the verb, so that "%d" and "%q"
-// of an unknown value still leave a name in the SQL.
-type hole string
-
-func (h hole) Format(f fmt.State, verb rune) { fmt.Fprint(f, string(h)) }
-
-// identifier returns the parts of a pgx.Identifier expression.
-func (e *evaluator) identifier(x ast.Expr) ([]value, bool) {
 	x = ast.Unparen(x)
 	switch x := x.(type) {
 	case *ast.CompositeLit:
@@ -338,43 +439,30 @@ func (e *evaluator) identifier(x ast.Expr) ([]value, bool) {
 			if _, ok := el.(*ast.KeyValueExpr); ok {
 				return nil, false
 			}
-			parts = append(parts, e.eval(el, 0))
+			vs := e.eval(el, 0)
+			if len(vs) != 1 {
+				return []value{e.hole()}, true
+			}
+			parts = append(parts, vs[0])
 		}
 		return parts, true
 	case *ast.CallExpr:
 		// pgx.Identifier([]string{...}), a conversion
-		if tv := e.info.Types[x.Fun]; tv.IsType() && len(x.Args) == 1 {
-			return e.identifier(x.Args[0])
+		if tv := e.pkg.info.Types[x.Fun]; tv.IsType() && len(x.Args) == 1 {
+			return e.identifier(x.Args[0], depth+1)
+		}
+		if sel, ok := ast.Unparen(x.Fun).(*ast.SelectorExpr); ok {
+			if fn, ok := e.pkg.info.Uses[sel.Sel].(*types.Func); ok && isConnMethod(fn, "Table") {
+				return nil, true
+			}
 		}
 	case *ast.Ident:
-		v, ok := e.info.Uses[x].(*types.Var)
-		if !ok || e.body == nil {
+		v, ok := e.pkg.info.Uses[x].(*types.Var)
+		if !ok {
 			return nil, false
 		}
-		var last ast.Expr
-		var lastPos token.Pos
-		ast.Inspect(e.body, func(n ast.Node) bool {
-			if n == nil || n.Pos() >= e.before {
-				return false
-			}
-			switch n := n.(type) {
-			case *ast.AssignStmt:
-				for i, lhs := range n.Lhs {
-					if e.is(lhs, v) && len(n.Rhs) == len(n.Lhs) {
-						last, lastPos = n.Rhs[i], n.Pos()
-					}
-				}
-			case *ast.ValueSpec:
-				for i, name := range n.Names {
-					if e.info.Defs[name] == v && len(n.Values) == len(n.Names) {
-						last, lastPos = n.Values[i], n.Pos()
-					}
-				}
-			}
-			return true
-		})
-		if last != nil {
-			return e.at(lastPos).identifier(last)
+		if last := e.lastValue(v); last != nil {
+			return e.identifier(last, depth+1)
 		}
 	}
 	return nil, false

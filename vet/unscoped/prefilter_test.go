@@ -39,7 +39,10 @@ func TestMayReference(t *testing.T) {
 		{`SET SCHEMA 'tenant_1'`, true},
 		{`RESET ALL`, true},
 		{`SELECT set_config('SEARCH_PATH', 'x', false)`, true},
+		{`SELECT E'\'' AS q, id FROM tickets`, true},
+		{`SELECT E'\\' AS q, id FROM "Patients"`, true},
 		{`SELECT id, name FROM plans WHERE name = 'open'`, false},
+		{`SELECT E'\'tickets' AS q, id FROM plans`, false},
 		{`SELECT id FROM patients`, false},
 		{`SELECT 1`, false},
 	}

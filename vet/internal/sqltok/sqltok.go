@@ -2,7 +2,10 @@
 // fragments of statements built in Go, and PL/pgSQL function bodies.
 package sqltok
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // Kind is the kind of a token.
 type Kind int
@@ -45,11 +48,18 @@ func Tokenize(s string) []Token {
 			}
 			i += j + 4
 		case c == '\'':
-			text, next := unquote(s, i)
-			toks = append(toks, Token{Kind: String, Text: text, Off: i})
+			// E'...' takes backslash escapes: E'\'' is one quote. The E
+			// was read as a word; it is part of the literal.
+			escapes := i > 0 && (s[i-1] == 'E' || s[i-1] == 'e') && (i < 2 || !isWordPart(s[i-2]))
+			off := i
+			if escapes && len(toks) > 0 && toks[len(toks)-1].Off == i-1 {
+				toks, off = toks[:len(toks)-1], i-1
+			}
+			text, next := unquote(s, i, escapes)
+			toks = append(toks, Token{Kind: String, Text: text, Off: off})
 			i = next
 		case c == '"':
-			text, next := unquote(s, i)
+			text, next := unquote(s, i, false)
 			toks = append(toks, Token{Kind: Quoted, Text: text, Off: i})
 			i = next
 		case c == '$' && i+1 < len(s) && (s[i+1] == '$' || isWordStart(s[i+1])):
@@ -101,12 +111,18 @@ func Lower(s string) string {
 }
 
 // unquote reads the literal or identifier that the quote character s[i]
-// opens, a doubled quote standing for one, and returns its text and the
-// offset after its closing quote (past the end when it is unterminated).
-func unquote(s string, i int) (string, int) {
+// opens, a doubled quote standing for one (and, with escapes, a backslash
+// escaping the next byte), and returns its text and the offset after its
+// closing quote (past the end when it is unterminated).
+func unquote(s string, i int, escapes bool) (string, int) {
 	q := s[i]
 	var b strings.Builder
 	for i++; i < len(s); i++ {
+		if escapes && s[i] == '\\' && i+1 < len(s) {
+			i++
+			b.WriteByte(unescape(s[i]))
+			continue
+		}
 		if s[i] == q {
 			if i+1 < len(s) && s[i+1] == q {
 				b.WriteByte(q)
@@ -118,4 +134,89 @@ func unquote(s string, i int) (string, int) {
 		b.WriteByte(s[i])
 	}
 	return b.String(), i + 1
+}
+
+// unescape returns the byte a backslash escape of c stands for in an E”
+// string; octal, hexadecimal and Unicode escapes keep their first
+// character, which is enough to find names.
+func unescape(c byte) byte {
+	switch c {
+	case 'n':
+		return '\n'
+	case 't':
+		return '\t'
+	case 'r':
+		return '\r'
+	case 'b':
+		return '\b'
+	case 'f':
+		return '\f'
+	}
+	return c
+}
+
+// Unmark removes the braces of the {name} marks of a statement written for
+// tenancy.ParseSQL and returns the text and the offset of each marked name
+// in it. Braces inside literals, quoted identifiers and comments are text.
+func Unmark(s string) (string, []int) {
+	toks := Tokenize(s)
+	var b strings.Builder
+	var marks []int
+	last := 0
+	for i := 0; i+2 < len(toks); i++ {
+		open, name, close := toks[i], toks[i+1], toks[i+2]
+		if open.Kind != Punct || open.Text != "{" || close.Kind != Punct || close.Text != "}" || name.Off != open.Off+1 {
+			continue
+		}
+		switch {
+		case name.Kind == Word && name.Off+len(name.Text) == close.Off:
+		case name.Kind == Quoted && s[close.Off-1] == '"':
+		default:
+			continue
+		}
+		b.WriteString(s[last:open.Off])
+		marks = append(marks, b.Len())
+		b.WriteString(s[name.Off:close.Off])
+		last = close.Off + 1
+		i += 2
+	}
+	b.WriteString(s[last:])
+	return b.String(), marks
+}
+
+// FormatHoles replaces each conversion of PostgreSQL's format() (%s, %I,
+// %L, with an optional position, flag and width) with an identifier no
+// catalog holds, so the rest of the string parses as SQL: tenantc_format_s1
+// for %s, which is spliced in unquoted and alone can carry a schema,
+// tenantc_format_q2 for the quoting ones.
+func FormatHoles(f string) string {
+	var b strings.Builder
+	n := 0
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			b.WriteByte(f[i])
+			continue
+		}
+		if i+1 < len(f) && f[i+1] == '%' {
+			b.WriteByte('%')
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(f) && strings.IndexByte("0123456789$-*", f[j]) >= 0 {
+			j++
+		}
+		if j < len(f) && strings.IndexByte("sIL", f[j]) >= 0 {
+			n++
+			kind := "q"
+			if f[j] == 's' {
+				kind = "s"
+			}
+			b.WriteString("tenantc_format_" + kind + strconv.Itoa(n))
+			i = j
+			continue
+		}
+		b.WriteByte('%')
+	}
+	return b.String()
 }

@@ -19,6 +19,9 @@ func TestTokenize(t *testing.T) {
 		{"comments", "a -- b\n/* c */ d", []Token{{Word, "a", 0}, {Word, "d", 15}}},
 		{"cast", "$1::Status", []Token{{Punct, "$", 0}, {Punct, "1", 1}, {Punct, "::", 2}, {Word, "status", 4}}},
 		{"unterminated string", "'abc", []Token{{String, "abc", 0}}},
+		{"escape string", `E'\'' x, 'a\' y`, []Token{{String, "'", 0}, {Word, "x", 6}, {Punct, ",", 7}, {String, `a\`, 9}, {Word, "y", 14}}},
+		{"escape string lower case", `e'a\nb'`, []Token{{String, "a\nb", 0}}},
+		{"word ending in e", `style'a\'`, []Token{{Word, "style", 0}, {String, `a\`, 5}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -26,5 +29,32 @@ func TestTokenize(t *testing.T) {
 				t.Errorf("Tokenize(%q) (-want +got):\n%s", tt.sql, diff)
 			}
 		})
+	}
+}
+
+func TestUnmark(t *testing.T) {
+	tests := []struct {
+		in    string
+		want  string
+		marks []int
+	}{
+		{"DELETE FROM {tickets}", "DELETE FROM tickets", []int{12}},
+		{`SELECT {"Patients"}.id FROM {"Patients"}, {a}`, `SELECT "Patients".id FROM "Patients", a`, []int{7, 26, 38}},
+		{`SELECT '{tickets}', "{x}" /* {y} */ FROM t`, `SELECT '{tickets}', "{x}" /* {y} */ FROM t`, nil},
+		{"SELECT { tickets }", "SELECT { tickets }", nil},
+	}
+	for _, tt := range tests {
+		got, marks := Unmark(tt.in)
+		if got != tt.want || !cmp.Equal(marks, tt.marks) {
+			t.Errorf("Unmark(%q) = %q, %v; want %q, %v", tt.in, got, marks, tt.want, tt.marks)
+		}
+	}
+}
+
+func TestFormatHoles(t *testing.T) {
+	got := FormatHoles("SELECT %I.t, %1$s, %L, 100%%, %d")
+	want := "SELECT tenantc_format_q1.t, tenantc_format_s2, tenantc_format_q3, 100%, %d"
+	if got != want {
+		t.Errorf("FormatHoles = %q, want %q", got, want)
 	}
 }

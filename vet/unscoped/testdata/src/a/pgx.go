@@ -11,7 +11,7 @@ import (
 )
 
 func pgxConn(ctx context.Context, conn *pgx.Conn) {
-	conn.Exec(ctx, "DELETE FROM tickets WHERE id = $1", 1)                // want `unscoped query: table "tickets" is tenant-scoped; use the generated TenantQueries or tenancy.Conn`
+	conn.Exec(ctx, "DELETE FROM tickets WHERE id = $1", 1)                // want `unscoped query: table "tickets" is tenant-scoped; use the generated TenantQueries, or tenancy.ParseSQL`
 	conn.Query(ctx, "SELECT id FROM tickets")                             // want `table "tickets" is tenant-scoped`
 	conn.QueryRow(ctx, "SELECT id FROM tickets WHERE id = $1", 1)         // want `table "tickets" is tenant-scoped`
 	conn.Prepare(ctx, "get", "SELECT title FROM tickets WHERE id = $1")   // want `table "tickets" is tenant-scoped`

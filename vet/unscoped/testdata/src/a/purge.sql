@@ -1,0 +1,2 @@
+-- Removes closed tickets.
+DELETE FROM tickets WHERE status = 'closed';
