@@ -442,11 +442,15 @@ func readTenants(ctx context.Context, db querier, cfg *config.Config, only []str
 		return nil, err
 	}
 	reg := pgx.Identifier{shared, cfg.Registry.Table}.Sanitize()
-	q := `SELECT t.id, t.schema_name, '{}'::text[], NULL::text FROM ` + reg + ` t`
+	// bookkeeping: the schema holds tenantc's own revisions table, so it
+	// is a shared schema (of this or another configuration), not a tenant's.
+	bookkeeping := `to_regclass(quote_ident(t.schema_name) || '.` + RevisionsTable + `') IS NOT NULL`
+	q := `SELECT t.id, t.schema_name, '{}'::text[], NULL::text, ` + bookkeeping + ` FROM ` + reg + ` t`
 	if revs {
 		q = `SELECT t.id, t.schema_name,
 	coalesce(array_agg(r.version ORDER BY r.version) FILTER (WHERE r.version IS NOT NULL AND r.error IS NULL), '{}'),
-	(array_agg(r.error ORDER BY r.version DESC) FILTER (WHERE r.error IS NOT NULL))[1]
+	(array_agg(r.error ORDER BY r.version DESC) FILTER (WHERE r.error IS NOT NULL))[1],
+	` + bookkeeping + `
 FROM ` + reg + ` t LEFT JOIN ` + pgx.Identifier{shared, RevisionsTable}.Sanitize() + ` r ON r.tenant_id = t.id`
 	}
 	args := []any{}
@@ -468,8 +472,9 @@ FROM ` + reg + ` t LEFT JOIN ` + pgx.Identifier{shared, RevisionsTable}.Sanitize
 			t       tenantRow
 			applied []string
 			lastErr *string
+			shared  bool
 		)
-		if err := rows.Scan(&t.id, &t.schema, &applied, &lastErr); err != nil {
+		if err := rows.Scan(&t.id, &t.schema, &applied, &lastErr, &shared); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read tenant revisions: %w", err)
 		}
@@ -482,6 +487,14 @@ FROM ` + reg + ` t LEFT JOIN ` + pgx.Identifier{shared, RevisionsTable}.Sanitize
 		}
 		if lastErr != nil {
 			t.lastError = *lastErr
+		}
+		if err := checkRegistrySchema(cfg, t.id, t.schema); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if shared {
+			rows.Close()
+			return nil, sharedSchemaError(t.id, t.schema)
 		}
 		out = append(out, t)
 	}
@@ -744,6 +757,10 @@ func (a *applier) atomic(ctx context.Context, work []*tenantWork) error {
 	var failed *tenantWork
 	var failedAt int
 	for _, w := range work {
+		// Reset per tenant: a tenant that fails before its first file
+		// (its schema is missing) must not be blamed on the previous
+		// tenant's last index.
+		failedAt = 0
 		a.emit(TenantStarted{ID: w.row.id, Schema: w.row.schema, Pending: versions(w.pending)})
 		err = enter(ctx, conn, w.row.schema, []string{w.row.schema, a.cfg.SharedSchema}, true)
 		for i, f := range w.pending {

@@ -492,3 +492,42 @@ func TestApplyConcurrentSharedSmallPool(t *testing.T) {
 		}
 	}
 }
+
+// TestApplyAtomicFailsEnteringTenant fails a tenant before its first file
+// (its schema is missing) after a tenant with more pending files: the
+// failure is recorded at the failing tenant's own first pending version.
+func TestApplyAtomicFailsEnteringTenant(t *testing.T) {
+	p, pool := fleetProject(t)
+	ctx := t.Context()
+	addTenants(t, pool, p.cfg, "b")
+	if _, err := Apply(ctx, pool, p.cfg); err != nil {
+		t.Fatal(err)
+	}
+	addTenants(t, pool, p.cfg, "a") // nothing applied: two pending files
+	p.migration(TenantDir, "20260101000002_title.sql", tenantV2)
+	if _, err := pool.Exec(ctx, `DROP SCHEMA t_b CASCADE`); err != nil {
+		t.Fatal(err)
+	}
+	var failed []TenantFailed
+	res, err := Apply(ctx, pool, p.cfg, WithAtomic(true, 0), WithProgress(func(e Event) {
+		if f, ok := e.(TenantFailed); ok {
+			failed = append(failed, f)
+		}
+	}))
+	if !errors.Is(err, ErrTenantsFailed) {
+		t.Fatalf("Apply: %v, want ErrTenantsFailed", err)
+	}
+	if len(failed) != 1 || failed[0].ID != "b" || failed[0].Version != "20260101000002" {
+		t.Errorf("failed events = %+v, want b at 20260101000002", failed)
+	}
+	var version string
+	if err := pool.QueryRow(ctx, `SELECT version FROM app.tenantc_revisions WHERE tenant_id = 'b' AND error IS NOT NULL`).Scan(&version); err != nil {
+		t.Fatal(err)
+	}
+	if version != "20260101000002" {
+		t.Errorf("failure recorded at %s, want 20260101000002", version)
+	}
+	if res.Failed != 1 {
+		t.Errorf("result failed = %d, want 1", res.Failed)
+	}
+}

@@ -129,12 +129,38 @@ func (p *provisioner) schemaFor(id string) (string, error) {
 	return s, nil
 }
 
+// ErrUnsafeSchema is returned when a tenant's schema name — given, or read
+// from a registry row — is one tenantc must never migrate, rename or drop
+// as a tenant's: the shared schema, a system schema (pg_*,
+// information_schema, public) or a name outside the schema name contract.
+// A registry row naming one is refused on every path (apply, status,
+// drift, drop, rename) before any SQL runs in that schema. The error also
+// matches [tenancy.ErrInvalidSchemaName]. Test with errors.Is.
+var ErrUnsafeSchema = errors.New("migrate: not a tenant schema")
+
+// systemSchemas are the schemas PostgreSQL creates itself, besides pg_*,
+// which ValidateSchemaName already refuses.
+var systemSchemas = []string{"information_schema", "public"}
+
 func checkTenantSchema(cfg *config.Config, s string) error {
 	if err := tenancy.ValidateSchemaName(s); err != nil {
-		return fmt.Errorf("tenant schema %q: %w", s, err)
+		return fmt.Errorf("tenant schema %q: %w: %w", s, ErrUnsafeSchema, err)
 	}
 	if s == cfg.SharedSchema {
-		return fmt.Errorf("tenant schema %q is the shared schema: %w", s, tenancy.ErrInvalidSchemaName)
+		return fmt.Errorf("tenant schema %q is the shared schema: %w: %w", s, ErrUnsafeSchema, tenancy.ErrInvalidSchemaName)
+	}
+	if slices.Contains(systemSchemas, s) {
+		return fmt.Errorf("tenant schema %q is a system schema: %w: %w", s, ErrUnsafeSchema, tenancy.ErrInvalidSchemaName)
+	}
+	return nil
+}
+
+// checkRegistrySchema checks the schema a registry row gives tenant id
+// before tenantc runs anything in it: the row is data anyone with write
+// access to the registry can change.
+func checkRegistrySchema(cfg *config.Config, id, s string) error {
+	if err := checkTenantSchema(cfg, s); err != nil {
+		return fmt.Errorf("registry row of tenant %q: %w", id, err)
 	}
 	return nil
 }
@@ -360,6 +386,9 @@ func DropTenant(ctx context.Context, pool DB, cfg *config.Config, id string, opt
 		if err != nil {
 			return err
 		}
+		if err := p.checkDroppable(ctx, tx, id, schemaName); err != nil {
+			return err
+		}
 		if _, err := tx.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schemaName}.Sanitize()+" CASCADE"); err != nil {
 			return fmt.Errorf("drop schema %q: %w", schemaName, err)
 		}
@@ -378,8 +407,27 @@ func DropTenant(ctx context.Context, pool DB, cfg *config.Config, id string, opt
 	return nil
 }
 
+// checkDroppable refuses to drop or rename a schema that holds tenantc's own
+// bookkeeping (the shared schema of this or another configuration): a
+// registry row pointing there is not a tenant's schema, whatever its name.
+func (p *provisioner) checkDroppable(ctx context.Context, tx pgx.Tx, id, schemaName string) error {
+	ok, err := exists(ctx, tx, schemaName, RevisionsTable)
+	if err != nil {
+		return err
+	}
+	if ok {
+		return sharedSchemaError(id, schemaName)
+	}
+	return nil
+}
+
+func sharedSchemaError(id, schemaName string) error {
+	return fmt.Errorf("registry row of tenant %q: schema %q holds %s, so it is a shared schema: %w",
+		id, schemaName, RevisionsTable, ErrUnsafeSchema)
+}
+
 // lookup returns the schema of a registered tenant, locking its row, or
-// ErrNoSuchTenant.
+// ErrNoSuchTenant. A row whose schema is not a tenant's is ErrUnsafeSchema.
 func (p *provisioner) lookup(ctx context.Context, tx pgx.Tx, id string) (string, error) {
 	for _, table := range []string{p.cfg.Registry.Table, RevisionsTable} {
 		ok, err := exists(ctx, tx, p.cfg.SharedSchema, table)
@@ -397,6 +445,9 @@ func (p *provisioner) lookup(ctx context.Context, tx pgx.Tx, id string) (string,
 	}
 	if err != nil {
 		return "", fmt.Errorf("look up tenant %q: %w", id, err)
+	}
+	if err := checkRegistrySchema(p.cfg, id, schemaName); err != nil {
+		return "", err
 	}
 	return schemaName, nil
 }
@@ -470,6 +521,9 @@ func RenameTenant(ctx context.Context, pool DB, cfg *config.Config, oldID, newID
 		}
 		oldSchema, err := p.lookup(ctx, tx, oldID)
 		if err != nil {
+			return err
+		}
+		if err := p.checkDroppable(ctx, tx, oldID, oldSchema); err != nil {
 			return err
 		}
 		if newSchema == "" {

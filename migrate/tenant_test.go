@@ -618,3 +618,60 @@ func TestBaselineIndependentOfHistory(t *testing.T) {
 		t.Errorf("baseline creates %d tables, want %d:\n%s", n, tables, scripts[1])
 	}
 }
+
+// TestRegistrySchemaRefused points registry rows at schemas that are not
+// tenants' and checks that no path runs anything in them.
+func TestRegistrySchemaRefused(t *testing.T) {
+	p, pool := provisionProject(t)
+	ctx := t.Context()
+	// Another configuration's shared schema: a valid name, but tenantc's
+	// bookkeeping lives there.
+	if _, err := pool.Exec(ctx, `CREATE SCHEMA other; CREATE TABLE other.tenantc_revisions (x int)`); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, schema string
+		want         error // from DropTenant
+	}{
+		{"shared", "app", ErrUnsafeSchema},
+		{"catalog", "pg_catalog", ErrUnsafeSchema},
+		{"information_schema", "information_schema", ErrUnsafeSchema},
+		{"public", "public", ErrUnsafeSchema},
+		{"quoted", `Bad"Name`, ErrUnsafeSchema},
+		{"other_shared", "other", ErrUnsafeSchema},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, err := pool.Exec(ctx, `INSERT INTO app.tenants (id, schema_name) VALUES ('evil', $1)`, tt.schema); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() {
+				if _, err := pool.Exec(ctx, `DELETE FROM app.tenants WHERE id = 'evil'`); err != nil {
+					t.Fatal(err)
+				}
+			})
+			before := snapshot(t, pool)
+			if err := DropTenant(ctx, pool, p.cfg, "evil"); !errors.Is(err, tt.want) {
+				t.Errorf("DropTenant: %v, want %v", err, tt.want)
+			}
+			if _, err := RenameTenant(ctx, pool, p.cfg, "evil", "evil2", WithSchemaName("t_evil2")); !errors.Is(err, tt.want) {
+				t.Errorf("RenameTenant: %v, want %v", err, tt.want)
+			}
+			if _, err := Apply(ctx, pool, p.cfg); !errors.Is(err, ErrUnsafeSchema) {
+				t.Errorf("Apply: %v, want ErrUnsafeSchema", err)
+			}
+			if _, err := Status(ctx, pool, p.cfg); !errors.Is(err, ErrUnsafeSchema) {
+				t.Errorf("Status: %v, want ErrUnsafeSchema", err)
+			}
+			if _, err := Drift(ctx, pool, p.cfg, WithDevURL(devURL(t))); !errors.Is(err, ErrUnsafeSchema) {
+				t.Errorf("Drift: %v, want ErrUnsafeSchema", err)
+			}
+			if diff := cmp.Diff(before, snapshot(t, pool)); diff != "" {
+				t.Errorf("refused calls changed the database (-before +after):\n%s", diff)
+			}
+		})
+	}
+	if _, err := CreateTenant(ctx, pool, p.cfg, "pub", WithSchemaName("public")); !errors.Is(err, ErrUnsafeSchema) {
+		t.Errorf("CreateTenant into public: %v, want ErrUnsafeSchema", err)
+	}
+}
