@@ -2,6 +2,7 @@ package migrate
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
@@ -64,9 +65,52 @@ func (p *provisioner) sum() string {
 	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
+// dirSum is the tenant directory's atlas.sum digest (its first line),
+// which Validate has checked against the files.
+func (p *provisioner) dirSum() (string, error) {
+	files := make([]atlasmigrate.File, len(p.tenantFiles))
+	for i, f := range p.tenantFiles {
+		files[i] = f.atlas
+	}
+	hf, err := atlasmigrate.NewHashFile(files)
+	if err != nil {
+		return "", fmt.Errorf("hash tenant migrations: %w", err)
+	}
+	return hf.Sum(), nil
+}
+
+// scriptSum is the HMAC of a baseline script keyed by the tenant
+// directory's atlas.sum digest. A cached script runs only when it matches:
+// a row edited by hand, copied from another branch or written by anything
+// but a builder working from these files is planned again instead of run.
+// The key is no secret (atlas.sum is committed with the migrations): the
+// table's privileges keep other writers out (see the package
+// documentation), and the sum makes any other write inert.
+func scriptSum(key, version, kind, script string) string {
+	m := hmac.New(sha256.New, []byte(key))
+	m.Write([]byte("tenantc baseline\x00" + version + "\x00" + kind + "\x00" + script))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// cachedBaseline is a row of the baselines table.
+type cachedBaseline struct{ kind, script, sum string }
+
+// verify reports whether the row's script was stored by a builder
+// working from the current migration files.
+func (p *provisioner) verify(b cachedBaseline) (bool, error) {
+	key, err := p.dirSum()
+	if err != nil {
+		return false, err
+	}
+	want := scriptSum(key, p.head(), b.kind, b.script)
+	return hmac.Equal([]byte(want), []byte(b.sum)), nil
+}
+
+const selectBaseline = "SELECT kind, sql, coalesce(script_sum, '') FROM %s WHERE version = $1 AND sum = $2"
+
 // baseline returns the script that builds a tenant schema at the latest
 // tenant version, from the cache table or, on the first call for a
-// version, by building it.
+// version or when the cached script fails its [scriptSum], by building it.
 func (p *provisioner) baseline(ctx context.Context, pool DB) (string, error) {
 	if p.head() == "" {
 		return "", nil
@@ -74,16 +118,27 @@ func (p *provisioner) baseline(ctx context.Context, pool DB) (string, error) {
 	table := pgx.Identifier{p.cfg.SharedSchema, BaselinesTable}.Sanitize()
 	// The table is created by the first build; until then, look before
 	// reading, so that no failed statement reaches the app's query logs.
-	var exists bool
-	if err := pool.QueryRow(ctx, "SELECT to_regclass($1) IS NOT NULL", table).Scan(&exists); err != nil {
+	// An older table without script_sum reads as a mismatch and is
+	// upgraded by the build.
+	var exists, hasSum bool
+	err := pool.QueryRow(ctx, `SELECT to_regclass($1) IS NOT NULL,
+	EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass($1) AND attname = 'script_sum' AND NOT attisdropped)`, table).Scan(&exists, &hasSum)
+	if err != nil {
 		return "", fmt.Errorf("read baseline: %w", err)
 	}
-	if exists {
-		var script string
-		err := pool.QueryRow(ctx, "SELECT sql FROM "+table+" WHERE version = $1 AND sum = $2", p.head(), p.sum()).Scan(&script)
+	if exists && hasSum {
+		var b cachedBaseline
+		err := pool.QueryRow(ctx, fmt.Sprintf(selectBaseline, table), p.head(), p.sum()).Scan(&b.kind, &b.script, &b.sum)
 		switch {
 		case err == nil:
-			return script, nil
+			ok, err := p.verify(b)
+			if err != nil {
+				return "", err
+			}
+			if ok {
+				return b.script, nil
+			}
+			p.o.log.Warn("tenant baseline does not match its sum; planning it again", "version", p.head(), "table", table)
 		case !errors.Is(err, pgx.ErrNoRows):
 			return "", fmt.Errorf("read baseline: %w", err)
 		}
@@ -126,25 +181,41 @@ func (p *provisioner) buildBaseline(ctx context.Context, pool DB) (_ string, err
 	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_xact_lock($1)", baselineKey(shared)); err != nil {
 		return "", fmt.Errorf("take baseline lock: %w", err)
 	}
+	// Only the role that migrates writes this table: its scripts run in
+	// every new tenant schema. PUBLIC gets nothing, whatever the
+	// database's default privileges.
 	_, err = conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS `+table+` (
 	version text PRIMARY KEY,
 	sum text NOT NULL,
 	kind text NOT NULL,
 	sql text NOT NULL,
+	script_sum text,
 	created_at timestamptz NOT NULL DEFAULT now()
-)`)
+);
+ALTER TABLE `+table+` ADD COLUMN IF NOT EXISTS script_sum text;
+REVOKE ALL ON `+table+` FROM PUBLIC`)
 	if err != nil {
 		return "", fmt.Errorf("create baselines table: %w", err)
 	}
 	// Another builder may have finished while this one waited.
-	var script string
-	err = conn.QueryRowContext(ctx, "SELECT sql FROM "+table+" WHERE version = $1 AND sum = $2", p.head(), p.sum()).Scan(&script)
-	if err == nil {
-		_, err = conn.ExecContext(ctx, "COMMIT")
-		return script, err
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	var b cachedBaseline
+	err = conn.QueryRowContext(ctx, fmt.Sprintf(selectBaseline, table), p.head(), p.sum()).Scan(&b.kind, &b.script, &b.sum)
+	switch {
+	case err == nil:
+		ok, err := p.verify(b)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			_, err = conn.ExecContext(ctx, "COMMIT")
+			return b.script, err
+		}
+	case !errors.Is(err, sql.ErrNoRows):
 		return "", fmt.Errorf("read baseline: %w", err)
+	}
+	key, err := p.dirSum()
+	if err != nil {
+		return "", err
 	}
 
 	kind, script := baselineReplay, replayScript(p.tenantFiles)
@@ -167,9 +238,10 @@ func (p *provisioner) buildBaseline(ctx context.Context, pool DB) (_ string, err
 			p.o.log.Warn("tenant baseline replays the history: the planned script does not rebuild it", "version", p.head(), "reason", why)
 		}
 	}
-	_, err = conn.ExecContext(ctx, `INSERT INTO `+table+` (version, sum, kind, sql) VALUES ($1, $2, $3, $4)
-ON CONFLICT (version) DO UPDATE SET sum = excluded.sum, kind = excluded.kind, sql = excluded.sql, created_at = now()`,
-		p.head(), p.sum(), kind, script)
+	_, err = conn.ExecContext(ctx, `INSERT INTO `+table+` (version, sum, kind, sql, script_sum) VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (version) DO UPDATE SET sum = excluded.sum, kind = excluded.kind, sql = excluded.sql,
+	script_sum = excluded.script_sum, created_at = now()`,
+		p.head(), p.sum(), kind, script, scriptSum(key, p.head(), kind, script))
 	if err != nil {
 		return "", fmt.Errorf("store baseline: %w", err)
 	}

@@ -66,6 +66,13 @@
 // script would not rebuild it exactly, is stored as the replayed history
 // instead, which is always correct.
 //
+// Each stored script carries an HMAC keyed by the tenant directory's
+// atlas.sum digest; a create runs a cached script only when it matches,
+// and otherwise plans it again and overwrites the row. The scripts run in
+// every new tenant schema, so only the roles that migrate and create
+// tenants may write the table (SELECT, INSERT, UPDATE); tenantc creates it
+// with no privileges for PUBLIC, and no other role should be granted any.
+//
 // # Usage
 //
 // Migrating at start-up, with the migration directories embedded in the

@@ -675,3 +675,40 @@ func TestRegistrySchemaRefused(t *testing.T) {
 		t.Errorf("CreateTenant into public: %v, want ErrUnsafeSchema", err)
 	}
 }
+
+// TestBaselineTampered plants SQL in the cached baseline: the next create
+// must not run it, and must plan the baseline again.
+func TestBaselineTampered(t *testing.T) {
+	p, pool := provisionProject(t)
+	ctx := t.Context()
+	if _, err := CreateTenant(ctx, pool, p.cfg, "a"); err != nil {
+		t.Fatal(err)
+	}
+	// A writer who can compute the files' fingerprint column still cannot
+	// make the script run.
+	_, err := pool.Exec(ctx, `UPDATE app.tenantc_baselines SET sql = sql || E'\nCREATE TABLE planted (x int);'`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := CreateTenant(ctx, pool, p.cfg, "b"); err != nil {
+		t.Fatal(err)
+	}
+	if n := countTables(t, pool, "planted"); n != 0 {
+		t.Errorf("planted SQL ran in %d schemas", n)
+	}
+	var script string
+	if err := pool.QueryRow(ctx, `SELECT sql FROM app.tenantc_baselines`).Scan(&script); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(script, "planted") {
+		t.Error("tampered baseline kept after the rebuild")
+	}
+	// PUBLIC has no rights on the table.
+	var public bool
+	if err := pool.QueryRow(ctx, `SELECT has_table_privilege('public', 'app.tenantc_baselines', 'INSERT')`).Scan(&public); err != nil {
+		t.Fatal(err)
+	}
+	if public {
+		t.Error("PUBLIC may insert into the baselines table")
+	}
+}
