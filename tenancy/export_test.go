@@ -1,6 +1,10 @@
 package tenancy
 
-import "time"
+import (
+	"context"
+	"testing"
+	"time"
+)
 
 // SetClock replaces the registry's clock, so cache expiry is tested without
 // waiting.
@@ -11,3 +15,21 @@ func QuotedPrefix(t Tenant) string { return t.prefix }
 
 // TenantSchemaIn exposes the tracer's schema detection.
 var TenantSchemaIn = tenantSchemaIn
+
+// PlanBytes exposes the plan memory estimate of a statement of n bytes.
+var PlanBytes = planBytes
+
+// IsPrepared reports whether an idle connection of p keeps sql prepared.
+func IsPrepared(tb testing.TB, p *Pool, sql string) bool {
+	tb.Helper()
+	found := false
+	for _, s := range p.shards {
+		for _, c := range s.pool.AcquireAllIdle(context.Background()) {
+			if e := cacheOf(c.Conn(), p.o.planMemory).m[sql]; e != nil {
+				found = true
+			}
+			c.Release()
+		}
+	}
+	return found
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync/atomic"
 
 	"github.com/jackc/pgx/v5"
@@ -236,9 +237,18 @@ func (p *Pool) acquire(ctx context.Context, t Tenant) (*pgxpool.Conn, *shard, er
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {
 		s.busy.Add(-1)
-		return nil, nil, err
+		return nil, nil, p.connectFailed(err)
 	}
 	return c, s, nil
+}
+
+// connectFailed explains a connection refused for the plan_cache_mode
+// startup parameter, which PgBouncer refuses unless told to ignore it.
+func (p *Pool) connectFailed(err error) error {
+	if !p.o.bouncer && strings.Contains(err.Error(), "unsupported startup parameter: plan_cache_mode") {
+		return fmt.Errorf("%w (or tenancy.WithCustomPlans() in session mode): %w", ErrPooler, err)
+	}
+	return err
 }
 
 // release returns c to s.
@@ -294,7 +304,7 @@ func (p *Pool) Acquire(ctx context.Context) (*pgxpool.Conn, error) {
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {
 		s.busy.Add(-1)
-		return nil, err
+		return nil, p.connectFailed(err)
 	}
 	// The connection counts as busy until its Release, which the release
 	// tracer sees.
@@ -462,12 +472,13 @@ func (p *Pool) begin(ctx context.Context, t Tenant, opts pgx.TxOptions) (pgx.Tx,
 	return &poolTx{Tx: tx, p: p, c: c, s: s}, nil
 }
 
-// ErrPreparedStatementLost is wrapped by the error of a call on a [Pool]
-// whose prepared statement the server does not have, or already has under
-// the same name — what happens when a pooler in transaction mode hands the
-// session's statements to another server connection. Open the pool with
-// [BehindPgBouncer]. Test with errors.Is.
-var ErrPreparedStatementLost = errors.New("tenancy: prepared statement lost: if the pool connects through PgBouncer (or another pooler) in transaction mode, open it with tenancy.BehindPgBouncer()")
+// ErrPooler is wrapped by the error of a call on a [Pool] that was not
+// opened with [BehindPgBouncer] but meets a pooler in transaction mode: a
+// prepared statement the server does not have, or already has under the
+// same name (the pooler handed the session's statements to another server
+// connection), or a startup parameter the pooler refuses (plan_cache_mode).
+// Open the pool with BehindPgBouncer. Test with errors.Is.
+var ErrPooler = errors.New("tenancy: the pool seems to connect through PgBouncer (or another pooler) in transaction mode: open it with tenancy.BehindPgBouncer()")
 
 // failed handles err from running sql on conn: a plan whose result type
 // changed (a migration altered a table under SELECT *) drops the prepared
@@ -485,7 +496,7 @@ func (p *Pool) failed(conn *pgx.Conn, sql string, err error) error {
 		}
 	case "26000", "42P05": // invalid_sql_statement_name, duplicate_prepared_statement
 		if !p.o.bouncer {
-			return fmt.Errorf("%w: %w", ErrPreparedStatementLost, err)
+			return fmt.Errorf("%w: %w", ErrPooler, err)
 		}
 	}
 	return err

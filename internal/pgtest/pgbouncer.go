@@ -19,6 +19,12 @@ func WithMaxPreparedStatements(n int) BouncerOption {
 	return func(c *pgserver.BouncerOptions) { c.MaxPreparedStatements = n }
 }
 
+// WithDefaultPoolSize sets PgBouncer's default_pool_size: how many server
+// connections it opens per database and user.
+func WithDefaultPoolSize(n int) BouncerOption {
+	return func(c *pgserver.BouncerOptions) { c.DefaultPoolSize = n }
+}
+
 // PgBouncer starts a PgBouncer in transaction pool mode in front of the
 // server of dbURL and returns the URL of the same database through it. It
 // listens on a free 127.0.0.1 port (max_client_conn 200, default_pool_size

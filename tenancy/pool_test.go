@@ -1,0 +1,398 @@
+package tenancy_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantc/tenantc/internal/pgtest"
+	"github.com/tenantc/tenantc/tenancy"
+)
+
+// poolFleet creates n tenant schemas t0 … t{n-1}, each with an items
+// table holding one row marked with its tenant, and returns the database
+// URL and the tenants.
+func poolFleet(t *testing.T, n int) (string, []tenancy.Tenant) {
+	t.Helper()
+	url := pgtest.NewDatabase(t)
+	admin := pgtest.Connect(t, url)
+	var b strings.Builder
+	tenants := make([]tenancy.Tenant, n)
+	for i := range n {
+		id := fmt.Sprintf("t%d", i)
+		fmt.Fprintf(&b, "CREATE SCHEMA tenant_%[1]s; CREATE TABLE tenant_%[1]s.items (id int PRIMARY KEY, owner text NOT NULL); INSERT INTO tenant_%[1]s.items VALUES (1, '%[1]s');\n", id)
+		tenants[i] = tenancy.NewTenantForTest(t, id, "tenant_"+id)
+	}
+	if _, err := admin.Exec(context.Background(), b.String()); err != nil {
+		t.Fatal(err)
+	}
+	return url, tenants
+}
+
+// openPool opens a tenancy.Pool of maxConns connections on url.
+func openPool(t *testing.T, url string, maxConns int32, configure func(*pgxpool.Config), opts ...tenancy.PoolOption) *tenancy.Pool {
+	t.Helper()
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.MaxConns = maxConns
+	if configure != nil {
+		configure(cfg)
+	}
+	p, err := tenancy.NewPool(context.Background(), cfg, opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	return p
+}
+
+var (
+	ownerByID = tenancy.NewSQL("SELECT owner FROM items WHERE id = $1", 18)
+	// backendOf names a tenant table so that it is a tenant statement,
+	// and returns the backend that ran it.
+	backendOf = tenancy.NewSQL("SELECT pg_backend_pid(), owner FROM items WHERE id = $1", 36)
+)
+
+// backend returns the server process that ran a tenant statement for c.
+func backend(t *testing.T, c tenancy.Conn) int32 {
+	t.Helper()
+	var pid int32
+	var owner string
+	if err := c.QueryRow(context.Background(), c.SQL(backendOf), 1).Scan(&pid, &owner); err != nil {
+		t.Fatal(err)
+	}
+	if owner != c.Tenant().ID() {
+		t.Fatalf("tenant %s read a row of %s", c.Tenant().ID(), owner)
+	}
+	return pid
+}
+
+func TestPoolRoutesTenantsToTheirConnections(t *testing.T) {
+	url, tenants := poolFleet(t, 24)
+	p := openPool(t, url, 4, nil)
+	if got := p.Stat().Groups; got != 4 {
+		t.Fatalf("%d groups, want one per connection (4)", got)
+	}
+	backends := map[int32]int{}
+	for _, tn := range tenants {
+		c := p.Bind(tn)
+		first := backend(t, c)
+		for range 5 {
+			if pid := backend(t, c); pid != first {
+				t.Fatalf("tenant %s ran on backends %d and %d of an idle pool, want one", tn.ID(), first, pid)
+			}
+		}
+		backends[first]++
+	}
+	if len(backends) != 4 {
+		t.Errorf("24 tenants used %d backends (%v), want all 4", len(backends), backends)
+	}
+}
+
+func TestPoolBusyTenantUsesTheWholePool(t *testing.T) {
+	url, tenants := poolFleet(t, 1)
+	p := openPool(t, url, 4, nil)
+	c := p.Bind(tenants[0])
+	sleep := tenancy.NewSQL("SELECT pg_backend_pid() FROM items, pg_sleep(0.3) WHERE id = $1", 29)
+	var mu sync.Mutex
+	backends := map[int32]bool{}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			var pid int32
+			if err := c.QueryRow(context.Background(), c.SQL(sleep), 1).Scan(&pid); err != nil {
+				t.Error(err)
+				return
+			}
+			mu.Lock()
+			backends[pid] = true
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	if len(backends) != 4 {
+		t.Errorf("8 concurrent calls of one tenant ran on %d backends, want all 4: affinity must not cage a busy tenant", len(backends))
+	}
+}
+
+// prepareCounter counts the statements pgx prepares on the server.
+type prepareCounter struct{ n atomic.Int64 }
+
+func (pc *prepareCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	return ctx
+}
+func (pc *prepareCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+func (pc *prepareCounter) TracePrepareStart(ctx context.Context, _ *pgx.Conn, _ pgx.TracePrepareStartData) context.Context {
+	return ctx
+}
+func (pc *prepareCounter) TracePrepareEnd(_ context.Context, _ *pgx.Conn, d pgx.TracePrepareEndData) {
+	if !d.AlreadyPrepared && d.Err == nil {
+		pc.n.Add(1)
+	}
+}
+
+// preparedOn counts the statements prepared on the backend that serves c.
+func preparedOn(t *testing.T, c tenancy.Conn) int {
+	t.Helper()
+	count := tenancy.NewSQL("SELECT count(*) FROM pg_prepared_statements, items WHERE items.id = $1", 45)
+	var n int
+	if err := c.QueryRow(context.Background(), c.SQL(count), 1).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+func TestPoolPreparesWhatFitsAndDoesNotChurn(t *testing.T) {
+	url, tenants := poolFleet(t, 40)
+	var pc prepareCounter
+	// One connection whose budget holds about ten statements.
+	budget := int64(10) * tenancy.PlanBytes(len(tenancy.Bind(pgtest.Connect(t, url), tenants[10]).SQL(ownerByID)))
+	p := openPool(t, url, 1, func(c *pgxpool.Config) { c.ConnConfig.Tracer = &pc }, tenancy.WithPlanMemory(budget))
+	ctx := context.Background()
+	// Uniform rounds over 40 statements, four times what fits.
+	for range 10 {
+		for _, tn := range tenants {
+			c := p.Bind(tn)
+			var owner string
+			if err := c.QueryRow(ctx, c.SQL(ownerByID), 1).Scan(&owner); err != nil {
+				t.Fatal(err)
+			}
+			if owner != tn.ID() {
+				t.Fatalf("tenant %s read a row of %s", tn.ID(), owner)
+			}
+		}
+	}
+	// A churning LRU would prepare on nearly every one of the 400 calls.
+	if n := pc.n.Load(); n > 40 {
+		t.Errorf("%d statements prepared over 400 calls on 40 statements with room for 10: the cache churns", n)
+	}
+	if n := preparedOn(t, p.Bind(tenants[0])); n > 11 {
+		t.Errorf("%d statements prepared on the backend, want at most the 10 of the budget (+ the count query)", n)
+	}
+
+	// A hot statement still earns its place.
+	hot := p.Bind(tenants[39])
+	for range 20 {
+		var owner string
+		if err := hot.QueryRow(ctx, hot.SQL(ownerByID), 1).Scan(&owner); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !tenancy.IsPrepared(t, p, hot.SQL(ownerByID)) {
+		t.Error("a statement run 20 times in a row is not prepared")
+	}
+}
+
+func TestPoolWithoutPlanMemoryPreparesNothing(t *testing.T) {
+	url, tenants := poolFleet(t, 2)
+	var pc prepareCounter
+	p := openPool(t, url, 2, func(c *pgxpool.Config) { c.ConnConfig.Tracer = &pc }, tenancy.WithPlanMemory(0))
+	for range 5 {
+		backend(t, p.Bind(tenants[0]))
+	}
+	if n := pc.n.Load(); n != 0 {
+		t.Errorf("%d statements prepared with WithPlanMemory(0)", n)
+	}
+}
+
+func TestPoolPlanCacheMode(t *testing.T) {
+	url, _ := poolFleet(t, 1)
+	for _, tc := range []struct {
+		name string
+		opts []tenancy.PoolOption
+		want string
+	}{
+		{"default", nil, "force_generic_plan"},
+		{"WithCustomPlans", []tenancy.PoolOption{tenancy.WithCustomPlans()}, "auto"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := openPool(t, url, 2, nil, tc.opts...)
+			var mode string
+			if err := p.QueryRow(context.Background(), "SHOW plan_cache_mode").Scan(&mode); err != nil {
+				t.Fatal(err)
+			}
+			if mode != tc.want {
+				t.Errorf("plan_cache_mode = %s, want %s", mode, tc.want)
+			}
+		})
+	}
+}
+
+func TestPoolTransactionKeepsRouting(t *testing.T) {
+	url, tenants := poolFleet(t, 8)
+	p := openPool(t, url, 4, nil)
+	ctx := context.Background()
+	for _, tn := range tenants {
+		c := p.Bind(tn)
+		home := backend(t, c)
+		tx, err := c.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tc := c.WithTx(tx)
+		if tc.Tenant() != tn {
+			t.Fatalf("WithTx bound %v, want %v", tc.Tenant(), tn)
+		}
+		// Twice, so that the statement is prepared inside the
+		// transaction too.
+		for range 2 {
+			if pid := backend(t, tc); pid != home {
+				t.Errorf("tenant %s: transaction on backend %d, its calls on %d", tn.ID(), pid, home)
+			}
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Every connection went back to the pool.
+	if st := p.Stat(); st.AcquiredConns != 0 {
+		t.Errorf("%d connections still acquired after the transactions", st.AcquiredConns)
+	}
+}
+
+func TestConnWithTxKeepsExecMode(t *testing.T) {
+	url, tenants := poolFleet(t, 1)
+	pool := pgtest.Connect(t, url)
+	c := tenancy.Bind(pool, tenants[0]).WithExecMode(pgx.QueryExecModeExec)
+	tx, err := c.Begin(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(context.Background())
+	got := c.WithTx(tx)
+	if got.ExecMode() != pgx.QueryExecModeExec || got.Tenant() != tenants[0] {
+		t.Errorf("WithTx gave mode %v tenant %v, want exec and %v", got.ExecMode(), got.Tenant(), tenants[0])
+	}
+	if backend(t, got) == 0 {
+		t.Error("no backend")
+	}
+	if u := (tenancy.Conn{}).WithTx(tx); u.Tenant() != (tenancy.Tenant{}) {
+		t.Error("WithTx bound an unbound Conn")
+	}
+}
+
+func TestPoolBehindPgBouncerWithoutTheOptionSaysWhichToSet(t *testing.T) {
+	url, _ := poolFleet(t, 1)
+	// One server connection: a statement prepared by one client
+	// connection is found by the next under the same name.
+	bouncer := pgtest.PgBouncer(t, url, pgtest.WithDefaultPoolSize(1))
+	ctx := context.Background()
+	const q = "SELECT $1::int + 1"
+	var n int
+
+	// PgBouncer refuses the plan_cache_mode the Pool sets at startup.
+	p := openPool(t, bouncer, 2, nil)
+	err := p.QueryRow(ctx, q, 1).Scan(&n)
+	if !errors.Is(err, tenancy.ErrPooler) || !strings.Contains(err.Error(), "tenancy.BehindPgBouncer()") {
+		t.Fatalf("connect: err = %v, want ErrPooler naming the option", err)
+	}
+
+	// Past startup, prepared statements meet on the one server
+	// connection.
+	p = openPool(t, bouncer, 2, nil, tenancy.WithCustomPlans())
+	if err := p.QueryRow(ctx, q, 1).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	// Hold the first connection so that the next call takes the other.
+	held, err := p.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = p.QueryRow(ctx, q, 1).Scan(&n)
+	held.Release()
+	if !errors.Is(err, tenancy.ErrPooler) || !strings.Contains(err.Error(), "tenancy.BehindPgBouncer()") {
+		t.Fatalf("prepared statement: err = %v, want ErrPooler naming the option", err)
+	}
+
+	// With the option, the same calls work.
+	p = openPool(t, bouncer, 2, nil, tenancy.BehindPgBouncer())
+	for range 3 {
+		if err := p.QueryRow(ctx, q, 1).Scan(&n); err != nil || n != 2 {
+			t.Fatalf("behind PgBouncer: %d, %v", n, err)
+		}
+	}
+	if got := p.Stat().Groups; got != 1 {
+		t.Errorf("%d groups behind PgBouncer, want 1", got)
+	}
+}
+
+func TestPoolServesGeneratedSharedAndMigrateCalls(t *testing.T) {
+	url, tenants := poolFleet(t, 3)
+	p := openPool(t, url, 2, nil)
+	ctx := context.Background()
+	// Batch and CopyFrom on a tenant Conn and on the pool.
+	c := p.Bind(tenants[1])
+	n, err := c.CopyFrom(ctx, c.Table("items"), []string{"id", "owner"}, pgx.CopyFromRows([][]any{{2, "t1"}, {3, "t1"}}))
+	if err != nil || n != 2 {
+		t.Fatalf("CopyFrom: %d, %v", n, err)
+	}
+	b := &pgx.Batch{}
+	b.Queue(c.SQL(ownerByID), 2)
+	b.Queue(c.SQL(ownerByID), 3)
+	br := c.SendBatch(ctx, b)
+	for range 2 {
+		var owner string
+		if err := br.QueryRow().Scan(&owner); err != nil || owner != "t1" {
+			t.Fatalf("batch: %q, %v", owner, err)
+		}
+	}
+	if err := br.Close(); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := p.Query(ctx, "SELECT generate_series(1, $1::int)", 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := pgx.CollectRows(rows, pgx.RowTo[int32])
+	if err != nil || len(got) != 3 {
+		t.Fatalf("Query: %v, %v", got, err)
+	}
+	if err := p.Ping(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if st := p.Stat(); st.AcquiredConns != 0 || st.MaxConns != 2 {
+		t.Errorf("stat %+v: want nothing acquired of 2", st)
+	}
+	if got := p.Config().MaxConns; got != 2 {
+		t.Errorf("Config().MaxConns = %d, want the total 2", got)
+	}
+}
+
+func TestPoolReplansAfterTheTableChanges(t *testing.T) {
+	url, tenants := poolFleet(t, 1)
+	p := openPool(t, url, 1, nil)
+	ctx := context.Background()
+	c := p.Bind(tenants[0])
+	star := tenancy.NewSQL("SELECT * FROM items WHERE id = $1", 14)
+	for range 2 {
+		rows, err := c.Query(ctx, c.SQL(star), 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rows.Close()
+	}
+	if _, err := p.Exec(ctx, "ALTER TABLE tenant_t0.items ADD COLUMN extra int"); err != nil {
+		t.Fatal(err)
+	}
+	// The first call after the change may fail as pgx's own cache does
+	// ("cached plan must not change result type"); the next must work.
+	rows, _ := c.Query(ctx, c.SQL(star), 1)
+	rows.Close()
+	rows, err := c.Query(ctx, c.SQL(star), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	if !rows.Next() || len(rows.FieldDescriptions()) != 3 {
+		t.Fatalf("after ALTER: %d columns, err %v; want 3", len(rows.FieldDescriptions()), rows.Err())
+	}
+}
