@@ -447,7 +447,11 @@ func newMigrateStatusCmd(s *streams, runF func(*migrateStatusOptions) error) *co
 	cmd := &cobra.Command{
 		Use:   "status",
 		Short: "Show the migration version of the shared schema and of each tenant",
-		Args:  noArgs,
+		Long: `Status prints the shared schema's version and, for each tenant, its
+version, how many files are pending and the error of its last failed
+attempt. Exit status 1 when any tenant's last attempt failed; pending
+tenants alone exit 0.`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.check(cmd, "text", "json"); err != nil {
 				return err
@@ -478,7 +482,10 @@ func migrateStatusRun(ctx context.Context, opts *migrateStatusOptions) error {
 		return err
 	}
 	if opts.Format == "json" {
-		return writeJSON(opts.IO.Out, st)
+		if err := writeJSON(opts.IO.Out, st); err != nil {
+			return err
+		}
+		return statusExit(st)
 	}
 	w := opts.IO.Out
 	fmt.Fprintf(w, "shared (%s): version %s, %d pending\n", cfg.SharedSchema, orNone(st.Shared.Version), st.Shared.Pending)
@@ -490,6 +497,16 @@ func migrateStatusRun(ctx context.Context, opts *migrateStatusOptions) error {
 		fmt.Fprintln(w, line)
 	}
 	fmt.Fprintf(w, "%d tenants: %d current, %d pending, %d failed\n", st.Summary.Tenants, st.Summary.Current, st.Summary.Pending, st.Summary.Failed)
+	return statusExit(st)
+}
+
+// statusExit is exit status 1 when a tenant's last attempt failed, as for
+// apply: the report is printed, the failure is a finding. Pending tenants
+// alone are not a failure.
+func statusExit(st *migrate.StatusReport) error {
+	if st.Summary.Failed > 0 {
+		return errSilent
+	}
 	return nil
 }
 
