@@ -161,7 +161,7 @@ func (h *harness) readSchema(scope string) (string, error) {
 func fleetID(i int) string { return fmt.Sprintf("t%05d", i) }
 
 // tenantSQL creates a tenant schema with every tenant table, seeds its
-// items and registers it.
+// items, one event per item, and registers it.
 func tenantSQL(tenantDDL, id string, items int) string {
 	s := pgx.Identifier{"tenant_" + id}.Sanitize()
 	return fmt.Sprintf(`BEGIN;
@@ -169,6 +169,7 @@ CREATE SCHEMA %[1]s;
 SET LOCAL search_path TO %[1]s;
 %[2]s
 INSERT INTO %[1]s.items (plan_id, name, qty, note) SELECT g %% %[3]d + 1, 'item ' || g, g, '%[4]s' FROM generate_series(1, %[5]d) g;
+INSERT INTO %[1]s.item_events (item_id, kind) SELECT g, 'created' FROM generate_series(1, %[5]d) g;
 INSERT INTO public.tenants (id, schema_name) VALUES ('%[4]s', 'tenant_%[4]s');
 COMMIT;
 `, s, tenantDDL, planRows, id, items)

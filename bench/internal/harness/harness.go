@@ -18,7 +18,7 @@ import (
 )
 
 // Scenario names, in the order they run and print.
-var scenarioNames = []string{"P1", "P2", "P3", "MEM", "P4", "P5", "P6", "P7"}
+var scenarioNames = []string{"P1", "P2", "P3", "P8", "MEM", "P4", "P5", "P6", "P7"}
 
 // Options are the command's flags.
 type Options struct {
@@ -44,11 +44,11 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	var o Options
 	var only string
 	fset.BoolVar(&o.Short, "short", false, "small fleet and short runs (under 2 minutes), for CI")
-	fset.IntVar(&o.Tenants, "tenants", 0, "tenants in the fleet for P2, P3 and MEM (default 10000, -short 1000)")
-	fset.IntVar(&o.Clients, "clients", 8, "concurrent clients for P2 and P3")
+	fset.IntVar(&o.Tenants, "tenants", 0, "tenants in the fleet for P2, P3, P8 and MEM (default 10000, -short 1000)")
+	fset.IntVar(&o.Clients, "clients", 8, "concurrent clients, and connections, for P2, P3 and P8")
 	fset.DurationVar(&o.Duration, "duration", 0, "measured time per variant (default 5s, -short 1s)")
 	fset.StringVar(&only, "only", "", "comma-separated scenarios to run ("+strings.Join(scenarioNames, ",")+"); default all")
-	fset.StringVar(&o.FleetTables, "fleet-tables", "", `tenant tables in each fleet tenant: "all" (20) or "core" (the 2 queried); default all, -short core`)
+	fset.StringVar(&o.FleetTables, "fleet-tables", "", `tenant tables in each fleet tenant: "all" (21) or "core" (the 3 queried); default all, -short core`)
 	fset.StringVar(&o.Repo, "repo", ".", "module root, for P6 (builds cmd/tenantc) and P7 (runs vet's benchmark)")
 	if err := fset.Parse(args); err != nil {
 		return o, err
@@ -139,7 +139,7 @@ type scenario struct {
 
 func (h *harness) scenarios() []scenario {
 	return []scenario{
-		{"P1", h.p1}, {"P2", h.p2}, {"P3", h.p3}, {"MEM", h.memory},
+		{"P1", h.p1}, {"P2", h.p2}, {"P3", h.p3}, {"P8", h.p8}, {"MEM", h.memory},
 		{"P4", h.p4}, {"P5", h.p5}, {"P6", h.p6}, {"P7", h.p7},
 	}
 }

@@ -75,11 +75,3 @@ func TestRowMet(t *testing.T) {
 		}
 	}
 }
-
-func TestFitCache(t *testing.T) {
-	for _, tt := range []struct{ n, want int }{{1, 2}, {300, 512}, {1250, 2048}, {10000, 16384}} {
-		if got := fitCache(tt.n); got != tt.want || got < tt.n+tt.n/2 {
-			t.Errorf("fitCache(%d) = %d, want %d", tt.n, got, tt.want)
-		}
-	}
-}

@@ -29,10 +29,19 @@ type counter struct {
 	_ [56]byte
 }
 
+// opFunc is one operation of a load; r is its goroutine's random source.
+type opFunc func(ctx context.Context, r *rand.Rand) error
+
 // load runs op from clients goroutines: warm first, uncounted, then d
 // counted. Each goroutine has its own random source. An error other than
 // errWrongTenant stops the run.
-func (h *harness) load(ctx context.Context, clients int, warm, d time.Duration, op func(ctx context.Context, r *rand.Rand) error) (loadResult, error) {
+func (h *harness) load(ctx context.Context, clients int, warm, d time.Duration, op opFunc) (loadResult, error) {
+	return h.loadEach(ctx, clients, warm, d, func(int) opFunc { return op })
+}
+
+// loadEach is load with an operation of its own for each goroutine w,
+// newOp(w), for workloads that keep per-client state.
+func (h *harness) loadEach(ctx context.Context, clients int, warm, d time.Duration, newOp func(w int) opFunc) (loadResult, error) {
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	counts := make([]counter, clients)
@@ -41,6 +50,7 @@ func (h *harness) load(ctx context.Context, clients int, warm, d time.Duration, 
 	var wg sync.WaitGroup
 	for w := range clients {
 		wg.Add(1)
+		op := newOp(w)
 		go func() {
 			defer wg.Done()
 			r := rand.New(rand.NewPCG(uint64(w), uint64(time.Now().UnixNano())))

@@ -84,36 +84,20 @@ func (h *harness) p3(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	c, n := h.o.Clients, h.o.Tenants
-	shards := max(1, c/2)
+	c := h.o.Clients
 	for _, path := range []struct {
 		name, url string
 		// mode is the baselines' exec mode: PgBouncer 1.18 in
 		// transaction mode keeps no prepared statements.
 		mode    pgx.QueryExecMode
-		tenantc []p2Variant
+		tenantc []poolVariant
 	}{
-		{"direct", h.fleetURL, pgx.QueryExecModeCacheStatement, []p2Variant{
-			{name: "pool cache_statement", conns: c, mode: pgx.QueryExecModeCacheStatement},
-			{name: "pool cache_statement, tenant statements exec (Conn.WithExecMode)", conns: c,
-				mode: pgx.QueryExecModeCacheStatement, tenantMode: pgx.QueryExecModeExec},
-			{name: fmt.Sprintf("pool cache_describe cache=%d", fitCache(n)), conns: c, mode: pgx.QueryExecModeCacheDescribe, cache: fitCache(n)},
-			keepPreparedPool(n, c),
-			affineVariant(n, shards, c, pgx.QueryExecModeCacheStatement, false),
-			affineVariant(n, shards, c, pgx.QueryExecModeCacheStatement, true),
-			affineVariant(n, c, 2*c, pgx.QueryExecModeCacheStatement, false),
-			affineVariant(n, c, 2*c, pgx.QueryExecModeCacheStatement, true),
-		}},
-		{"pgbouncer", bouncerURL, pgx.QueryExecModeCacheDescribe, []p2Variant{
-			{name: fmt.Sprintf("pool cache_describe cache=%d", fitCache(n)), conns: c, mode: pgx.QueryExecModeCacheDescribe, cache: fitCache(n)},
-			{name: "pool exec", conns: c, mode: pgx.QueryExecModeExec},
-			{name: "pool cache_describe, tenant statements exec (Conn.WithExecMode)", conns: c,
-				mode: pgx.QueryExecModeCacheDescribe, tenantMode: pgx.QueryExecModeExec},
-		}},
+		{"direct", h.fleetURL, pgx.QueryExecModeCacheStatement, []poolVariant{defaultPool, plainPool, bestTuned()}},
+		{"pgbouncer", bouncerURL, pgx.QueryExecModeCacheDescribe, []poolVariant{bouncerPool}},
 	} {
 		// Directly, the baselines also run with generic plans, as the
-		// tenantc variants that use them do (PgBouncer refuses the
-		// startup parameter). The better of all is the baseline.
+		// tenantc pools do (PgBouncer refuses the startup parameter).
+		// The better of all is the baseline.
 		generic := []bool{false}
 		if path.name == "direct" {
 			generic = append(generic, true)
@@ -133,9 +117,12 @@ func (h *harness) p3(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
-			// The same warming as tenantc's pools get: every backend's
-			// catalog caches hold every tenant's tables before timing.
-			if err := warmPool(ctx, pool, h.tenants, 0); err != nil {
+			// The same warming as tenantc's plain pools get: every
+			// backend's catalog caches hold every tenant's tables before
+			// timing.
+			p := &opened{v: poolVariant{name: path.name + " search_path pool" + suffix, plain: true}, conns: c,
+				plain: pool, acquire: pool.Acquire, close: pool.Close}
+			if err := h.warm(ctx, p, h.tenants, warmGetItem); err != nil {
 				pool.Close()
 				return fmt.Errorf("%s: %w", path.name, err)
 			}
@@ -163,23 +150,30 @@ func (h *harness) p3(ctx context.Context) error {
 			pool.Close()
 		}
 		for _, v := range path.tenantc {
-			b, err := h.binder(ctx, path.url, v)
-			if err != nil {
-				return err
-			}
-			if err := b.warm(ctx, h.tenants); err != nil {
-				b.close()
-				return fmt.Errorf("%s tenantc %s: %w", path.name, v.name, err)
-			}
-			res, err := h.pointSelect(ctx, h.tenants, b.bind)
-			b.close()
+			res, _, err := h.pointSelectRun(ctx, path.url, v, h.tenants)
 			if err != nil {
 				return fmt.Errorf("%s tenantc %s: %w", path.name, v.name, err)
 			}
-			h.add(Row{Scenario: "P3", Variant: path.name + ": tenantc " + v.name, Value: res.opsPerSec, Unit: "ops/s",
-				Baseline: best, BaselineName: bestName, Target: 2, CPU: res.cpuPerOp,
+			h.add(Row{Scenario: "P3", Variant: fmt.Sprintf("%s: tenantc %s, %d tenants", path.name, v.name, len(h.tenants)),
+				Value: res.opsPerSec, Unit: "ops/s", Baseline: best, BaselineName: bestName, Target: 2, CPU: res.cpuPerOp,
 				Note: fmt.Sprintf("%d wrong-tenant rows of %d calls", res.leaks, res.calls)})
 		}
 	}
 	return nil
+}
+
+// modeName is the name pgx accepts in default_query_exec_mode.
+func modeName(m pgx.QueryExecMode) string {
+	switch m {
+	case pgx.QueryExecModeCacheStatement:
+		return "cache_statement"
+	case pgx.QueryExecModeCacheDescribe:
+		return "cache_describe"
+	case pgx.QueryExecModeDescribeExec:
+		return "describe_exec"
+	case pgx.QueryExecModeExec:
+		return "exec"
+	default:
+		return "simple_protocol"
+	}
 }

@@ -1,0 +1,222 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tenantc/tenantc/tenancy"
+)
+
+// poolVariant is one way of connecting the fleet: a tenancy.Pool from
+// tenancy.NewPool with opts (the product; no opts is its default), or, with
+// plain, a pgxpool.Pool with pgx's defaults bound per call with
+// tenancy.Bind — the unoptimised path tenantc keeps working.
+type poolVariant struct {
+	name  string
+	plain bool
+	opts  []tenancy.PoolOption
+}
+
+// defaultPool is tenancy.NewPool with no options.
+var defaultPool = poolVariant{name: "NewPool (default)"}
+
+// plainPool is the unoptimised reference: pgxpool with pgx's defaults
+// (cache_statement, 512 statements per connection) and tenancy.Bind.
+var plainPool = poolVariant{name: "pgxpool + tenancy.Bind (unoptimised)", plain: true}
+
+// bouncerPool is the Pool an app opens behind PgBouncer in transaction
+// mode.
+var bouncerPool = poolVariant{name: "NewPool(BehindPgBouncer())", opts: []tenancy.PoolOption{tenancy.BehindPgBouncer()}}
+
+// tunedPools are the hand-tuned NewPool variants P2 tries at the largest
+// fleet size; the first is the best one measured, and the one P3 and P8
+// run (see BENCHMARKS.md).
+var tunedPools = []poolVariant{
+	{name: "NewPool(WithAffinity(2), WithPlanMemory(256 MiB))",
+		opts: []tenancy.PoolOption{tenancy.WithAffinity(2), tenancy.WithPlanMemory(256 << 20)}},
+	{name: "NewPool(WithAffinity(2))", opts: []tenancy.PoolOption{tenancy.WithAffinity(2)}},
+	{name: "NewPool(WithPlanMemory(256 MiB))", opts: []tenancy.PoolOption{tenancy.WithPlanMemory(256 << 20)}},
+}
+
+// bestTuned is the hand-tuned variant the scenarios report beside the
+// default.
+func bestTuned() poolVariant { return tunedPools[0] }
+
+// opened is a variant's pool, open.
+type opened struct {
+	v     poolVariant
+	conns int
+	bind  func(tenancy.Tenant) tenancy.Conn
+	close func()
+	// acquire takes one connection; holding conns of them at once
+	// reaches every connection of the pool.
+	acquire func(context.Context) (*pgxpool.Conn, error)
+	// plain is the pgxpool of a plain variant, nil for a tenancy.Pool.
+	plain *pgxpool.Pool
+}
+
+// open opens v on url with conns connections, all of them connected
+// before it returns.
+func (h *harness) open(ctx context.Context, url string, conns int, v poolVariant) (*opened, error) {
+	cfg, err := poolConfig(url, conns, pgx.QueryExecModeCacheStatement, 0)
+	if err != nil {
+		return nil, err
+	}
+	if v.plain {
+		pool, err := openPool(ctx, cfg)
+		if err != nil {
+			return nil, err
+		}
+		return &opened{v: v, conns: conns, plain: pool, close: pool.Close, acquire: pool.Acquire,
+			bind: func(t tenancy.Tenant) tenancy.Conn { return tenancy.Bind(pool, t) }}, nil
+	}
+	pool, err := tenancy.NewPool(ctx, cfg, v.opts...)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	// MinConns makes pgxpool connect in the background: wait for them, so
+	// that connecting is not measured.
+	for deadline := time.Now().Add(10 * time.Second); pool.Stat().TotalConns < int32(conns) && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
+	return &opened{v: v, conns: conns, close: pool.Close, acquire: pool.Acquire, bind: pool.Bind}, nil
+}
+
+// warm brings the pool to the steady state a long-running app reaches
+// (statements prepared, each backend's catalog caches filled) before
+// timing: a plain pool runs warmOne for every tenant on every connection,
+// since any connection serves any tenant; a tenancy.Pool runs it for every
+// tenant through Bind from the clients at once, so that each tenant lands
+// where the Pool routes it.
+func (h *harness) warm(ctx context.Context, p *opened, ts []tenancy.Tenant, warmOne func(context.Context, tenancy.Conn) error) error {
+	if p.plain != nil {
+		start := time.Now()
+		defer func() { h.logf("  %s warmed in %s", p.v.name, time.Since(start).Round(time.Millisecond)) }()
+		return eachConn(ctx, p, func(ctx context.Context, c *pgxpool.Conn) error {
+			for _, t := range ts {
+				if err := warmOne(ctx, tenancy.Bind(c, t)); err != nil {
+					return fmt.Errorf("warm %s: %w", t.ID(), err)
+				}
+			}
+			return nil
+		})
+	}
+	return h.warmThrough(ctx, p, ts, warmOne)
+}
+
+// warmThrough runs warmOne for every tenant of ts through p's Bind, from
+// the clients at once.
+func (h *harness) warmThrough(ctx context.Context, p *opened, ts []tenancy.Tenant, warmOne func(context.Context, tenancy.Conn) error) error {
+	start := time.Now()
+	defer func() { h.logf("  %s warmed in %s", p.v.name, time.Since(start).Round(time.Millisecond)) }()
+	g, ctx := errgroup.WithContext(ctx)
+	for w := range h.o.Clients {
+		g.Go(func() error {
+			for i := w; i < len(ts); i += h.o.Clients {
+				if err := warmOne(ctx, p.bind(ts[i])); err != nil {
+					return fmt.Errorf("warm %s: %w", ts[i].ID(), err)
+				}
+			}
+			return nil
+		})
+	}
+	return g.Wait()
+}
+
+// eachConn runs f on every connection of p at once, holding all of them
+// so that each is used.
+func eachConn(ctx context.Context, p *opened, f func(context.Context, *pgxpool.Conn) error) error {
+	conns := make([]*pgxpool.Conn, 0, p.conns)
+	defer func() {
+		for _, c := range conns {
+			c.Release()
+		}
+	}()
+	for range p.conns {
+		c, err := p.acquire(ctx)
+		if err != nil {
+			return fmt.Errorf("acquire: %w", err)
+		}
+		conns = append(conns, c)
+	}
+	g, ctx := errgroup.WithContext(ctx)
+	for _, c := range conns {
+		g.Go(func() error { return f(ctx, c) })
+	}
+	return g.Wait()
+}
+
+// backendMem is the server memory of a pool's backends.
+type backendMem struct {
+	// largest is the memory of the pool's largest backend, and
+	// largestPlans its cached plans (the CachedPlan* contexts);
+	// maxPlans is the most plan memory of any backend.
+	largest, largestPlans, maxPlans int64
+	backends                        int
+}
+
+// note describes m for a row's note.
+func (m backendMem) note() string {
+	s := fmt.Sprintf("largest of %d backends %s, %s of it plans", m.backends, mib(m.largest), mib(m.largestPlans))
+	if m.maxPlans > m.largestPlans {
+		s += fmt.Sprintf(" (most plans in one: %s)", mib(m.maxPlans))
+	}
+	return s
+}
+
+// memory reads pg_backend_memory_contexts on every connection of p.
+func (p *opened) memory(ctx context.Context) (backendMem, error) {
+	m := backendMem{backends: p.conns}
+	var mu sync.Mutex
+	err := eachConn(ctx, p, func(ctx context.Context, c *pgxpool.Conn) error {
+		var total, plans int64
+		if err := c.QueryRow(ctx, `SELECT sum(total_bytes)::bigint,
+	coalesce(sum(total_bytes) FILTER (WHERE name LIKE 'CachedPlan%'), 0)::bigint
+FROM pg_backend_memory_contexts`).Scan(&total, &plans); err != nil {
+			return fmt.Errorf("backend memory: %w", err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if total > m.largest {
+			m.largest, m.largestPlans = total, plans
+		}
+		m.maxPlans = max(m.maxPlans, plans)
+		return nil
+	})
+	return m, err
+}
+
+// fleetSizes are the fleet sizes P2 runs, up to the loaded fleet's.
+func fleetSizes(n int) []int {
+	var sizes []int
+	for _, s := range []int{100, 1000, 10000} {
+		if s < n {
+			sizes = append(sizes, s)
+		}
+	}
+	return append(sizes, n)
+}
+
+// fleetTarget is the issue's target ratio to one tenant for a fleet of n
+// tenants: 0.85x up to 1,000, 0.6x beyond.
+func fleetTarget(n int) float64 {
+	if n <= 1000 {
+		return 0.85
+	}
+	return 0.6
+}
+
+// variantName is the row name of v on n tenants.
+func variantName(n int, v poolVariant) string {
+	return fmt.Sprintf("%d tenants, %s", n, v.name)
+}
