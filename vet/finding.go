@@ -60,7 +60,7 @@ func ruleDescription(rule string) string {
 	case RuleFunctionSearchPath:
 		return "A tenant function sets search_path itself."
 	case RuleUnscoped:
-		return "Raw SQL names a tenant object; use the generated TenantQueries or tenancy.Conn."
+		return "Raw SQL names a tenant object; use the generated TenantQueries, or tenancy.ParseSQL and Conn.SQL for a one-off statement."
 	case RuleQualified:
 		return "Raw SQL qualifies a tenant object with a hard-coded schema."
 	case RuleSearchPath:

@@ -100,7 +100,7 @@ func TestVetText(t *testing.T) {
 	}{
 		{name: "clean", app: vetCleanApp, args: []string{"./app"}, code: 0, stdout: ""},
 		{name: "unscoped", app: vetUnscopedApp, args: []string{"./app"}, code: 1,
-			stdout: "app/app.go:9:22: unscoped query: table \"tickets\" is tenant-scoped; use the generated TenantQueries or tenancy.Conn (unscoped-tenant-ref)\n"},
+			stdout: "app/app.go:9:22: unscoped query: table \"tickets\" is tenant-scoped; use the generated TenantQueries, or tenancy.ParseSQL with the name in braces ({name}) and Conn.SQL for a one-off statement (unscoped-tenant-ref)\n"},
 		{name: "warning passes", app: vetWarningApp, args: []string{"./app"}, code: 0,
 			stdout: "app/app.go:9:22: dynamic SQL: a table name is built at run time, so tenantc cannot check it (dynamic-sql)\n"},
 		{name: "warning fails strict", app: vetWarningApp, args: []string{"--strict", "./app"}, code: 1,
@@ -205,7 +205,7 @@ func TestVetJSON(t *testing.T) {
 	}
 	want := []map[string]any{{
 		"file": "app/app.go", "line": 9.0, "col": 22.0, "rule": "unscoped-tenant-ref", "severity": "error",
-		"message": `unscoped query: table "tickets" is tenant-scoped; use the generated TenantQueries or tenancy.Conn`,
+		"message": `unscoped query: table "tickets" is tenant-scoped; use the generated TenantQueries, or tenancy.ParseSQL with the name in braces ({name}) and Conn.SQL for a one-off statement`,
 	}}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("JSON (-want +got):\n%s", diff)
@@ -223,7 +223,7 @@ func TestVetGitHub(t *testing.T) {
 	dir := vetProject(t, vetUnscopedApp)
 	vetGenerate(t, dir)
 	_, stdout, _ := runVet(t, dir, "--format", "github", "./app")
-	want := "::error file=app/app.go,line=9,col=22,title=tenantc unscoped-tenant-ref::unscoped query: table \"tickets\" is tenant-scoped; use the generated TenantQueries or tenancy.Conn (unscoped-tenant-ref)\n"
+	want := "::error file=app/app.go,line=9,col=22,title=tenantc unscoped-tenant-ref::unscoped query: table \"tickets\" is tenant-scoped; use the generated TenantQueries, or tenancy.ParseSQL with the name in braces ({name}) and Conn.SQL for a one-off statement (unscoped-tenant-ref)\n"
 	if diff := cmp.Diff(want, stdout); diff != "" {
 		t.Errorf("stdout (-want +got):\n%s", diff)
 	}

@@ -64,7 +64,7 @@ func New(opts ...Option) *analysis.Analyzer {
 	}
 	a := &analysis.Analyzer{
 		Name: "unscoped",
-		Doc:  "report raw SQL that names tenant objects\n\nSQL passed to pgx or database/sql that names a tenant table, view, type, sequence or function bypasses tenantc's schema qualification; use the generated TenantQueries or tenancy.Conn.",
+		Doc:  "report raw SQL that names tenant objects\n\nSQL passed to pgx or database/sql that names a tenant table, view, type, sequence or function bypasses tenantc's schema qualification; use the generated TenantQueries, or tenancy.ParseSQL and Conn.SQL for a one-off statement.",
 		URL:  "https://pkg.go.dev/github.com/tenantc/tenantc/vet/unscoped",
 		Run:  c.run,
 	}
@@ -402,12 +402,14 @@ func (fc *fileChecker) sql(s site) {
 // text checks one SQL text; depth counts the SQL inside SQL (DO blocks,
 // EXECUTE) it was found in.
 func (fc *fileChecker) text(fs *findings, text string, depth int) {
-	if !mayReference(fc.cat, text) && !hasWord(text, "do") {
+	if !mayReference(fc.cat, text) {
 		// Most SQL in an application names only shared tables; the
 		// tokenizer tells so without a round trip through the parser.
 		if dynamicTables(text) {
 			fs.add(RuleDynamic, "dynamic SQL: a table name is built at run time, so tenantc cannot check it")
 		}
+		// The body of a DO block is a string literal to the tokenizer.
+		fc.plpgsql(fs, text, depth)
 		return
 	}
 	if settingsSearchPath(text) {
