@@ -8,6 +8,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -40,6 +41,26 @@ type Config struct {
 	Registry     Registry
 	Gen          Gen
 	Migrations   Migrations
+
+	// Analysis settings of a sqlc package, under their sqlc names.
+	StrictFunctionChecks bool  // strict_function_checks: unknown functions are errors
+	StrictOrderBy        *bool // strict_order_by; nil is sqlc's default, true
+	Rules                []string
+	Analyzer             Analyzer
+	Database             Database
+}
+
+// Analyzer is sqlc's analyzer setting.
+type Analyzer struct {
+	// Database is nil for sqlc's default: analyze with the database when
+	// one is configured.
+	Database *bool
+}
+
+// Database is sqlc's database setting, for database-backed analysis.
+type Database struct {
+	URI     string
+	Managed bool
 }
 
 // Registry names the shared table that lists the tenants.
@@ -53,44 +74,87 @@ type Migrations struct {
 	DevURL string // "" = a throwaway local PostgreSQL
 }
 
-// Gen configures the generated Go package. Option names follow sqlc's
-// gen.go options.
+// Gen configures the generated Go package. Every option of sqlc's Go
+// generator (v1.31.1) is accepted under its sqlc name, with sqlc's meaning.
 type Gen struct {
 	Package string // default "db"
 	Out     string // default "internal/db"
 
-	EmitJSONTags             bool
-	JSONTagsCaseStyle        string // "", "camel", "pascal", "snake" or "none"
-	EmitDBTags               bool
-	EmitPointersForNullTypes bool
-	EmitEmptySlices          bool
-	EmitInterface            bool
-	EmitExactTableNames      bool
-	EmitEnumValidMethod      bool
-	EmitAllEnumValues        bool
+	EmitInterface             bool
+	EmitJSONTags              bool
+	JSONTagsIDUppercase       bool // camel json tags spell "id" as "ID"
+	EmitDBTags                bool
+	EmitPreparedQueries       bool // accepted; pgx prepares statements itself, as in sqlc
+	EmitExactTableNames       bool
+	EmitEmptySlices           bool
+	EmitExportedQueries       bool // SQL constants are exported
+	EmitResultStructPointers  bool
+	EmitParamsStructPointers  bool
+	EmitMethodsWithDBArgument bool // methods take the DBTX (tenancy.Conn) as an argument
+	EmitPointersForNullTypes  bool
+	// EmitPointersForNullEnumTypes is nil to follow EmitPointersForNullTypes.
+	EmitPointersForNullEnumTypes *bool
+	EmitEnumValidMethod          bool
+	EmitAllEnumValues            bool
+	EmitSQLAsComment             bool
+	JSONTagsCaseStyle            string // "", "camel", "pascal", "snake" or "none"
+	// SQLPackage is "pgx/v5" or ""; tenantc generates pgx/v5 code only.
+	SQLPackage string
+	SQLDriver  string // accepted for sqlc configs; pgx/v5 needs no driver name
+
+	OutputBatchFileName    string // default "batch.go"
+	OutputDBFileName       string // default "db.go"
+	OutputModelsFileName   string // default "models.go"
+	OutputQuerierFileName  string // default "querier.go"
+	OutputCopyfromFileName string // default "copyfrom.go"
+	OutputFilesSuffix      string // added to each query file's output name
+
+	InflectionExcludeTableNames []string
+	WrapErrors                  bool
 	// QueryParameterLimit is how many parameters a method takes before they
 	// are grouped in a Params struct; sqlc's default is 1.
 	QueryParameterLimit int
-	Rename              map[string]string
-	Overrides           []Override
+	OmitSqlcVersion     bool // accepted; tenantc's header names no version
+	OmitUnusedStructs   bool
+	BuildTags           string
+	// Initialisms are the name parts upper-cased whole; nil is sqlc's
+	// default, ["id"].
+	Initialisms []string
+	Rename      map[string]string
+	Overrides   []Override
 }
 
-// Override replaces the Go type of a database type or of one column.
+// Override replaces the Go type, or adds struct tags, for a database type or
+// for columns, with sqlc's matching rules.
 type Override struct {
-	Pos      sqlpos.Pos // of the override in tenantc.yaml
-	DBType   string     // e.g. "uuid", "pg_catalog.timestamptz"
-	Column   string     // e.g. "products.price" or "public.products.price"
-	Nullable bool       // applies to nullable columns of DBType
-	GoType   GoType
+	Pos sqlpos.Pos // of the override in tenantc.yaml
+	// DBType is matched against the type's name as sqlc spells it ("uuid",
+	// "text", "pg_catalog.timestamptz", "myschema.mood").
+	DBType string
+	// Column is [[catalog.]schema.]table.column; each part may hold the
+	// wildcards * and ?, e.g. "*.id", "*.*_id", "app.*.created_at".
+	Column   string
+	Nullable bool // db_type: applies to nullable columns only
+	Unsigned bool // db_type: applies to unsigned columns only
+	// GoType is the replacement type; a zero GoType (go_struct_tag only)
+	// keeps the column's type.
+	GoType GoType
+	// StructTags are added to the field's tags (go_struct_tag).
+	StructTags map[string]string
 }
 
 // GoType is a Go type named by an override.
 type GoType struct {
-	Import  string // import path, "" for builtin types
-	Package string // package name when it differs from the path's last element
-	Type    string // type name
-	Pointer bool
-	Slice   bool
+	Import string // import path, "" for builtin and generated types
+	// Package is the alias the import is written with (go_type.package, or
+	// the name sqlc derives when the path's last element is no identifier).
+	Package string
+	// Qualifier is the package name written before Type: Package, or the
+	// package's own name.
+	Qualifier string
+	Type      string // type name, without package
+	Pointer   bool
+	Slice     bool
 }
 
 // Error is a problem in tenantc.yaml; the CLI exits 2 on it.
@@ -255,6 +319,34 @@ func (p *parser) config(n *yaml.Node, c *Config) {
 			})
 		case "gen":
 			p.gen(v, &c.Gen)
+		case "strict_function_checks":
+			c.StrictFunctionChecks = p.boolean(v, key)
+		case "strict_order_by":
+			b := p.boolean(v, key)
+			c.StrictOrderBy = &b
+		case "rules":
+			c.Rules = p.list(v, key)
+		case "analyzer":
+			p.mapping(v, "analyzer", func(key string, k, v *yaml.Node) bool {
+				if key != "database" {
+					return false
+				}
+				b := p.boolean(v, "analyzer.database")
+				c.Analyzer.Database = &b
+				return true
+			})
+		case "database":
+			p.mapping(v, "database", func(key string, k, v *yaml.Node) bool {
+				switch key {
+				case "uri":
+					c.Database.URI = p.str(v, "database.uri")
+				case "managed":
+					c.Database.Managed = p.boolean(v, "database.managed")
+				default:
+					return false
+				}
+				return true
+			})
 		default:
 			return false
 		}
@@ -264,14 +356,38 @@ func (p *parser) config(n *yaml.Node, c *Config) {
 
 func (p *parser) gen(n *yaml.Node, g *Gen) {
 	bools := map[string]*bool{
-		"emit_json_tags":               &g.EmitJSONTags,
-		"emit_db_tags":                 &g.EmitDBTags,
-		"emit_pointers_for_null_types": &g.EmitPointersForNullTypes,
-		"emit_empty_slices":            &g.EmitEmptySlices,
-		"emit_interface":               &g.EmitInterface,
-		"emit_exact_table_names":       &g.EmitExactTableNames,
-		"emit_enum_valid_method":       &g.EmitEnumValidMethod,
-		"emit_all_enum_values":         &g.EmitAllEnumValues,
+		"emit_interface":                &g.EmitInterface,
+		"emit_json_tags":                &g.EmitJSONTags,
+		"json_tags_id_uppercase":        &g.JSONTagsIDUppercase,
+		"emit_db_tags":                  &g.EmitDBTags,
+		"emit_prepared_queries":         &g.EmitPreparedQueries,
+		"emit_exact_table_names":        &g.EmitExactTableNames,
+		"emit_empty_slices":             &g.EmitEmptySlices,
+		"emit_exported_queries":         &g.EmitExportedQueries,
+		"emit_result_struct_pointers":   &g.EmitResultStructPointers,
+		"emit_params_struct_pointers":   &g.EmitParamsStructPointers,
+		"emit_methods_with_db_argument": &g.EmitMethodsWithDBArgument,
+		"emit_pointers_for_null_types":  &g.EmitPointersForNullTypes,
+		"emit_enum_valid_method":        &g.EmitEnumValidMethod,
+		"emit_all_enum_values":          &g.EmitAllEnumValues,
+		"emit_sql_as_comment":           &g.EmitSQLAsComment,
+		"wrap_errors":                   &g.WrapErrors,
+		"omit_sqlc_version":             &g.OmitSqlcVersion,
+		"omit_unused_structs":           &g.OmitUnusedStructs,
+	}
+	strs := map[string]*string{
+		"package":                   &g.Package,
+		"out":                       &g.Out,
+		"json_tags_case_style":      &g.JSONTagsCaseStyle,
+		"sql_package":               &g.SQLPackage,
+		"sql_driver":                &g.SQLDriver,
+		"output_batch_file_name":    &g.OutputBatchFileName,
+		"output_db_file_name":       &g.OutputDBFileName,
+		"output_models_file_name":   &g.OutputModelsFileName,
+		"output_querier_file_name":  &g.OutputQuerierFileName,
+		"output_copyfrom_file_name": &g.OutputCopyfromFileName,
+		"output_files_suffix":       &g.OutputFilesSuffix,
+		"build_tags":                &g.BuildTags,
 	}
 	p.mapping(n, "gen", func(key string, k, v *yaml.Node) bool {
 		p.remember("gen."+key, v)
@@ -279,13 +395,21 @@ func (p *parser) gen(n *yaml.Node, g *Gen) {
 			*b = p.boolean(v, "gen."+key)
 			return true
 		}
+		if sp, ok := strs[key]; ok {
+			*sp = p.str(v, "gen."+key)
+			return true
+		}
 		switch key {
-		case "package":
-			g.Package = p.str(v, "gen.package")
-		case "out":
-			g.Out = p.str(v, "gen.out")
-		case "json_tags_case_style":
-			g.JSONTagsCaseStyle = p.str(v, "gen.json_tags_case_style")
+		case "emit_pointers_for_null_enum_types":
+			b := p.boolean(v, "gen."+key)
+			g.EmitPointersForNullEnumTypes = &b
+		case "inflection_exclude_table_names":
+			g.InflectionExcludeTableNames = p.list(v, "gen."+key)
+		case "initialisms":
+			g.Initialisms = p.list(v, "gen."+key)
+			if g.Initialisms == nil {
+				g.Initialisms = []string{}
+			}
 		case "query_parameter_limit":
 			i, err := strconv.Atoi(v.Value)
 			if v.Kind != yaml.ScalarNode || err != nil || i < 0 {
@@ -313,43 +437,147 @@ func (p *parser) gen(n *yaml.Node, g *Gen) {
 	})
 }
 
+// list reads a list of strings (a single string is a list of one).
+func (p *parser) list(n *yaml.Node, key string) []string {
+	if n.Kind == yaml.ScalarNode && n.Tag != "!!null" {
+		return []string{n.Value}
+	}
+	if n.Tag == "!!null" {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		p.errorf(n, "%s must be a list of strings", key)
+		return nil
+	}
+	out := []string{}
+	for _, e := range n.Content {
+		out = append(out, p.str(e, key+" entry"))
+	}
+	return out
+}
+
 func (p *parser) override(n *yaml.Node, g *Gen) {
 	o := Override{Pos: p.pos(n)}
-	var goType *yaml.Node
+	var goType, structTag *yaml.Node
+	var dbType, postgresType string
 	p.mapping(n, "override", func(key string, k, v *yaml.Node) bool {
 		switch key {
 		case "db_type":
-			o.DBType = p.str(v, "db_type")
+			dbType = p.str(v, "db_type")
+		case "postgres_type": // sqlc's deprecated spelling of db_type
+			postgresType = p.str(v, "postgres_type")
 		case "column":
 			o.Column = p.str(v, "column")
 		case "nullable":
-			o.Nullable = p.boolean(v, "nullable")
+			o.Nullable = o.Nullable || p.boolean(v, "nullable")
+		case "null": // sqlc's deprecated spelling of nullable
+			o.Nullable = o.Nullable || p.boolean(v, "null")
+		case "unsigned":
+			o.Unsigned = p.boolean(v, "unsigned")
+		case "engine":
+			if e := p.str(v, "engine"); e != "" && e != "postgresql" {
+				p.errorf(v, "override engine %q: tenantc generates for postgresql only", e)
+			}
 		case "go_type":
 			goType = v
 			o.GoType = p.goType(v)
+		case "go_struct_tag":
+			structTag = v
+			o.StructTags = p.structTag(v)
 		default:
 			return false
 		}
 		return true
 	})
-	switch {
-	case n.Kind != yaml.MappingNode:
+	if n.Kind != yaml.MappingNode {
 		return
-	case (o.DBType == "") == (o.Column == ""):
-		p.errorf(n, "override needs exactly one of db_type and column")
-	case goType == nil:
-		p.errorf(n, "override needs go_type")
 	}
-	if o.Column != "" && strings.Count(o.Column, ".") == 0 {
-		p.errorf(n, "override column %q must be table.column", o.Column)
+	switch {
+	case dbType != "" && postgresType != "":
+		p.errorf(n, "override cannot have both db_type and postgres_type; use db_type")
+	case postgresType != "":
+		dbType = postgresType
+	}
+	o.DBType = dbType
+	switch {
+	case o.DBType != "" && o.Column != "":
+		p.errorf(n, "override needs exactly one of db_type and column, not both")
+	case o.DBType == "" && o.Column == "":
+		p.errorf(n, "override needs one of db_type and column")
+	case goType == nil && structTag == nil:
+		p.errorf(n, "override needs go_type or go_struct_tag")
+	}
+	if o.Column != "" {
+		parts := strings.Split(o.Column, ".")
+		if len(parts) < 2 || len(parts) > 4 {
+			p.errorf(n, "override column %q must be [catalog.][schema.]table.column", o.Column)
+		}
+		for _, part := range parts {
+			if err := checkPattern(part); err != "" {
+				p.errorf(n, "override column %q: %s", o.Column, err)
+			}
+		}
 	}
 	g.Overrides = append(g.Overrides, o)
 }
 
+// checkPattern returns why part of an override's column is not a valid
+// sqlc pattern (* any run, ? one character, \ escapes them), or "".
+func checkPattern(part string) string {
+	for i := 0; i < len(part); i++ {
+		if part[i] != '\\' {
+			continue
+		}
+		if i+1 == len(part) {
+			return "unterminated escape at end of pattern"
+		}
+		if c := part[i+1]; c != '*' && c != '?' && c != '\\' {
+			return fmt.Sprintf("invalid escaped character %q", c)
+		}
+		i++
+	}
+	return ""
+}
+
+// structTag parses a go_struct_tag in raw Go struct tag form,
+// `validate:"required" x:"y,z"`, into key → value.
+func (p *parser) structTag(n *yaml.Node) map[string]string {
+	s := p.str(n, "go_struct_tag")
+	tags := map[string]string{}
+	for s = strings.TrimLeft(s, " "); s != ""; s = strings.TrimLeft(s, " ") {
+		key, rest, ok := strings.Cut(s, ":")
+		if !ok || key == "" || strings.ContainsAny(key, " \t\"`") || !strings.HasPrefix(rest, "\"") {
+			p.errorf(n, "go_struct_tag %q is not a Go struct tag (key:\"value\" ...)", n.Value)
+			return nil
+		}
+		end := 1
+		for end < len(rest) && rest[end] != '"' {
+			if rest[end] == '\\' {
+				end++
+			}
+			end++
+		}
+		if end >= len(rest) {
+			p.errorf(n, "go_struct_tag %q is not a Go struct tag (key:\"value\" ...)", n.Value)
+			return nil
+		}
+		v, err := strconv.Unquote(rest[:end+1])
+		if err != nil {
+			p.errorf(n, "go_struct_tag %q is not a Go struct tag (key:\"value\" ...)", n.Value)
+			return nil
+		}
+		tags[key] = v
+		s = rest[end+1:]
+	}
+	return tags
+}
+
 var goIdent = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
-// goType accepts sqlc's two forms: "github.com/x/y.Type" (or a builtin such
-// as "string"), or a mapping {import, package, type, pointer, slice}.
+// goType accepts sqlc's two forms: "github.com/x/y.Type" (or a Go basic
+// type such as "string"), or a mapping {import, package, type, pointer,
+// slice}, and derives the package name the generated code writes as sqlc
+// does.
 func (p *parser) goType(n *yaml.Node) GoType {
 	var t GoType
 	if n.Kind == yaml.ScalarNode {
@@ -360,10 +588,22 @@ func (p *parser) goType(n *yaml.Node) GoType {
 		if strings.HasPrefix(s, "[]") {
 			t.Slice, s = true, s[2:]
 		}
-		if i := strings.LastIndexByte(s, '.'); i >= 0 {
-			t.Import, t.Type = s[:i], s[i+1:]
-		} else {
+		dot, slash := strings.LastIndexByte(s, '.'), strings.LastIndexByte(s, '/')
+		switch {
+		case dot < 0 && slash < 0:
+			if !basicTypes[s] {
+				p.errorf(n, "go_type %q is not a Go basic type such as string; name a type in a package as path/to/pkg.Type", n.Value)
+				return t
+			}
 			t.Type = s
+		case dot < slash:
+			p.errorf(n, "go_type %q must be package.Type, e.g. github.com/segmentio/ksuid.KSUID", n.Value)
+			return t
+		default:
+			t.Import, t.Type = s[:dot], s[dot+1:]
+			// sqlc writes the last path element, less a "go-" prefix or "-go"
+			// suffix, as the package name.
+			t.Qualifier = strings.TrimSuffix(strings.TrimPrefix(s[slash+1:dot], "go-"), "-go")
 		}
 	} else {
 		p.mapping(n, "go_type", func(key string, k, v *yaml.Node) bool {
@@ -383,11 +623,54 @@ func (p *parser) goType(n *yaml.Node) GoType {
 			}
 			return true
 		})
+		switch {
+		case t.Import == "" && t.Package != "":
+			p.errorf(n, "go_type.package %q needs go_type.import", t.Package)
+		case t.Package != "":
+			t.Qualifier = t.Package
+		case t.Import != "":
+			var alias bool
+			t.Qualifier, alias = packageID(t.Import)
+			if alias {
+				t.Package = t.Qualifier
+			}
+		}
+		if t.Package != "" && !goIdent.MatchString(t.Package) {
+			p.errorf(n, "go_type.package %q is not a Go package name", t.Package)
+		}
 	}
 	if !goIdent.MatchString(t.Type) {
 		p.errorf(n, "go_type %q is not a Go type name", t.Type)
 	}
 	return t
+}
+
+// basicTypes are the Go types sqlc accepts as a go_type without a package.
+var basicTypes = map[string]bool{
+	"bool": true, "int": true, "int8": true, "int16": true, "int32": true, "int64": true,
+	"uint": true, "uint8": true, "uint16": true, "uint32": true, "uint64": true, "uintptr": true,
+	"float32": true, "float64": true, "complex64": true, "complex128": true,
+	"string": true, "unsafe.Pointer": true, "byte": true, "rune": true,
+}
+
+var (
+	versionElem  = regexp.MustCompile(`^v[0-9]+$`)
+	notIdentChar = regexp.MustCompile(`[^a-zA-Z0-9_]`)
+)
+
+// packageID is the package name sqlc gives an import path, and whether the
+// import needs it as an alias: github.com/x/null/v8 → null (alias),
+// gopkg.in/guregu/null.v4 → null_v4 (alias), net/url → url.
+func packageID(path string) (string, bool) {
+	parts := strings.Split(path, "/")
+	name := parts[len(parts)-1]
+	if versionElem.MatchString(name) && len(parts) >= 2 {
+		return notIdentChar.ReplaceAllString(strings.ToLower(parts[len(parts)-2]), "_"), true
+	}
+	if !notIdentChar.MatchString(name) {
+		return name, false
+	}
+	return notIdentChar.ReplaceAllString(strings.ToLower(name), "_"), true
 }
 
 func (p *parser) str(n *yaml.Node, key string) string {
@@ -410,6 +693,8 @@ func (p *parser) strs(n *yaml.Node, key string) []string {
 	for _, e := range n.Content {
 		if s := p.str(e, key+" entry"); s != "" {
 			out = append(out, s)
+			// Each entry's own position, for errors about that path.
+			p.remember(key+"\x00"+s, e)
 		}
 	}
 	return out
@@ -455,9 +740,20 @@ func (p *parser) validate(c *Config) {
 	}
 	if !goIdent.MatchString(c.Gen.Package) {
 		p.errs.Add(p.at("gen.package"), "gen.package %q is not a Go package name", c.Gen.Package)
+	} else if token.IsKeyword(c.Gen.Package) {
+		p.errs.Add(p.at("gen.package"), "gen.package %q is a Go keyword, not a package name", c.Gen.Package)
 	}
 	if c.Gen.Out == "" {
 		p.errs.Add(p.at("gen.out"), "gen.out must not be empty")
+	}
+	if sp := c.Gen.SQLPackage; sp != "" && sp != "pgx/v5" {
+		p.errs.Add(p.at("gen.sql_package"), "gen.sql_package %q is not supported: tenantc generates pgx/v5 code only (set pgx/v5 or leave it out)", sp)
+	}
+	if d := c.Gen.SQLDriver; d != "" && d != "github.com/jackc/pgx/v5" {
+		p.errs.Add(p.at("gen.sql_driver"), "gen.sql_driver %q is not supported: tenantc generates pgx/v5 code only (github.com/jackc/pgx/v5)", d)
+	}
+	if c.Gen.EmitMethodsWithDBArgument && c.Gen.EmitPreparedQueries {
+		p.errs.Add(p.at("gen.emit_methods_with_db_argument"), "gen.emit_methods_with_db_argument and gen.emit_prepared_queries are mutually exclusive, as in sqlc")
 	}
 	if !slices.Contains([]string{"", "camel", "pascal", "snake", "none"}, c.Gen.JSONTagsCaseStyle) {
 		p.errs.Add(p.at("gen.json_tags_case_style"), "gen.json_tags_case_style must be camel, pascal, snake or none, not %q", c.Gen.JSONTagsCaseStyle)
@@ -474,7 +770,11 @@ func (p *parser) validate(c *Config) {
 	}{{"schema", c.Schema}, {"queries", c.Queries}} {
 		for _, path := range list.paths {
 			if _, err := os.Stat(c.Abs(path)); err != nil {
-				p.errs.Add(p.at(list.key), "%s path %q does not exist", list.key, path)
+				pos, ok := p.keyPos[list.key+"\x00"+path]
+				if !ok {
+					pos = p.at(list.key)
+				}
+				p.errs.Add(pos, "%s path %q does not exist", list.key, path)
 			}
 		}
 	}

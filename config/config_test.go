@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tenantc/tenantc/internal/sqlpos"
 )
 
 // project writes tenantc.yaml with src into a temporary directory that has
@@ -94,9 +96,9 @@ gen:
 		{"limit", g.QueryParameterLimit == 3},
 		{"rename", g.Rename["url"] == "URL"},
 		{"override string form", len(g.Overrides) == 2 &&
-			g.Overrides[0].GoType == GoType{Import: "github.com/google/uuid", Type: "UUID"}},
+			g.Overrides[0].GoType == GoType{Import: "github.com/google/uuid", Qualifier: "uuid", Type: "UUID"}},
 		{"override mapping form", len(g.Overrides) == 2 && g.Overrides[1].Nullable &&
-			g.Overrides[1].GoType == GoType{Import: "github.com/shopspring/decimal", Type: "Decimal", Pointer: true}},
+			g.Overrides[1].GoType == GoType{Import: "github.com/shopspring/decimal", Qualifier: "decimal", Type: "Decimal", Pointer: true}},
 	}
 	for _, c := range checks {
 		if !c.ok {
@@ -123,8 +125,19 @@ func TestLoadErrors(t *testing.T) {
 		{"bad package", "gen:\n  package: my-db\n", `tenantc.yaml:2:12: gen.package "my-db" is not a Go package name`},
 		{"missing path", "schema: [schema, nope]\n", `tenantc.yaml:1:9: schema path "nope" does not exist`},
 		{"duplicate key", "version: \"1\"\nversion: \"1\"\n", `tenantc.yaml:2:1: duplicate key "version"`},
-		{"override without go_type", "gen:\n  overrides:\n    - db_type: uuid\n", `tenantc.yaml:3:7: override needs go_type`},
-		{"override with both", "gen:\n  overrides:\n    - {db_type: uuid, column: a.b, go_type: string}\n", `tenantc.yaml:3:7: override needs exactly one of db_type and column`},
+		{"override without go_type", "gen:\n  overrides:\n    - db_type: uuid\n", `tenantc.yaml:3:7: override needs go_type or go_struct_tag`},
+		{"override with both", "gen:\n  overrides:\n    - {db_type: uuid, column: a.b, go_type: string}\n", `tenantc.yaml:3:7: override needs exactly one of db_type and column, not both`},
+		{"override with neither", "gen:\n  overrides:\n    - {go_type: string}\n", `tenantc.yaml:3:7: override needs one of db_type and column`},
+		{"override column with five parts", "gen:\n  overrides:\n    - {column: a.b.c.d.e, go_type: string}\n", `tenantc.yaml:3:7: override column "a.b.c.d.e" must be [catalog.][schema.]table.column`},
+		{"override column bad escape", "gen:\n  overrides:\n    - {column: 'a.b\\x', go_type: string}\n", `tenantc.yaml:3:7: override column "a.b\\x": invalid escaped character 'x'`},
+		{"go_type not basic", "gen:\n  overrides:\n    - {db_type: uuid, go_type: UUID}\n", `tenantc.yaml:3:32: go_type "UUID" is not a Go basic type such as string; name a type in a package as path/to/pkg.Type`},
+		{"go_type package without import", "gen:\n  overrides:\n    - {db_type: uuid, go_type: {package: u, type: UUID}}\n", `tenantc.yaml:3:32: go_type.package "u" needs go_type.import`},
+		{"bad go_struct_tag", "gen:\n  overrides:\n    - {db_type: uuid, go_struct_tag: 'a:b'}\n", `tenantc.yaml:3:38: go_struct_tag "a:b" is not a Go struct tag (key:"value" ...)`},
+		{"db_type and postgres_type", "gen:\n  overrides:\n    - {db_type: uuid, postgres_type: uuid, go_type: string}\n", `tenantc.yaml:3:7: override cannot have both db_type and postgres_type; use db_type`},
+		{"other engine", "gen:\n  overrides:\n    - {db_type: uuid, engine: mysql, go_type: string}\n", `tenantc.yaml:3:31: override engine "mysql": tenantc generates for postgresql only`},
+		{"sql_package database/sql", "gen:\n  sql_package: database/sql\n", `tenantc.yaml:2:16: gen.sql_package "database/sql" is not supported: tenantc generates pgx/v5 code only (set pgx/v5 or leave it out)`},
+		{"sql_driver lib/pq", "gen:\n  sql_driver: github.com/lib/pq\n", `tenantc.yaml:2:15: gen.sql_driver "github.com/lib/pq" is not supported: tenantc generates pgx/v5 code only (github.com/jackc/pgx/v5)`},
+		{"db argument and prepared queries", "gen:\n  emit_methods_with_db_argument: true\n  emit_prepared_queries: true\n", `tenantc.yaml:2:34: gen.emit_methods_with_db_argument and gen.emit_prepared_queries are mutually exclusive, as in sqlc`},
 		{"not utf-8", "version: \"1\"\nschema: [sch\xffema]\n", `tenantc.yaml:2:13: file is not valid UTF-8`},
 		{"syntax error", "gen: [\n", `tenantc.yaml:1:1: did not find expected node content`},
 		{
@@ -183,5 +196,116 @@ func TestFilesExpandDirectoriesInOrder(t *testing.T) {
 	}
 	if got := c.Rel("/elsewhere/x.sql"); !strings.HasPrefix(got, "/elsewhere") {
 		t.Errorf("Rel of an outside path = %q, want it unchanged", got)
+	}
+}
+
+// TestSQLCOptions checks that every option of sqlc v1.31.1's Go generator,
+// and the analysis settings of a sqlc package, are keys of tenantc.yaml.
+func TestSQLCOptions(t *testing.T) {
+	path := project(t, `version: "1"
+strict_function_checks: true
+strict_order_by: false
+rules: [no-delete]
+analyzer: {database: false}
+database: {uri: "postgres://localhost/app", managed: false}
+gen:
+  package: store
+  out: internal/store
+  emit_interface: true
+  emit_json_tags: true
+  json_tags_id_uppercase: true
+  emit_db_tags: true
+  emit_prepared_queries: true
+  emit_exact_table_names: true
+  emit_empty_slices: true
+  emit_exported_queries: true
+  emit_result_struct_pointers: true
+  emit_params_struct_pointers: true
+  emit_methods_with_db_argument: false
+  emit_pointers_for_null_types: true
+  emit_pointers_for_null_enum_types: false
+  emit_enum_valid_method: true
+  emit_all_enum_values: true
+  emit_sql_as_comment: true
+  json_tags_case_style: camel
+  sql_package: pgx/v5
+  sql_driver: github.com/jackc/pgx/v5
+  output_batch_file_name: batches.go
+  output_db_file_name: dbtx.go
+  output_models_file_name: model.go
+  output_querier_file_name: querier_gen.go
+  output_copyfrom_file_name: copy.go
+  output_files_suffix: _gen
+  inflection_exclude_table_names: [news]
+  wrap_errors: true
+  query_parameter_limit: 2
+  omit_sqlc_version: true
+  omit_unused_structs: true
+  build_tags: "pg && !mysql"
+  initialisms: [id, url]
+  rename: {url: URL}
+  overrides:
+    - column: "*.*_id"
+      go_type: {import: database/sql, package: orm, type: NullInt64}
+      go_struct_tag: 'validate:"required" x:"y,z"'
+    - postgres_type: int8
+      unsigned: true
+      null: true
+      engine: postgresql
+      go_type: github.com/segmentio/go-ksuid.KSUID
+    - column: app.*.created_at
+      go_type: {import: gopkg.in/guregu/null.v4, type: Time}
+    - column: "*.id"
+      go_type: {import: github.com/volatiletech/null/v8, type: Int64}
+`)
+	c, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := c.Gen
+	f := false
+	want := Gen{
+		Package: "store", Out: "internal/store",
+		EmitInterface: true, EmitJSONTags: true, JSONTagsIDUppercase: true, EmitDBTags: true,
+		EmitPreparedQueries: true, EmitExactTableNames: true, EmitEmptySlices: true,
+		EmitExportedQueries: true, EmitResultStructPointers: true, EmitParamsStructPointers: true,
+		EmitPointersForNullTypes: true, EmitPointersForNullEnumTypes: &f,
+		EmitEnumValidMethod: true, EmitAllEnumValues: true, EmitSQLAsComment: true,
+		JSONTagsCaseStyle: "camel", SQLPackage: "pgx/v5", SQLDriver: "github.com/jackc/pgx/v5",
+		OutputBatchFileName: "batches.go", OutputDBFileName: "dbtx.go", OutputModelsFileName: "model.go",
+		OutputQuerierFileName: "querier_gen.go", OutputCopyfromFileName: "copy.go", OutputFilesSuffix: "_gen",
+		InflectionExcludeTableNames: []string{"news"}, WrapErrors: true, QueryParameterLimit: 2,
+		OmitSqlcVersion: true, OmitUnusedStructs: true, BuildTags: "pg && !mysql",
+		Initialisms: []string{"id", "url"}, Rename: map[string]string{"url": "URL"},
+		Overrides: []Override{
+			{
+				Column:     "*.*_id",
+				GoType:     GoType{Import: "database/sql", Package: "orm", Qualifier: "orm", Type: "NullInt64"},
+				StructTags: map[string]string{"validate": "required", "x": "y,z"},
+			},
+			{
+				DBType: "int8", Unsigned: true, Nullable: true,
+				GoType: GoType{Import: "github.com/segmentio/go-ksuid", Qualifier: "ksuid", Type: "KSUID"},
+			},
+			{
+				Column: "app.*.created_at",
+				GoType: GoType{Import: "gopkg.in/guregu/null.v4", Package: "null_v4", Qualifier: "null_v4", Type: "Time"},
+			},
+			{
+				Column: "*.id",
+				GoType: GoType{Import: "github.com/volatiletech/null/v8", Package: "null", Qualifier: "null", Type: "Int64"},
+			},
+		},
+	}
+	for i := range g.Overrides {
+		g.Overrides[i].Pos = sqlpos.Pos{}
+	}
+	if diff := cmp.Diff(want, g); diff != "" {
+		t.Errorf("gen (-want +got)\n%s", diff)
+	}
+	if !c.StrictFunctionChecks || c.StrictOrderBy == nil || *c.StrictOrderBy ||
+		!cmp.Equal(c.Rules, []string{"no-delete"}) || c.Analyzer.Database == nil || *c.Analyzer.Database ||
+		c.Database != (Database{URI: "postgres://localhost/app"}) {
+		t.Errorf("package settings not parsed as written: %+v", c)
 	}
 }

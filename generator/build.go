@@ -248,7 +248,7 @@ func (b *builder) buildStructs() {
 		for _, t := range s.Tables {
 			name := b.qualified(s.Name, t.Rel.Name)
 			if !opts.EmitExactTableNames {
-				name = singular(name)
+				name = singular(name, opts.InflectionExcludeTableNames)
 			}
 			sd := structDef{
 				Name:    b.n.structName(name),
@@ -484,11 +484,9 @@ func (b *builder) columnsToStruct(name string, columns []goColumn, useID bool) (
 			suffix = v + 1
 		}
 		suffixes[c.id] = suffix
-		argName := b.n.argName(colName)
 		if suffix > 0 {
 			tagName = fmt.Sprintf("%s_%d", tagName, suffix)
 			fieldName = fmt.Sprintf("%s_%d", fieldName, suffix)
-			argName = fmt.Sprintf("%s%d", argName, suffix)
 		}
 		tags := map[string]string{}
 		if opts.EmitDBTags {
@@ -497,7 +495,7 @@ func (b *builder) columnsToStruct(name string, columns []goColumn, useID bool) (
 		if opts.EmitJSONTags {
 			tags["json"] = b.n.jsonTag(tagName)
 		}
-		f := field{Name: fieldName, DBName: colName, ArgName: escape(argName), Tags: tags, Column: c.Column}
+		f := field{Name: fieldName, DBName: colName, ArgName: escape(spreadName(fieldName)), Tags: tags, Column: c.Column}
 		if c.embed == nil {
 			f.Type = b.ty.columnType(c.Column)
 		} else {

@@ -56,7 +56,7 @@ func Generate(ctx context.Context, cat *schema.Catalog, res *queries.Result, cfg
 		return nil, err
 	}
 	g := &generator{cat: cat, cfg: cfg, imports: map[string]string{}}
-	n := newNamer(cfg.Gen.Rename, cfg.Gen.JSONTagsCaseStyle)
+	n := newNamer(&cfg.Gen)
 	ty := &typer{g: &cfg.Gen, n: n, defaultSchema: "public", enums: map[string]bool{}, composites: map[string]bool{}}
 	if res.Catalog != nil && res.Catalog.DefaultSchema != "" {
 		ty.defaultSchema = res.Catalog.DefaultSchema

@@ -2,38 +2,52 @@ package generator
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/jinzhu/inflection"
+
+	"github.com/tenantc/tenantc/config"
 )
 
-// namer turns SQL names into Go names the way sqlc does, so that sqlc users
-// find the same identifiers in tenantc's output.
+// namer turns SQL names into Go names exactly as sqlc does, so that a sqlc
+// project's code compiles against tenantc's output unchanged.
 type namer struct {
 	rename      map[string]string
 	initialisms map[string]bool
 	jsonStyle   string
+	jsonIDUpper bool // json_tags_id_uppercase: "id" is "ID" in camel tags
 }
 
-// defaultInitialisms are upper-cased whole when they are a part of a
-// snake_case name: user_id → UserID, api_url → APIURL. sqlc's default list is
-// only "id"; tenantc adds the common ones Go's naming guidance lists, because
-// a generated API is read far more often than it is written.
-const defaultInitialisms = "id url api json uuid uri http https sql ip html xml db tls ttl utc cpu"
+// defaultInitialisms is sqlc's list: only "id" is upper-cased whole
+// (user_id → UserID, but callback_url → CallbackUrl). Users who want more
+// set gen.initialisms, as in sqlc.
+var defaultInitialisms = []string{"id"}
 
-// newNamer returns a namer with the config's renames and json tag style.
-func newNamer(rename map[string]string, jsonStyle string) *namer {
-	n := &namer{rename: rename, initialisms: map[string]bool{}, jsonStyle: jsonStyle}
-	for _, s := range strings.Fields(defaultInitialisms) {
+// newNamer returns a namer for the config's renames, initialisms (nil for
+// sqlc's default) and json tag style.
+func newNamer(g *config.Gen) *namer {
+	n := &namer{
+		rename:      g.Rename,
+		initialisms: map[string]bool{},
+		jsonStyle:   g.JSONTagsCaseStyle,
+		jsonIDUpper: g.JSONTagsIDUppercase,
+	}
+	list := g.Initialisms
+	if list == nil {
+		list = defaultInitialisms
+	}
+	for _, s := range list {
 		n.initialisms[s] = true
 	}
 	return n
 }
 
 // structName converts a snake_case SQL name to an exported Go name, applying
-// the config's rename map first.
+// the config's rename map first. An initialism matches a part of the name
+// case-sensitively, as in sqlc (user_id → UserID, user_Id → UserId).
 func (n *namer) structName(name string) string {
 	if r := n.rename[name]; r != "" {
 		return r
@@ -46,7 +60,7 @@ func (n *namer) structName(name string) string {
 	}, name)
 	var out strings.Builder
 	for _, p := range strings.Split(name, "_") {
-		if n.initialisms[strings.ToLower(p)] {
+		if n.initialisms[p] {
 			out.WriteString(strings.ToUpper(p))
 		} else {
 			out.WriteString(title(p))
@@ -59,14 +73,12 @@ func (n *namer) structName(name string) string {
 	return s
 }
 
-// title upper-cases the first letter of s (strings.Title without its
-// deprecation and word splitting, which a snake_case part never needs).
+// title is strings.Title, which sqlc's naming is built on: the first letter
+// of each word is title-cased, and a word starts after any character that
+// is not a letter, digit, underscore or apostrophe-like mark. Keeping its
+// exact behaviour keeps names identical to sqlc's.
 func title(s string) string {
-	r, size := utf8.DecodeRuneInString(s)
-	if size == 0 {
-		return s
-	}
-	return string(unicode.ToUpper(r)) + s[size:]
+	return strings.Title(s) //lint:ignore SA1019 sqlc's names depend on its word splitting
 }
 
 // lowerFirst lower-cases the first letter of s: GetTicket → getTicket.
@@ -78,16 +90,27 @@ func lowerFirst(s string) string {
 	return string(unicode.ToLower(r)) + s[size:]
 }
 
-// argName converts a snake_case parameter name to a Go parameter name:
-// plan_id → planID.
+// spreadName is a spread method parameter's name: the field name with its
+// first byte lower-cased, as sqlc's toLowerCase does (PlanID → planID,
+// Count_2 → count_2).
+func spreadName(field string) string {
+	if field == "" {
+		return ""
+	}
+	return strings.ToLower(field[:1]) + field[1:]
+}
+
+// argName converts a snake_case parameter name to the name of a lone method
+// parameter: plan_id → planID. As in sqlc, only "id" is upper-cased here,
+// whatever gen.initialisms says.
 func (n *namer) argName(name string) string {
 	var out strings.Builder
 	for i, p := range strings.Split(name, "_") {
 		switch {
 		case i == 0:
 			out.WriteString(strings.ToLower(p))
-		case n.initialisms[strings.ToLower(p)]:
-			out.WriteString(strings.ToUpper(p))
+		case p == "id":
+			out.WriteString("ID")
 		default:
 			out.WriteString(title(p))
 		}
@@ -96,8 +119,14 @@ func (n *namer) argName(name string) string {
 }
 
 // singular returns the model name for a table name, as sqlc does: jinzhu's
-// inflection with sqlc's corrections for words it gets wrong.
-func singular(name string) string {
+// inflection with sqlc's corrections for words it gets wrong, except for the
+// names in gen.inflection_exclude_table_names.
+func singular(name string, exclude []string) string {
+	for _, e := range exclude {
+		if strings.EqualFold(name, e) {
+			return name
+		}
+	}
 	switch strings.ToLower(name) {
 	case "campus", "meta", "metadata":
 		return name
@@ -150,17 +179,21 @@ func varName(name string) string {
 }
 
 // jsonTag returns the json tag value for a column name in the configured
-// case style.
+// case style, as sqlc's JSONTagName does.
 func (n *namer) jsonTag(name string) string {
 	switch n.jsonStyle {
 	case "camel":
+		id := "Id"
+		if n.jsonIDUpper {
+			id = "ID"
+		}
 		var out strings.Builder
 		for i, p := range strings.Split(name, "_") {
 			switch {
 			case i == 0:
 				out.WriteString(p)
 			case p == "id":
-				out.WriteString("Id")
+				out.WriteString(id)
 			default:
 				out.WriteString(title(p))
 			}
@@ -182,24 +215,20 @@ func (n *namer) jsonTag(name string) string {
 	return name
 }
 
-// toSnake converts a CamelCase name (an embedded model's name) to snake_case,
-// starting a word at each run of capitals: TicketURL → ticket_url. Names that
-// already contain an underscore are only lower-cased.
-func toSnake(s string) string {
-	if strings.ContainsRune(s, '_') {
-		return strings.ToLower(s)
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; i > 0 && isUpper(c) && !isUpper(s[i-1]) {
-			b.WriteByte('_')
-		}
-		b.WriteByte(s[i])
-	}
-	return strings.ToLower(b.String())
-}
+// camelHump is a capital run after another character, where sqlc's
+// snake_case conversion starts a word.
+var camelHump = regexp.MustCompile("[^A-Z][A-Z]+")
 
-func isUpper(c byte) bool { return 'A' <= c && c <= 'Z' }
+// toSnake converts a CamelCase name (an embedded model's name) to snake_case
+// as sqlc does: a word starts at each run of capitals (TicketURL →
+// ticket_url); names that already contain an underscore are only
+// lower-cased.
+func toSnake(s string) string {
+	if !strings.ContainsRune(s, '_') {
+		s = camelHump.ReplaceAllStringFunc(s, func(x string) string { return x[:1] + "_" + x[1:] })
+	}
+	return strings.ToLower(s)
+}
 
 // enumValueIdent keeps the characters of an enum label that can appear in a
 // Go name; "-", "/" and ":" separate words like "_".

@@ -4,19 +4,19 @@ package tenantdb
 
 import "github.com/jackc/pgx/v5/pgtype"
 
-type APIKey struct {
-	ID        int64
-	Name      string
-	Hash      []byte
-	RevokedAt pgtype.Timestamptz
-}
-
 type Address struct {
 	ID         int64
 	CustomerID int64
 	Line1      string
 	City       string
 	Postcode   string
+}
+
+type ApiKey struct {
+	ID        int64
+	Name      string
+	Hash      []byte
+	RevokedAt pgtype.Timestamptz
 }
 
 type Attachment struct {
@@ -169,5 +169,5 @@ type Tenant struct {
 
 type Webhook struct {
 	ID  int64
-	URL string
+	Url string
 }

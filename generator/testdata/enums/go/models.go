@@ -79,7 +79,7 @@ func AllTicketStatusValues() []TicketStatus {
 type Plan struct {
 	ID     int64
 	Name   string
-	APIURL pgtype.Text
+	ApiUrl pgtype.Text
 }
 
 type Ticket struct {
@@ -87,6 +87,6 @@ type Ticket struct {
 	PlanID      int64
 	Status      TicketStatus
 	PriorStatus NullTicketStatus
-	UserUUID    pgtype.UUID
+	UserUuid    pgtype.UUID
 	Title       string
 }

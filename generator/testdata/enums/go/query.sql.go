@@ -40,14 +40,14 @@ SELECT id, name, api_url FROM "public".plans WHERE id = $1
 func (q *Queries) GetPlan(ctx context.Context, id int64) (Plan, error) {
 	row := q.db.QueryRow(ctx, getPlan, id)
 	var i Plan
-	err := row.Scan(&i.ID, &i.Name, &i.APIURL)
+	err := row.Scan(&i.ID, &i.Name, &i.ApiUrl)
 	return i, err
 }
 
 func (q *TenantQueries) GetPlan(ctx context.Context, id int64) (Plan, error) {
 	row := q.db.QueryRow(ctx, getPlan, id)
 	var i Plan
-	err := row.Scan(&i.ID, &i.Name, &i.APIURL)
+	err := row.Scan(&i.ID, &i.Name, &i.ApiUrl)
 	return i, err
 }
 
@@ -65,7 +65,7 @@ func (q *TenantQueries) GetTicket(ctx context.Context, id int64) (Ticket, error)
 		&i.PlanID,
 		&i.Status,
 		&i.PriorStatus,
-		&i.UserUUID,
+		&i.UserUuid,
 		&i.Title,
 	)
 	return i, err
@@ -120,7 +120,7 @@ type SearchTicketsRow struct {
 	ID     int64
 	Title  string
 	Name   string
-	APIURL pgtype.Text
+	ApiUrl pgtype.Text
 }
 
 func (q *TenantQueries) SearchTickets(ctx context.Context, arg SearchTicketsParams) ([]SearchTicketsRow, error) {
@@ -142,7 +142,7 @@ func (q *TenantQueries) SearchTickets(ctx context.Context, arg SearchTicketsPara
 			&i.ID,
 			&i.Title,
 			&i.Name,
-			&i.APIURL,
+			&i.ApiUrl,
 		); err != nil {
 			return nil, err
 		}

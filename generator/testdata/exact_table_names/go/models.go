@@ -67,6 +67,6 @@ type Tickets struct {
 	PlanID      int64
 	Status      TicketStatus
 	PriorStatus NullTicketStatus
-	UserUUID    pgtype.UUID
+	UserUuid    pgtype.UUID
 	Title       string
 }

@@ -65,7 +65,7 @@ func (q *TenantQueries) GetTicket(ctx context.Context, id int64) (Tickets, error
 		&i.PlanID,
 		&i.Status,
 		&i.PriorStatus,
-		&i.UserUUID,
+		&i.UserUuid,
 		&i.Title,
 	)
 	return i, err

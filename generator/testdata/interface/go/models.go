@@ -59,7 +59,7 @@ func (ns NullTicketStatus) Value() (driver.Value, error) {
 type Plan struct {
 	ID     int64
 	Name   string
-	APIURL pgtype.Text
+	ApiUrl pgtype.Text
 }
 
 type Ticket struct {
@@ -67,6 +67,6 @@ type Ticket struct {
 	PlanID      int64
 	Status      TicketStatus
 	PriorStatus NullTicketStatus
-	UserUUID    pgtype.UUID
+	UserUuid    pgtype.UUID
 	Title       string
 }

@@ -59,7 +59,7 @@ func (ns NullTicketStatus) Value() (driver.Value, error) {
 type Plan struct {
 	ID     int64       `db:"id" json:"id"`
 	Name   string      `db:"name" json:"name"`
-	APIURL pgtype.Text `db:"api_url" json:"apiUrl"`
+	ApiUrl pgtype.Text `db:"api_url" json:"apiUrl"`
 }
 
 type Ticket struct {
@@ -67,6 +67,6 @@ type Ticket struct {
 	PlanID      int64            `db:"plan_id" json:"planId"`
 	Status      TicketStatus     `db:"status" json:"status"`
 	PriorStatus NullTicketStatus `db:"prior_status" json:"priorStatus"`
-	UserUUID    pgtype.UUID      `db:"user_uuid" json:"userUuid"`
+	UserUuid    pgtype.UUID      `db:"user_uuid" json:"userUuid"`
 	Title       string           `db:"title" json:"title"`
 }

@@ -59,7 +59,7 @@ func (ns NullTicketStatus) Value() (driver.Value, error) {
 type Plan struct {
 	ID     int64       `json:"ID"`
 	Name   string      `json:"Name"`
-	APIURL pgtype.Text `json:"ApiUrl"`
+	ApiUrl pgtype.Text `json:"ApiUrl"`
 }
 
 type Ticket struct {
@@ -67,6 +67,6 @@ type Ticket struct {
 	PlanID      int64            `json:"PlanID"`
 	Status      TicketStatus     `json:"Status"`
 	PriorStatus NullTicketStatus `json:"PriorStatus"`
-	UserUUID    pgtype.UUID      `json:"UserUuid"`
+	UserUuid    pgtype.UUID      `json:"UserUuid"`
 	Title       string           `json:"Title"`
 }

@@ -60,7 +60,7 @@ func (ns NullTicketStatus) Value() (driver.Value, error) {
 type Plan struct {
 	ID     int64
 	Name   string
-	APIURL *url.URL
+	ApiUrl *url.URL
 }
 
 type Ticket struct {
@@ -68,6 +68,6 @@ type Ticket struct {
 	PlanID      uint64
 	Status      TicketStatus
 	PriorStatus NullTicketStatus
-	UserUUID    *pgtype.UUID
+	UserUuid    *pgtype.UUID
 	Title       []string
 }

@@ -44,14 +44,14 @@ type GetPlanParams struct {
 func (q *Queries) GetPlan(ctx context.Context, arg GetPlanParams) (Plan, error) {
 	row := q.db.QueryRow(ctx, getPlan, arg.ID)
 	var i Plan
-	err := row.Scan(&i.ID, &i.Name, &i.APIURL)
+	err := row.Scan(&i.ID, &i.Name, &i.ApiUrl)
 	return i, err
 }
 
 func (q *TenantQueries) GetPlan(ctx context.Context, arg GetPlanParams) (Plan, error) {
 	row := q.db.QueryRow(ctx, getPlan, arg.ID)
 	var i Plan
-	err := row.Scan(&i.ID, &i.Name, &i.APIURL)
+	err := row.Scan(&i.ID, &i.Name, &i.ApiUrl)
 	return i, err
 }
 
@@ -73,7 +73,7 @@ func (q *TenantQueries) GetTicket(ctx context.Context, arg GetTicketParams) (Tic
 		&i.PlanID,
 		&i.Status,
 		&i.PriorStatus,
-		&i.UserUUID,
+		&i.UserUuid,
 		&i.Title,
 	)
 	return i, err
@@ -132,7 +132,7 @@ type SearchTicketsRow struct {
 	ID     int64
 	Title  string
 	Name   string
-	APIURL pgtype.Text
+	ApiUrl pgtype.Text
 }
 
 func (q *TenantQueries) SearchTickets(ctx context.Context, arg SearchTicketsParams) ([]SearchTicketsRow, error) {
@@ -154,7 +154,7 @@ func (q *TenantQueries) SearchTickets(ctx context.Context, arg SearchTicketsPara
 			&i.ID,
 			&i.Title,
 			&i.Name,
-			&i.APIURL,
+			&i.ApiUrl,
 		); err != nil {
 			return nil, err
 		}

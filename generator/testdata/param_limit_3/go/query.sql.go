@@ -35,14 +35,14 @@ SELECT id, name, api_url FROM "public".plans WHERE id = $1
 func (q *Queries) GetPlan(ctx context.Context, id int64) (Plan, error) {
 	row := q.db.QueryRow(ctx, getPlan, id)
 	var i Plan
-	err := row.Scan(&i.ID, &i.Name, &i.APIURL)
+	err := row.Scan(&i.ID, &i.Name, &i.ApiUrl)
 	return i, err
 }
 
 func (q *TenantQueries) GetPlan(ctx context.Context, id int64) (Plan, error) {
 	row := q.db.QueryRow(ctx, getPlan, id)
 	var i Plan
-	err := row.Scan(&i.ID, &i.Name, &i.APIURL)
+	err := row.Scan(&i.ID, &i.Name, &i.ApiUrl)
 	return i, err
 }
 
@@ -60,7 +60,7 @@ func (q *TenantQueries) GetTicket(ctx context.Context, id int64) (Ticket, error)
 		&i.PlanID,
 		&i.Status,
 		&i.PriorStatus,
-		&i.UserUUID,
+		&i.UserUuid,
 		&i.Title,
 	)
 	return i, err
@@ -109,7 +109,7 @@ type SearchTicketsRow struct {
 	ID     int64
 	Title  string
 	Name   string
-	APIURL pgtype.Text
+	ApiUrl pgtype.Text
 }
 
 func (q *TenantQueries) SearchTickets(ctx context.Context, planID int64, status TicketStatus, title string) ([]SearchTicketsRow, error) {
@@ -131,7 +131,7 @@ func (q *TenantQueries) SearchTickets(ctx context.Context, planID int64, status 
 			&i.ID,
 			&i.Title,
 			&i.Name,
-			&i.APIURL,
+			&i.ApiUrl,
 		); err != nil {
 			return nil, err
 		}

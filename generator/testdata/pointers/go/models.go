@@ -81,7 +81,7 @@ type Everything struct {
 	UidNull      pgtype.UUID
 	Doc          []byte
 	Docb         []byte
-	IP           *netip.Addr
+	Ip           *netip.Addr
 	Net          netip.Prefix
 	Mac          net.HardwareAddr
 	Tags         []string

@@ -87,7 +87,7 @@ func (q *TenantQueries) GetEverything(ctx context.Context, id int32) (Everything
 		&i.UidNull,
 		&i.Doc,
 		&i.Docb,
-		&i.IP,
+		&i.Ip,
 		&i.Net,
 		&i.Mac,
 		&i.Tags,

@@ -69,5 +69,5 @@ type Ticket struct {
 	Title     string
 	Body      []byte
 	CreatedAt pgtype.Timestamptz
-	IP        *netip.Addr
+	Ip        *netip.Addr
 }

@@ -46,7 +46,7 @@ func (q *TenantQueries) GetTicket(ctx context.Context, id int64) (Ticket, error)
 		&i.Title,
 		&i.Body,
 		&i.CreatedAt,
-		&i.IP,
+		&i.Ip,
 	)
 	return i, err
 }
@@ -120,7 +120,7 @@ func (q *TenantQueries) TicketWithPlan(ctx context.Context, title string) ([]Tic
 			&i.Ticket.Title,
 			&i.Ticket.Body,
 			&i.Ticket.CreatedAt,
-			&i.Ticket.IP,
+			&i.Ticket.Ip,
 			&i.Plan.ID,
 			&i.Plan.Name,
 			&i.Plan.Price,
