@@ -113,8 +113,8 @@ func plStatement(query string, mode int) string {
 }
 
 // executed checks the SQL an EXECUTE runs when the analyzer can see it: a
-// string literal, or the format string of format(...) with each
-// conversion a name no catalog holds.
+// string literal, or format(...) with its constant arguments formatted in
+// and each other conversion a name no catalog holds.
 func (fc *fileChecker) executed(fs *findings, expr string, depth int) {
 	tree, err := pg.Parse("SELECT " + expr)
 	if err != nil || len(tree.Stmts) != 1 {
@@ -132,7 +132,18 @@ func (fc *fileChecker) executed(fs *findings, expr string, depth int) {
 	if c := val.GetFuncCall(); c != nil && len(c.Funcname) > 0 && len(c.Args) > 0 {
 		name := c.Funcname[len(c.Funcname)-1].GetString_().GetSval()
 		if f := c.Args[0].GetAConst().GetSval(); name == "format" && f != nil {
-			fc.text(fs, sqltok.FormatHoles(f.Sval), depth)
+			// Constant arguments are formatted in; the others are holes.
+			arg := func(i int) (string, bool) {
+				if i+1 >= len(c.Args) {
+					return "", false
+				}
+				s := c.Args[i+1].GetAConst().GetSval()
+				if s == nil {
+					return "", false
+				}
+				return s.Sval, true
+			}
+			fc.text(fs, sqltok.Format(f.Sval, arg), depth)
 			return
 		}
 	}

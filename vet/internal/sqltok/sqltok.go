@@ -189,9 +189,14 @@ func Unmark(s string) (string, []int) {
 // catalog holds, so the rest of the string parses as SQL: tenantc_format_s1
 // for %s, which is spliced in unquoted and alone can carry a schema,
 // tenantc_format_q2 for the quoting ones.
-func FormatHoles(f string) string {
+func FormatHoles(f string) string { return Format(f, nil) }
+
+// Format formats f as PostgreSQL's format() does for the arguments arg
+// knows (arg(i) for the i-th, from 0), and replaces the conversions of the
+// others as [FormatHoles] does. A nil arg knows none.
+func Format(f string, arg func(i int) (string, bool)) string {
 	var b strings.Builder
-	n := 0
+	n, next := 0, 0
 	for i := 0; i < len(f); i++ {
 		if f[i] != '%' {
 			b.WriteByte(f[i])
@@ -206,17 +211,61 @@ func FormatHoles(f string) string {
 		for j < len(f) && strings.IndexByte("0123456789$-*", f[j]) >= 0 {
 			j++
 		}
-		if j < len(f) && strings.IndexByte("sIL", f[j]) >= 0 {
-			n++
+		if j >= len(f) || strings.IndexByte("sIL", f[j]) < 0 {
+			b.WriteByte('%')
+			continue
+		}
+		n++
+		// %2$I names its argument (1-based); a plain conversion takes the
+		// one after the last used.
+		idx := next
+		if spec := f[i+1 : j]; strings.Contains(spec, "$") {
+			if k, err := strconv.Atoi(spec[:strings.IndexByte(spec, '$')]); err == nil && k > 0 {
+				idx = k - 1
+			}
+		}
+		next = idx + 1
+		if a, ok := argAt(arg, idx); ok && !strings.Contains(f[i+1:j], "*") {
+			switch f[j] {
+			case 's':
+				b.WriteString(a)
+			case 'I':
+				b.WriteString(quoteIdent(a))
+			case 'L':
+				b.WriteString("'" + strings.ReplaceAll(a, "'", "''") + "'")
+			}
+		} else {
 			kind := "q"
 			if f[j] == 's' {
 				kind = "s"
 			}
 			b.WriteString("tenantc_format_" + kind + strconv.Itoa(n))
-			i = j
-			continue
 		}
-		b.WriteByte('%')
+		i = j
 	}
 	return b.String()
+}
+
+func argAt(arg func(int) (string, bool), i int) (string, bool) {
+	if arg == nil {
+		return "", false
+	}
+	return arg(i)
+}
+
+// quoteIdent quotes name as quote_ident does: only when it is not a plain
+// lower-case identifier.
+func quoteIdent(name string) string {
+	plain := name != ""
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if !(c == '_' || 'a' <= c && c <= 'z' || i > 0 && ('0' <= c && c <= '9' || c == '$')) {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return name
+	}
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
 }

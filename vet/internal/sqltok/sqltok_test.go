@@ -57,4 +57,16 @@ func TestFormatHoles(t *testing.T) {
 	if got != want {
 		t.Errorf("FormatHoles = %q, want %q", got, want)
 	}
+	args := []string{"tickets", "My T", "it's"}
+	arg := func(i int) (string, bool) {
+		if i < len(args) {
+			return args[i], true
+		}
+		return "", false
+	}
+	got = Format("DELETE FROM %I, %2$I WHERE a = %3$L AND b = %s AND c = %L", arg) // %s takes the 4th
+	want = `DELETE FROM tickets, "My T" WHERE a = 'it''s' AND b = tenantc_format_s4 AND c = tenantc_format_q5`
+	if got != want {
+		t.Errorf("Format = %q, want %q", got, want)
+	}
 }

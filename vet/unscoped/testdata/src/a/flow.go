@@ -54,6 +54,12 @@ func branches(ctx context.Context, conn *pgx.Conn, comments bool, n int) {
 	conn.Exec(ctx, q4) // shared on every path that gets here
 	q4 = "SELECT id, name FROM plans"
 	conn.Exec(ctx, q4)
+
+	// In straight-line code the last assignment wins.
+	q6 := "DELETE FROM tickets"
+	q6 = "DELETE FROM plans"
+	conn.Exec(ctx, q6)
+	defer func() { q6 = "DELETE FROM tickets" }()
 }
 
 func writeFrom(b *strings.Builder, table string) {

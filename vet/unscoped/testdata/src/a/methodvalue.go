@@ -24,4 +24,6 @@ func methodValues(ctx context.Context, pool *pgxpool.Pool, conn *pgx.Conn) {
 	pkgExec(pool, ctx, "DELETE FROM tickets")               // want `table "tickets" is tenant-scoped`
 	e := execer{exec: pool.Exec}
 	e.exec(ctx, "DELETE FROM tickets") // want `table "tickets" is tenant-scoped`
+	run := shell{}.Exec
+	run(ctx, "rm -rf tickets") // not a database method
 }
