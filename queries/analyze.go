@@ -111,9 +111,23 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 			byName[st.name] = st
 		}
 	}
-	if err := c.errs.Err(); err != nil {
-		stopEngine()
-		return nil, err
+	if c.errs.Err() != nil {
+		// The engine finds what the pre-checks cannot (an unknown column):
+		// report its errors in the files the pre-checks found clean, so
+		// that a syntax error in one file does not hide another's.
+		er := <-engineDone
+		if l := sqlpos.AsList(er.err); l != nil {
+			bad := map[string]bool{}
+			for _, e := range c.errs {
+				bad[e.Pos.File] = true
+			}
+			for _, e := range c.locate(l) {
+				if !bad[e.Pos.File] {
+					c.errs = append(c.errs, e)
+				}
+			}
+		}
+		return nil, c.errs.Err()
 	}
 
 	var er engineResult
@@ -140,15 +154,7 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 		// the -- name: line; point at the statement instead, then at the
 		// token the message names when there is one.
 		if l := sqlpos.AsList(err); l != nil {
-			for _, e := range l {
-				if p, ok := c.starts[e.Pos]; ok {
-					e.Pos = p
-				}
-				if s, ok := c.sources[e.Pos.File]; ok {
-					e.Pos = s.locate(e.Pos, e.Msg)
-				}
-			}
-			return nil, l.Err()
+			return nil, c.locate(l).Err()
 		}
 		return nil, err
 	}
@@ -175,6 +181,20 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 	}
 	res.Catalog = trimCatalog(res.Catalog)
 	return res, nil
+}
+
+// locate moves the engine's errors from where sqlc places them to the
+// token they name.
+func (c *checker) locate(l sqlpos.ErrorList) sqlpos.ErrorList {
+	for _, e := range l {
+		if p, ok := c.starts[e.Pos]; ok {
+			e.Pos = p
+		}
+		if s, ok := c.sources[e.Pos.File]; ok {
+			e.Pos = s.locate(e.Pos, e.Msg)
+		}
+	}
+	return l
 }
 
 // SQLFor returns q.SQL with schemaPrefix inserted at every tenant reference.
