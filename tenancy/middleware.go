@@ -93,7 +93,9 @@ func ByFunc(f func(*http.Request) (string, error)) Resolver { return Resolver(f)
 // Middleware resolves each request's tenant with resolve, looks it up in r
 // and serves the request with the [Tenant] in its context ([FromContext]).
 // It answers with a plain-text error instead:
-//   - 400 when resolve fails,
+//   - 400 when resolve fails, or gives an id that no tenant can have
+//     ([ValidateTenantID]: "Bad-ID!" is a malformed request, not a
+//     missing tenant),
 //   - 404 when the tenant is unknown ([ErrUnknownTenant], from the registry
 //     or from resolve), never a 500,
 //   - 503 when the registry cannot answer (the database is unreachable),
@@ -111,6 +113,10 @@ func Middleware(r *Registry, resolve Resolver) func(http.Handler) http.Handler {
 				return
 			case err != nil:
 				http.Error(w, "bad request: no tenant in request", http.StatusBadRequest)
+				return
+			}
+			if ValidateTenantID(id) != nil {
+				http.Error(w, "bad request: invalid tenant id", http.StatusBadRequest)
 				return
 			}
 			t, err := r.Lookup(req.Context(), id)

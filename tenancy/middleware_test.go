@@ -85,7 +85,8 @@ func TestMiddleware(t *testing.T) {
 			{"known", "/?t=acme", http.StatusOK, "tenant_acme"},
 			{"other", "/?t=globex", http.StatusOK, "tenant_globex"},
 			{"unknown", "/?t=nobody", http.StatusNotFound, "tenant not found\n"},
-			{"invalid id", "/?t=Not-An-ID", http.StatusNotFound, "tenant not found\n"},
+			{"invalid id", "/?t=Not-An-ID", http.StatusBadRequest, "bad request: invalid tenant id\n"},
+			{"invalid id punctuation", "/?t=Bad-ID!", http.StatusBadRequest, "bad request: invalid tenant id\n"},
 			{"no id", "/", http.StatusBadRequest, "bad request: no tenant in request\n"},
 			{"bad registry row", "/?t=broken", http.StatusServiceUnavailable, "tenant registry unavailable\n"},
 		}

@@ -325,7 +325,7 @@ func TestMiddlewareResolvers(t *testing.T) {
 		{"subdomain missing", reg, tenancy.BySubdomain("shops.test"), "shops.test", "", 400, "bad request: no tenant in request\n"},
 		{"header", reg, tenancy.ByHeader("X-Tenant"), "x.test", "a", 200, "a"},
 		{"header unknown", reg, tenancy.ByHeader("X-Tenant"), "x.test", "zed", 404, "tenant not found\n"},
-		{"header invalid id", reg, tenancy.ByHeader("X-Tenant"), "x.test", "../b", 404, "tenant not found\n"},
+		{"header invalid id", reg, tenancy.ByHeader("X-Tenant"), "x.test", "../b", 400, "bad request: invalid tenant id\n"},
 		{"header missing", reg, tenancy.ByHeader("X-Tenant"), "x.test", "", 400, "bad request: no tenant in request\n"},
 		{"func", reg, tenancy.ByFunc(func(*http.Request) (string, error) { return "b", nil }), "x.test", "", 200, "b"},
 		{"func error", reg, tenancy.ByFunc(func(*http.Request) (string, error) { return "", errors.New("bad token") }), "x.test", "", 400, "bad request: no tenant in request\n"},
