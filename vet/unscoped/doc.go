@@ -22,6 +22,7 @@
 //     and CopyTo; pgconn.Batch.ExecParams;
 //   - database/sql-shaped Exec, Query, QueryRow, Prepare and their Context
 //     variants;
+//   - the query parameter of scany's and sqlx's functions and methods;
 //
 // called directly, through a method value or expression, or through a
 // func-typed variable or field set to one. It works out every text the

@@ -101,6 +101,44 @@ func sqlTarget(fn *types.Func) (target, bool) {
 	return target{}, false
 }
 
+// queryHelpers are packages of query helpers over pgx and database/sql
+// whose functions and methods take the SQL as a parameter named query:
+// scany's pgxscan.Select(ctx, db, &dst, query, args...), sqlx's
+// db.Select(&dst, query, args...), db.MustExec(query, args...).
+var queryHelpers = []string{"github.com/georgysavva/scany/", "github.com/jmoiron/sqlx"}
+
+// helperTarget returns where the SQL is for a call of fn, if fn is a
+// function or method of a query helper package with a string parameter
+// named query.
+func helperTarget(fn *types.Func) (target, bool) {
+	if fn.Pkg() == nil {
+		return target{}, false
+	}
+	path := fn.Pkg().Path()
+	known := false
+	for _, h := range queryHelpers {
+		known = known || strings.HasPrefix(path, h) || path == strings.TrimSuffix(h, "/")
+	}
+	sig, ok := fn.Type().(*types.Signature)
+	if !known || !ok || rewritesQuery(fn) {
+		return target{}, false
+	}
+	for i := range sig.Params().Len() {
+		p := sig.Params().At(i)
+		if p.Name() == "query" && isString(p.Type()) {
+			return target{arg: i}, true
+		}
+	}
+	return target{}, false
+}
+
+// rewritesQuery reports whether fn is sqlx's Rebind, which returns its
+// query with the driver's placeholders and sends nothing: the call that
+// runs the result is checked, through it.
+func rewritesQuery(fn *types.Func) bool {
+	return fn.Name() == "Rebind" && fn.Pkg() != nil && fn.Pkg().Path() == "github.com/jmoiron/sqlx"
+}
+
 // isTenancyFunc reports whether fn is the package-level function name of
 // the tenancy runtime.
 func isTenancyFunc(fn *types.Func, names ...string) bool {

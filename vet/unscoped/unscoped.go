@@ -246,6 +246,9 @@ func (fc *fileChecker) sites() []site {
 				return true
 			}
 			t, ok := sqlTarget(fn)
+			if !ok {
+				t, ok = helperTarget(fn)
+			}
 			if !ok || t.arg+shift >= len(n.Args) || n.Ellipsis.IsValid() && t.arg+shift == len(n.Args)-1 {
 				return true
 			}
