@@ -1,12 +1,21 @@
 // Command bench measures tenantc against the alternatives, side by side, in
 // one run on one machine, and prints a table of ratios (see BENCHMARKS.md):
 //
-//	go run ./bench [-short] [-tenants N] [-clients N] [-duration D] [-only P1,P3]
+//	go run ./bench [-short] [-tenants N] [-clients N] [-duration D] [-only P2,P8]
 //
 // It starts its own PostgreSQL and PgBouncer (transaction mode), loads
 // schema/ into a fleet of tenant schemas and runs the scenarios of
-// internal/harness, each against a baseline measured in the same run.
-// -short (under two minutes) is what CI runs; it asserts nothing.
+// internal/harness, each against a baseline measured in the same run. The
+// fleet scenarios connect the way an app does, with tenancy.NewPool
+// (its defaults, one hand-tuned variant, and behind PgBouncer
+// BehindPgBouncer), beside a plain pgxpool with tenancy.Bind, the
+// unoptimised path: P2 runs the point select over 100, 1,000 and 10,000
+// tenants; P3 compares it with SET search_path and SET LOCAL; P8 runs a mix
+// of ten tenant queries (queries/mix.sql and GetItem: reads, writes, joins,
+// an aggregate, an upsert) with Zipf-distributed tenant popularity and
+// uniformly. Each fleet row reports the largest server backend's memory,
+// and its plans, after the run. -short (under about two and a half
+// minutes) is what CI runs; it asserts nothing.
 //
 // The package's Go benchmarks measure the query code tenantc generates
 // against the code sqlc's own Go generator writes for the same schema and

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantc/tenantc/bench/internal/tenantdb"
 	"github.com/tenantc/tenantc/internal/pgtest"
@@ -23,7 +24,7 @@ func fleetTenant(i int) (id, schema string) {
 // over a fleet of registered tenants, one call per tenant in turn, under
 // each exec mode. Every tenant has its own statement text, so a fleet
 // larger than pgx's statement cache (512 per connection) shows what the
-// cache modes cost.
+// cache modes cost; mode=newpool runs it on tenancy.NewPool's defaults.
 func BenchmarkTenantPointSelect(b *testing.B) {
 	ctx := context.Background()
 	const (
@@ -57,16 +58,13 @@ func BenchmarkTenantPointSelect(b *testing.B) {
 		}
 		tenants[i] = t
 	}
-	modes := []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe,
-		pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol}
-	for _, mode := range modes {
-		pool := pgtest.Connect(b, db.URL, pgtest.WithExecMode(mode))
+	run := func(mode string, bind func(tenancy.Tenant) tenancy.Conn) {
 		for _, n := range []int{1, 100, maxTenants} {
 			qs := make([]*tenantdb.TenantQueries, n)
 			for i := range qs {
-				qs[i] = tenantdb.NewTenant(tenancy.Bind(pool, tenants[i]))
+				qs[i] = tenantdb.NewTenant(bind(tenants[i]))
 			}
-			b.Run(fmt.Sprintf("mode=%s/tenants=%d", pgtest.ModeName(mode), n), func(b *testing.B) {
+			b.Run(fmt.Sprintf("mode=%s/tenants=%d", mode, n), func(b *testing.B) {
 				b.ReportAllocs()
 				var k int
 				for b.Loop() {
@@ -80,4 +78,22 @@ func BenchmarkTenantPointSelect(b *testing.B) {
 			})
 		}
 	}
+	modes := []pgx.QueryExecMode{pgx.QueryExecModeCacheStatement, pgx.QueryExecModeCacheDescribe,
+		pgx.QueryExecModeExec, pgx.QueryExecModeSimpleProtocol}
+	for _, mode := range modes {
+		pool := pgtest.Connect(b, db.URL, pgtest.WithExecMode(mode))
+		run(pgtest.ModeName(mode), func(t tenancy.Tenant) tenancy.Conn { return tenancy.Bind(pool, t) })
+	}
+	// tenancy.NewPool with its defaults, the way tenantc documents to
+	// connect: it picks the exec mode per statement itself.
+	cfg, err := pgxpool.ParseConfig(db.URL)
+	if err != nil {
+		b.Fatal(err)
+	}
+	pool, err := tenancy.NewPool(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(pool.Close)
+	run("newpool", pool.Bind)
 }

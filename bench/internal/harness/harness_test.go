@@ -2,6 +2,7 @@ package harness
 
 import (
 	"io"
+	"slices"
 	"testing"
 	"time"
 )
@@ -73,5 +74,40 @@ func TestRowMet(t *testing.T) {
 				t.Errorf("%+v: ratio %q, want %q", tt.r, got, tt.want)
 			}
 		}
+	}
+}
+
+func TestFleetSizes(t *testing.T) {
+	tests := []struct {
+		n      int
+		want   []int
+		target []float64
+	}{
+		{50, []int{50}, []float64{0.85}},
+		{100, []int{100}, []float64{0.85}},
+		{1000, []int{100, 1000}, []float64{0.85, 0.85}},
+		{5000, []int{100, 1000, 5000}, []float64{0.85, 0.85, 0.6}},
+		{10000, []int{100, 1000, 10000}, []float64{0.85, 0.85, 0.6}},
+		{20000, []int{100, 1000, 10000, 20000}, []float64{0.85, 0.85, 0.6, 0.6}},
+	}
+	for _, tt := range tests {
+		got := fleetSizes(tt.n)
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("fleetSizes(%d) = %v, want %v", tt.n, got, tt.want)
+			continue
+		}
+		for i, n := range got {
+			if g := fleetTarget(n); g != tt.target[i] {
+				t.Errorf("fleetTarget(%d) = %v, want %v", n, g, tt.target[i])
+			}
+		}
+	}
+}
+
+func TestBackendMemNote(t *testing.T) {
+	m := backendMem{largest: 100 << 20, largestPlans: 60 << 20, maxPlans: 64 << 20, backends: 8}
+	want := "largest of 8 backends 100.0 MiB, 60.0 MiB of it plans (most plans in one: 64.0 MiB)"
+	if got := m.note(); got != want {
+		t.Errorf("note() = %q, want %q", got, want)
 	}
 }
