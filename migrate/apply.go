@@ -100,8 +100,8 @@ func WithTenants(ids ...string) Option {
 // WithFailFast stops starting tenants after the first failure.
 func WithFailFast(b bool) Option { return func(o *options) { o.failFast = b } }
 
-// WithDryRun makes [Apply] report the pending versions per schema without
-// changing anything.
+// WithDryRun makes [Apply] report the pending versions per schema, and in
+// [Result.Plan] the statements they hold, without changing anything.
 func WithDryRun(b bool) Option { return func(o *options) { o.dryRun = b } }
 
 // WithAtomic applies every tenant in one transaction: all or none. It is
@@ -129,6 +129,41 @@ type Result struct {
 	// Total is the number of tenants in scope, Failed how many failed.
 	Total  int `json:"total"`
 	Failed int `json:"failed"`
+	// Plan is set by a dry run: the statements of every pending file,
+	// which SharedResult.Pending and TenantResult.Pending name by version.
+	Plan *Plan `json:"plan,omitempty"`
+}
+
+// Plan is what a dry run of [Apply] would execute: the pending files of
+// each side with their statements, in version order. A tenant file runs
+// in every tenant whose Pending lists its version.
+type Plan struct {
+	Shared []PlannedFile `json:"shared"`
+	Tenant []PlannedFile `json:"tenant"`
+}
+
+// PlannedFile is a pending migration file and its statements.
+type PlannedFile struct {
+	Version    string   `json:"version"`
+	Name       string   `json:"name"`
+	Statements []string `json:"statements"`
+}
+
+// planned returns the files of files whose version is in any of vs.
+func planned(files []File, vs ...[]string) []PlannedFile {
+	want := map[string]bool{}
+	for _, l := range vs {
+		for _, v := range l {
+			want[v] = true
+		}
+	}
+	out := []PlannedFile{}
+	for _, f := range files {
+		if want[f.Version] {
+			out = append(out, PlannedFile{Version: f.Version, Name: f.Name, Statements: f.Stmts})
+		}
+	}
+	return out
 }
 
 // SharedResult is the shared schema's part of a [Result].
@@ -237,6 +272,13 @@ func Apply(ctx context.Context, pool DB, cfg *config.Config, opts ...Option) (*R
 			res.Failed++
 		}
 		res.Tenants = append(res.Tenants, tr)
+	}
+	if o.dryRun {
+		pending := [][]string{}
+		for _, t := range res.Tenants {
+			pending = append(pending, t.Pending)
+		}
+		res.Plan = &Plan{Shared: planned(sharedFiles, res.Shared.Pending), Tenant: planned(tenantFiles, pending...)}
 	}
 	if err != nil {
 		return res, err

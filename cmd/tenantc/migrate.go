@@ -288,7 +288,7 @@ Exit status 1 when any tenant failed.`,
 	cmd.Flags().StringArrayVar(&opts.Tenants, "tenant", nil, "only the tenant with this `id`; repeatable")
 	cmd.Flags().IntVar(&opts.Parallel, "parallel", 0, "tenants migrated at once (default: the pool size less one)")
 	cmd.Flags().BoolVar(&opts.FailFast, "fail-fast", false, "start no more tenants after a failure")
-	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the pending versions per schema and change nothing")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "print the statements that would run per schema and change nothing")
 	cmd.Flags().BoolVar(&opts.Atomic, "atomic", false, "apply all tenants in one transaction")
 	cmd.Flags().IntVar(&opts.AtomicLimit, "atomic-limit", 100, "refuse --atomic above this many pending tenants")
 	cmd.Flags().DurationVar(&opts.LockTimeout, "lock-timeout", time.Minute, "how long to wait for another migrator (0: no limit)")
@@ -323,7 +323,7 @@ func migrateApplyRun(ctx context.Context, opts *migrateApplyOptions) error {
 				return werr
 			}
 		} else if opts.DryRun {
-			writePlan(opts.IO.Out, res)
+			writePlan(opts.IO.Out, res, opts.IO.Verbose)
 		} else {
 			applied := 0
 			for _, t := range res.Tenants {
@@ -338,12 +338,63 @@ func migrateApplyRun(ctx context.Context, opts *migrateApplyOptions) error {
 	return err
 }
 
-func writePlan(w io.Writer, res *migrate.Result) {
+// writePlan prints a dry run as Atlas's does: each side's pending files
+// with the statements they would run. Tenants with the same pending files
+// share one block, headed by the tenant when it is alone and by their
+// count otherwise (their list with --verbose).
+func writePlan(w io.Writer, res *migrate.Result, verbose bool) {
+	var plan migrate.Plan
+	if res.Plan != nil {
+		plan = *res.Plan
+	}
 	fmt.Fprintf(w, "shared (%s): %s\n", res.Shared.Schema, versionList(res.Shared.Pending))
+	writePlannedFiles(w, plan.Shared, res.Shared.Pending)
+	type group struct {
+		pending []string
+		tenants []migrate.TenantResult
+	}
+	var groups []*group
+	byKey := map[string]*group{}
 	for _, t := range res.Tenants {
-		fmt.Fprintf(w, "tenant %s (%s): %s\n", t.ID, t.Schema, versionList(t.Pending))
+		key := strings.Join(t.Pending, ",")
+		g, ok := byKey[key]
+		if !ok {
+			g = &group{pending: t.Pending}
+			byKey[key] = g
+			groups = append(groups, g)
+		}
+		g.tenants = append(g.tenants, t)
+	}
+	for _, g := range groups {
+		if len(g.tenants) == 1 {
+			t := g.tenants[0]
+			fmt.Fprintf(w, "tenant %s (%s): %s\n", t.ID, t.Schema, versionList(g.pending))
+		} else {
+			fmt.Fprintf(w, "%d tenants: %s\n", len(g.tenants), versionList(g.pending))
+			if verbose {
+				for _, t := range g.tenants {
+					fmt.Fprintf(w, "  tenant %s (%s)\n", t.ID, t.Schema)
+				}
+			}
+		}
+		writePlannedFiles(w, plan.Tenant, g.pending)
 	}
 	fmt.Fprintf(w, "%d of %d tenants pending\n", len(res.Tenants), res.Total)
+}
+
+// writePlannedFiles prints the statements of the files among files whose
+// version is in versions.
+func writePlannedFiles(w io.Writer, files []migrate.PlannedFile, versions []string) {
+	for _, f := range files {
+		if !contains(versions, f.Version) {
+			continue
+		}
+		fmt.Fprintf(w, "  -- migrating version %s (%s)\n", f.Version, f.Name)
+		for _, s := range f.Statements {
+			s = strings.TrimSpace(s)
+			fmt.Fprintf(w, "    -> %s\n", strings.ReplaceAll(s, "\n", "\n       "))
+		}
+	}
 }
 
 func versionList(vs []string) string {
