@@ -27,7 +27,8 @@
 // called directly, through a method value or expression, or through a
 // func-typed variable or field set to one. It works out every text the
 // argument may have on some path through the function — literals,
-// constants, package variables and their //go:embed files, +, +=, both
+// constants, package variables and their //go:embed files, struct fields
+// set in the package, elements of map and slice literals, +, +=, both
 // branches of an if, every case, loops, fmt.Sprint*, the pure functions of
 // package strings, strings.Builder and bytes.Buffer (followed into the
 // package's own functions they are passed to), the package's functions

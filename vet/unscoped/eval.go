@@ -98,6 +98,7 @@ func each(vs values, f func(value) value) values {
 
 // pkgInfo is what the evaluator knows of the package being analyzed.
 type pkgInfo struct {
+	path  string
 	info  *types.Info
 	files []*ast.File
 	fset  *token.FileSet
@@ -187,8 +188,98 @@ func (e *evaluator) eval(x ast.Expr, depth int) values {
 		}
 	case *ast.CallExpr:
 		return e.call(x, depth+1)
+	case *ast.SelectorExpr:
+		if sel, ok := e.pkg.info.Selections[x]; ok && sel.Kind() == types.FieldVal {
+			if v, ok := sel.Obj().(*types.Var); ok {
+				return e.field(v, depth+1)
+			}
+		}
+		if v, ok := e.pkg.info.Uses[x.Sel].(*types.Var); ok { // a variable of another package
+			return e.variable(v, depth+1)
+		}
+	case *ast.IndexExpr:
+		return e.index(x, depth+1)
 	}
 	return e.holeValues()
+}
+
+// field returns the texts a struct field of the package is given in
+// composite literals (repo{listSQL: "..."}) and assignments (r.listSQL =
+// "...") anywhere in the package, each evaluated where it is written.
+func (e *evaluator) field(v *types.Var, depth int) values {
+	if v.Pkg() == nil || v.Pkg().Path() != e.pkg.path {
+		return e.holeValues()
+	}
+	var out values
+	for _, f := range e.pkg.files {
+		var body *ast.BlockStmt
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.FuncDecl:
+				body = n.Body
+			case *ast.GenDecl:
+				body = nil
+			case *ast.KeyValueExpr:
+				if id, ok := n.Key.(*ast.Ident); ok && e.pkg.info.Uses[id] == v {
+					out = union(out, e.in(body, n.Pos()).eval(n.Value, depth))
+				}
+			case *ast.AssignStmt:
+				for i, lhs := range n.Lhs {
+					sel, ok := ast.Unparen(lhs).(*ast.SelectorExpr)
+					if !ok || e.pkg.info.Uses[sel.Sel] != v {
+						continue
+					}
+					if len(n.Lhs) != len(n.Rhs) || n.Tok != token.ASSIGN {
+						out = union(out, e.holeValues())
+						continue
+					}
+					out = union(out, e.in(body, n.Pos()).eval(n.Rhs[i], depth))
+				}
+			}
+			return true
+		})
+	}
+	if out == nil {
+		return e.holeValues()
+	}
+	return out
+}
+
+// in returns an evaluator for the texts just before pos in body.
+func (e *evaluator) in(body *ast.BlockStmt, pos token.Pos) *evaluator {
+	n := e.at(pos)
+	n.body, n.bound = body, nil
+	return n
+}
+
+// index returns the texts of an element of a map, slice or array literal
+// (or of a variable holding one): the element a constant key selects, or
+// any of them.
+func (e *evaluator) index(x *ast.IndexExpr, depth int) values {
+	lit := e.listLiteral(x.X)
+	if lit == nil {
+		return e.holeValues()
+	}
+	key := e.pkg.info.Types[x.Index].Value
+	var out values
+	for i, el := range lit.Elts {
+		val := el
+		if kv, ok := el.(*ast.KeyValueExpr); ok {
+			val = kv.Value
+			if k := e.pkg.info.Types[kv.Key].Value; key != nil && k != nil && !constant.Compare(k, token.EQL, key) {
+				continue
+			}
+		} else if key != nil {
+			if n, ok := constant.Int64Val(constant.ToInt(key)); !ok || int(n) != i {
+				continue
+			}
+		}
+		out = union(out, e.eval(val, depth))
+	}
+	if out == nil {
+		return e.holeValues()
+	}
+	return out
 }
 
 // variable returns the texts of a string variable at e.before: a bound

@@ -31,10 +31,13 @@ func (e *evaluator) call(call *ast.CallExpr, depth int) values {
 	if isConnMethod(fn, "SQL") {
 		return values{{}}
 	}
+	sig := fn.Type().(*types.Signature)
 	if rewritesQuery(fn) && len(call.Args) == 1 {
 		return e.eval(call.Args[0], depth)
 	}
-	sig := fn.Type().(*types.Signature)
+	if fn.Name() == "Sanitize" && sig.Recv() != nil && isIdentifier(sig.Recv().Type()) {
+		return e.sanitize(call, depth)
+	}
 	switch path := fn.Pkg().Path(); {
 	case path == "fmt" && sig.Recv() == nil:
 		switch fn.Name() {
@@ -67,6 +70,27 @@ func (e *evaluator) call(call *ast.CallExpr, depth int) values {
 		return e.returned(decl, call, depth)
 	}
 	return e.holeValues()
+}
+
+// sanitize returns the text of pgx.Identifier{...}.Sanitize(): each part
+// quoted, joined by dots.
+func (e *evaluator) sanitize(call *ast.CallExpr, depth int) values {
+	sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return e.holeValues()
+	}
+	parts, ok := e.identifier(sel.X, depth)
+	if !ok || len(parts) == 0 {
+		return e.holeValues()
+	}
+	quoted := make([]string, len(parts))
+	for i, p := range parts {
+		if !p.known() {
+			return e.holeValues()
+		}
+		quoted[i] = `"` + strings.ReplaceAll(strings.ReplaceAll(p.s, "\x00", ""), `"`, `""`) + `"`
+	}
+	return values{{s: strings.Join(quoted, ".")}}
 }
 
 // stringsFunc folds the pure functions of package strings over constant

@@ -143,7 +143,7 @@ func (c *checker) run(pass *analysis.Pass) (any, error) {
 	if err := c.load(filepath.Dir(pass.Fset.Position(files[0].Pos()).Filename)); err != nil {
 		return nil, err
 	}
-	pkg := &pkgInfo{info: pass.TypesInfo, files: pass.Files, fset: pass.Fset}
+	pkg := &pkgInfo{path: path, info: pass.TypesInfo, files: pass.Files, fset: pass.Fset}
 	for _, f := range files {
 		fc := &fileChecker{checker: c, pass: pass, pkg: pkg, file: f}
 		fc.check()
