@@ -126,6 +126,7 @@ func (h *harness) p3(ctx context.Context) error {
 				pool.Close()
 				return fmt.Errorf("%s: %w", path.name, err)
 			}
+			var rows []Row
 			for _, b := range []struct {
 				name, short string
 				op          func(context.Context, *rand.Rand) error
@@ -144,19 +145,27 @@ func (h *harness) p3(ctx context.Context) error {
 				} else if res.opsPerSec > best {
 					best, bestName = res.opsPerSec, b.short+suffix
 				}
-				h.add(Row{Scenario: "P3", Variant: path.name + ": sqlc + " + b.name + suffix, Value: res.opsPerSec, Unit: "ops/s",
-					CPU: res.cpuPerOp, Note: note})
+				rows = append(rows, Row{Scenario: "P3", Variant: path.name + ": sqlc + " + b.name + suffix,
+					Value: res.opsPerSec, Unit: "ops/s", Load: loadAvg(), CPU: res.cpuPerOp, Note: note})
 			}
+			m, err := p.memory(ctx)
 			pool.Close()
+			if err != nil {
+				return fmt.Errorf("%s: %w", path.name, err)
+			}
+			for _, r := range rows {
+				r.Note += "; " + m.memNote(path.name)
+				h.add(r)
+			}
 		}
 		for _, v := range path.tenantc {
-			res, _, err := h.pointSelectRun(ctx, path.url, v, h.tenants)
+			res, m, err := h.pointSelectRun(ctx, path.url, v, h.tenants)
 			if err != nil {
 				return fmt.Errorf("%s tenantc %s: %w", path.name, v.name, err)
 			}
 			h.add(Row{Scenario: "P3", Variant: fmt.Sprintf("%s: tenantc %s, %d tenants", path.name, v.name, len(h.tenants)),
 				Value: res.opsPerSec, Unit: "ops/s", Baseline: best, BaselineName: bestName, Target: 2, CPU: res.cpuPerOp,
-				Note: fmt.Sprintf("%d wrong-tenant rows of %d calls", res.leaks, res.calls)})
+				Note: fmt.Sprintf("%d wrong-tenant rows of %d calls; %s", res.leaks, res.calls, m.memNote(path.name))})
 		}
 	}
 	return nil

@@ -174,6 +174,16 @@ func (m backendMem) note() string {
 	return s
 }
 
+// memNote is note for a pool on path "direct" or "pgbouncer": behind
+// PgBouncer a pool's connections are not its backends, so the backends
+// measured are those PgBouncer handed the queries to.
+func (m backendMem) memNote(path string) string {
+	if path == "pgbouncer" {
+		return "via PgBouncer: " + m.note()
+	}
+	return m.note()
+}
+
 // memory reads pg_backend_memory_contexts on every connection of p.
 func (p *opened) memory(ctx context.Context) (backendMem, error) {
 	m := backendMem{backends: p.conns}
