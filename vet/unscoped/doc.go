@@ -63,7 +63,7 @@
 // exempt; files of other generators are not.
 //
 // A finding is suppressed by a comment on its line or the line above the
-// statement; one comment covers one SQL argument:
+// statement; one comment covers one SQL argument with findings:
 //
 //	//tenantc:ignore the nightly report reads every tenant on purpose
 //

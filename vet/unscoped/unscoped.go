@@ -204,22 +204,32 @@ type fileChecker struct {
 	pass    *analysis.Pass
 	pkg     *pkgInfo
 	file    *ast.File
-	ignored map[ast.Expr]bool // SQL arguments an ignore comment covers
 }
 
-// check finds the file's SQL sites, works out which of them ignore
-// comments cover, and checks the others.
+// check finds the file's SQL sites, checks each, works out which of
+// them ignore comments cover, and reports the others' findings.
 func (fc *fileChecker) check() {
 	sites := fc.sites()
-	fc.ignored = covered(fc.pass, ignores(fc.pass, fc.file), sites)
-	for _, s := range sites {
+	found := make([][]finding, len(sites))
+	for i, s := range sites {
+		var fs findings
 		switch s.kind {
 		case identifierSite:
-			fc.identifier(s)
+			fc.identifier(&fs, s)
 		case markedSite:
-			fc.marked(s)
+			fc.marked(&fs, s)
 		default:
-			fc.sql(s)
+			fc.sql(&fs, s)
+		}
+		found[i] = fs.list
+	}
+	covered := covered(fc.pass, ignores(fc.pass, fc.file), sites, found)
+	for i, s := range sites {
+		if covered[i] {
+			continue
+		}
+		for _, f := range found[i] {
+			fc.pass.Report(analysis.Diagnostic{Pos: s.arg.Pos(), End: s.arg.End(), Category: f.rule, Message: f.msg})
 		}
 	}
 }
@@ -316,46 +326,38 @@ func (fc *fileChecker) context(stack []ast.Node, n ast.Node) (*ast.BlockStmt, in
 	return body, fc.pass.Fset.Position(start).Line
 }
 
-// covered returns the SQL arguments that ignore comments cover. An ignore
-// covers one argument: the first on its own line (a trailing comment), or
-// else the first of the statement that starts on the next line.
-func covered(pass *analysis.Pass, igs []ignore, sites []site) map[ast.Expr]bool {
+// covered returns which sites ignore comments cover. An ignore covers one
+// SQL argument with findings: the first on its own line (a trailing
+// comment), or else the first in the statement that starts on the next
+// line. A statement with two findings needs two comments.
+func covered(pass *analysis.Pass, igs []ignore, sites []site, found [][]finding) map[int]bool {
 	if len(igs) == 0 {
 		return nil
 	}
-	m := map[ast.Expr]bool{}
+	m := map[int]bool{}
 	for _, ig := range igs {
-		var next ast.Expr
-		for _, s := range sites {
-			p := pass.Fset.Position(s.arg.Pos())
-			e := pass.Fset.Position(s.arg.End())
-			if p.Line <= ig.line && ig.line <= e.Line && s.line <= ig.line {
-				next = s.arg
-				break
+		same, next := -1, -1
+		for i, s := range sites {
+			if len(found[i]) == 0 || m[i] {
+				continue
 			}
-			if next == nil && s.line == ig.line+1 {
-				next = s.arg
+			start := pass.Fset.Position(s.arg.Pos()).Line
+			end := pass.Fset.Position(s.arg.End()).Line
+			if same < 0 && start <= ig.line && ig.line <= end {
+				same = i
+			}
+			if next < 0 && s.line == ig.line+1 {
+				next = i
 			}
 		}
-		if next != nil {
+		switch {
+		case same >= 0:
+			m[same] = true
+		case next >= 0:
 			m[next] = true
 		}
 	}
 	return m
-}
-
-// report reports a finding at the SQL argument unless an ignore comment
-// covers it.
-func (fc *fileChecker) report(at ast.Expr, rule, format string, args ...any) {
-	if fc.ignored[at] {
-		return
-	}
-	fc.pass.Report(analysis.Diagnostic{
-		Pos:      at.Pos(),
-		End:      at.End(),
-		Category: rule,
-		Message:  fmt.Sprintf(format, args...),
-	})
 }
 
 const useInstead = "use the generated TenantQueries, or tenancy.ParseSQL with the name in braces ({name}) and Conn.SQL for a one-off statement"
@@ -388,17 +390,13 @@ func (fc *fileChecker) evaluator(s site) *evaluator {
 }
 
 // sql checks every text the SQL argument of s may have.
-func (fc *fileChecker) sql(s site) {
-	var fs findings
+func (fc *fileChecker) sql(fs *findings, s site) {
 	for _, v := range fc.evaluator(s).eval(s.arg, 0) {
 		if v.opaque {
 			fs.add(RuleDynamic, "dynamic SQL: tenantc cannot see the text of this query, so it cannot check its tables")
 			continue
 		}
-		fc.text(&fs, v.s, 0)
-	}
-	for _, f := range fs.list {
-		fc.report(s.arg, f.rule, "%s", f.msg)
+		fc.text(fs, v.s, 0)
 	}
 }
 
@@ -484,13 +482,13 @@ func (fc *fileChecker) fragment(fs *findings, text string) {
 
 // identifier checks the table identifier of a CopyFrom. pgx quotes each
 // part, so the names are compared exactly, without folding.
-func (fc *fileChecker) identifier(s site) {
+func (fc *fileChecker) identifier(fs *findings, s site) {
 	parts, ok := fc.evaluator(s).identifier(s.arg, 0)
 	if ok && parts == nil {
 		return // tenancy.Conn.Table: qualified for the bound tenant
 	}
 	if !ok || len(parts) == 0 || !parts[len(parts)-1].known() {
-		fc.report(s.arg, RuleDynamic, "dynamic SQL: tenantc cannot see the table that CopyFrom writes to")
+		fs.add(RuleDynamic, "dynamic SQL: tenantc cannot see the table that CopyFrom writes to")
 		return
 	}
 	o, ok := fc.cat.Relation(parts[len(parts)-1].s)
@@ -498,16 +496,15 @@ func (fc *fileChecker) identifier(s site) {
 		return
 	}
 	if len(parts) > 1 {
-		fc.report(s.arg, RuleQualified, "tenant %s %q must not be schema-qualified; %s", o.Kind, o.Name, useInstead)
+		fs.add(RuleQualified, "tenant %s %q must not be schema-qualified; %s", o.Kind, o.Name, useInstead)
 		return
 	}
-	fc.report(s.arg, RuleUnscoped, "%s", unscopedMessage(o))
+	fs.add(RuleUnscoped, "%s", unscopedMessage(o))
 }
 
 // marked checks the text given to tenancy.ParseSQL: every tenant object
 // must be marked {name}, which the runtime qualifies.
-func (fc *fileChecker) marked(s site) {
-	var fs findings
+func (fc *fileChecker) marked(fs *findings, s site) {
 	for _, v := range fc.evaluator(s).eval(s.arg, 0) {
 		if v.opaque {
 			fs.add(RuleDynamic, "dynamic SQL: tenantc cannot see the text given to tenancy.ParseSQL, so it cannot check its tables")
@@ -531,8 +528,5 @@ func (fc *fileChecker) marked(s site) {
 				fs.add(rule, "%s", p.Msg)
 			}
 		}
-	}
-	for _, f := range fs.list {
-		fc.report(s.arg, f.rule, "%s", f.msg)
 	}
 }
