@@ -201,9 +201,9 @@ func ignores(pass *analysis.Pass, f *ast.File) []ignore {
 // fileChecker checks the SQL of one file.
 type fileChecker struct {
 	*checker
-	pass    *analysis.Pass
-	pkg     *pkgInfo
-	file    *ast.File
+	pass *analysis.Pass
+	pkg  *pkgInfo
+	file *ast.File
 }
 
 // check finds the file's SQL sites, checks each, works out which of
