@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/tenantc/tenantc/internal/ghactions"
 	"github.com/tenantc/tenantc/internal/sqlpos"
 	"github.com/tenantc/tenantc/vet/unscoped"
 )
@@ -118,7 +119,7 @@ type Format string
 
 // Output formats.
 const (
-	Text   Format = "text"   // file:line:col: message (rule)
+	Text   Format = "text"   // file:line:col: [warning: ]message (rule)
 	JSON   Format = "json"   // an array of {file, line, col, rule, severity, message}
 	GitHub Format = "github" // GitHub Actions workflow annotations
 	SARIF  Format = "sarif"  // SARIF 2.1.0, for code scanning
@@ -138,7 +139,7 @@ func Write(w io.Writer, format Format, findings []Finding) error {
 	switch format {
 	case Text, "":
 		for _, f := range findings {
-			if _, err := fmt.Fprintln(w, f.String()); err != nil {
+			if _, err := fmt.Fprintln(w, textLine(f)); err != nil {
 				return err
 			}
 		}
@@ -151,6 +152,16 @@ func Write(w io.Writer, format Format, findings []Finding) error {
 		return writeSARIF(w, findings)
 	}
 	return fmt.Errorf("vet: unknown format %q", format)
+}
+
+// textLine is f as the text format prints it: file:line:col: message
+// (rule) for an error, with "warning: " before the message for a warning,
+// so that a reader (or an editor's problem matcher) tells them apart.
+func textLine(f Finding) string {
+	if f.Severity == Warning {
+		return fmt.Sprintf("%s: warning: %s (%s)", f.Pos, f.Message, f.Rule)
+	}
+	return f.String()
 }
 
 type jsonFinding struct {
@@ -177,22 +188,15 @@ func writeJSON(w io.Writer, findings []Finding) error {
 // ::error file=F,line=L,col=C,title=RULE::MESSAGE
 func writeGitHub(w io.Writer, findings []Finding) error {
 	for _, f := range findings {
-		_, err := fmt.Fprintf(w, "::%s file=%s,line=%d,col=%d,title=%s::%s\n",
-			f.Severity, ghProperty(f.Pos.File), f.Pos.Line, f.Pos.Col, ghProperty("tenantc "+f.Rule), ghData(f.Message+" ("+f.Rule+")"))
+		err := ghactions.Write(w, ghactions.Annotation{
+			Level: string(f.Severity), File: f.Pos.File, Line: f.Pos.Line, Col: f.Pos.Col,
+			Title: "tenantc " + f.Rule, Message: f.Message + " (" + f.Rule + ")",
+		})
 		if err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-// ghData and ghProperty escape as the Actions toolkit's command.ts does.
-func ghData(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A").Replace(s)
-}
-
-func ghProperty(s string) string {
-	return strings.NewReplacer("%", "%25", "\r", "%0D", "\n", "%0A", ":", "%3A", ",", "%2C").Replace(s)
 }
 
 // SARIF 2.1.0, the subset code scanning reads.

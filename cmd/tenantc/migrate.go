@@ -15,6 +15,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/internal/ghactions"
 	"github.com/tenantc/tenantc/migrate"
 	"github.com/tenantc/tenantc/schema"
 )
@@ -704,23 +705,42 @@ func migrateLintRun(ctx context.Context, opts *migrateLintOptions) error {
 	if err != nil {
 		return err
 	}
-	w := opts.IO.Out
-	switch opts.Format {
-	case "json":
-		if err := writeJSON(w, rep.Diagnostics); err != nil {
-			return err
-		}
-	case "github":
-		for _, d := range rep.Diagnostics {
-			fmt.Fprintf(w, "::%s file=%s,line=%d,col=%d,title=%s::%s\n", d.Severity, d.File, d.Line, d.Col, d.Rule, d.Message)
-		}
-	default:
-		for _, d := range rep.Diagnostics {
-			fmt.Fprintf(w, "%s:%d:%d: %s (%s)\n", d.File, d.Line, d.Col, d.Message, d.Rule)
-		}
+	if err := writeLint(opts.IO.Out, opts.Format, rep.Diagnostics); err != nil {
+		return err
 	}
 	if rep.HasErrors() {
 		return errSilent
+	}
+	return nil
+}
+
+// writeLint prints lint's findings: as vet prints its own in text
+// (file:line:col: [warning: ]message (rule)), as a JSON array, or as GitHub
+// annotations through the writer vet uses.
+func writeLint(w io.Writer, format string, diags []migrate.LintDiagnostic) error {
+	switch format {
+	case "json":
+		return writeJSON(w, diags)
+	case "github":
+		for _, d := range diags {
+			err := ghactions.Write(w, ghactions.Annotation{
+				Level: d.Severity, File: d.File, Line: d.Line, Col: d.Col,
+				Title: "tenantc " + d.Rule, Message: d.Message + " (" + d.Rule + ")",
+			})
+			if err != nil {
+				return err
+			}
+		}
+	default:
+		for _, d := range diags {
+			level := ""
+			if d.Severity == "warning" {
+				level = "warning: "
+			}
+			if _, err := fmt.Fprintf(w, "%s:%d:%d: %s%s (%s)\n", d.File, d.Line, d.Col, level, d.Message, d.Rule); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -175,3 +175,31 @@ func TestMigrateDiffAsksRename(t *testing.T) {
 		t.Errorf("plan:\n%s", b)
 	}
 }
+
+// TestWriteLint checks lint's output formats: GitHub annotations are
+// escaped as vet's are, and warnings say so in text.
+func TestWriteLint(t *testing.T) {
+	diags := []migrate.LintDiagnostic{
+		{File: "migrations/tenant/1_a,b.sql", Line: 2, Col: 3, Rule: "DS103", Severity: "error", Message: "drops column \"x\"\n::error::forged"},
+		{File: "migrations/tenant/1_a.sql", Line: 4, Col: 1, Rule: "MF103", Severity: "warning", Message: "data-dependent change"},
+	}
+	tests := []struct {
+		format, want string
+	}{
+		{"github", "::error file=migrations/tenant/1_a%2Cb.sql,line=2,col=3,title=tenantc DS103::drops column \"x\"%0A::error::forged (DS103)\n" +
+			"::warning file=migrations/tenant/1_a.sql,line=4,col=1,title=tenantc MF103::data-dependent change (MF103)\n"},
+		{"text", "migrations/tenant/1_a,b.sql:2:3: drops column \"x\"\n::error::forged (DS103)\n" +
+			"migrations/tenant/1_a.sql:4:1: warning: data-dependent change (MF103)\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.format, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := writeLint(&b, tt.format, diags); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(tt.want, b.String()); diff != "" {
+				t.Errorf("(-want +got):\n%s", diff)
+			}
+		})
+	}
+}

@@ -102,9 +102,9 @@ func TestVetText(t *testing.T) {
 		{name: "unscoped", app: vetUnscopedApp, args: []string{"./app"}, code: 1,
 			stdout: "app/app.go:9:22: unscoped query: table \"tickets\" is tenant-scoped; use the generated TenantQueries, or tenancy.ParseSQL with the name in braces ({name}) and Conn.SQL for a one-off statement (unscoped-tenant-ref)\n"},
 		{name: "warning passes", app: vetWarningApp, args: []string{"./app"}, code: 0,
-			stdout: "app/app.go:9:22: dynamic SQL: a table name is built at run time, so tenantc cannot check it (dynamic-sql)\n"},
+			stdout: "app/app.go:9:22: warning: dynamic SQL: a table name is built at run time, so tenantc cannot check it (dynamic-sql)\n"},
 		{name: "warning fails strict", app: vetWarningApp, args: []string{"--strict", "./app"}, code: 1,
-			stdout: "app/app.go:9:22: dynamic SQL: a table name is built at run time, so tenantc cannot check it (dynamic-sql)\n"},
+			stdout: "app/app.go:9:22: warning: dynamic SQL: a table name is built at run time, so tenantc cannot check it (dynamic-sql)\n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
