@@ -225,7 +225,7 @@ func isQueuedQuery(t types.Type) bool {
 // expression, (*pgxpool.Pool).Exec(pool, ctx, sql). A call through a
 // local or package variable holding a method value (q := pool.Query;
 // q(ctx, sql)) runs that method.
-func (fc *fileChecker) callee(call *ast.CallExpr, body *ast.BlockStmt) (*types.Func, int) {
+func (fc *fileChecker) callee(call *ast.CallExpr, stack []ast.Node) (*types.Func, int) {
 	info := fc.pass.TypesInfo
 	fun := ast.Unparen(call.Fun)
 	switch fun := fun.(type) {
@@ -239,7 +239,7 @@ func (fc *fileChecker) callee(call *ast.CallExpr, body *ast.BlockStmt) (*types.F
 				return fn, 0
 			}
 			if v, ok := sel.Obj().(*types.Var); ok { // a struct field of func type
-				return fc.funcVar(v, call.Pos(), body)
+				return fc.funcVar(v, call.Pos(), outermostBody(stack))
 			}
 			return nil, 0
 		}
@@ -251,17 +251,33 @@ func (fc *fileChecker) callee(call *ast.CallExpr, body *ast.BlockStmt) (*types.F
 		case *types.Func:
 			return o, 0
 		case *types.Var:
-			return fc.funcVar(o, call.Pos(), body)
+			return fc.funcVar(o, call.Pos(), outermostBody(stack))
 		}
 	}
 	return nil, 0
+}
+
+// maySendSQL reports whether a func type could hold a database method:
+// one with a string or pgx.Identifier parameter whose first result comes
+// from pgx or database/sql. It spares the search for the assignments of
+// every other func-typed variable.
+func maySendSQL(sig *types.Signature) bool {
+	if !firstResultFrom(sig, pgxPrefix) && !firstResultFrom(sig, "database/sql") {
+		return false
+	}
+	for i := range sig.Params().Len() {
+		if t := sig.Params().At(i).Type(); isString(t) || isIdentifier(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // funcVar returns the method a variable of func type was last set to
 // before pos with a method value or expression, in the function body or
 // in the variable's package-level declaration.
 func (fc *fileChecker) funcVar(v *types.Var, pos token.Pos, body *ast.BlockStmt) (*types.Func, int) {
-	if _, ok := v.Type().Underlying().(*types.Signature); !ok {
+	if sig, ok := v.Type().Underlying().(*types.Signature); !ok || !maySendSQL(sig) {
 		return nil, 0
 	}
 	info := fc.pass.TypesInfo

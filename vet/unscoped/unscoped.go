@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"go/ast"
-	"go/token"
 	"os"
 	"path/filepath"
 	"slices"
@@ -171,7 +170,6 @@ func generatedByTenantc(f *ast.File) bool {
 // ignore is a //tenantc:ignore comment with a reason.
 type ignore struct {
 	line int
-	pos  token.Pos
 }
 
 // ignores returns the file's //tenantc:ignore comments that give a
@@ -192,7 +190,7 @@ func ignores(pass *analysis.Pass, f *ast.File) []ignore {
 				})
 				continue
 			}
-			out = append(out, ignore{line: pass.Fset.Position(cm.Pos()).Line, pos: cm.Pos()})
+			out = append(out, ignore{line: pass.Fset.Position(cm.Pos()).Line})
 		}
 	}
 	return out
@@ -241,13 +239,11 @@ func (fc *fileChecker) sites() []site {
 	var out []site
 	ast.PreorderStack(fc.file, nil, func(n ast.Node, stack []ast.Node) bool {
 		add := func(arg ast.Expr, kind siteKind) {
-			body, line := fc.context(stack, n)
-			out = append(out, site{arg: arg, kind: kind, at: n.Pos(), body: body, line: line})
+			out = append(out, site{arg: arg, kind: kind, at: n.Pos(), body: outermostBody(stack), line: fc.line(stack, n)})
 		}
 		switch n := n.(type) {
 		case *ast.CallExpr:
-			body, _ := fc.context(stack, n)
-			fn, shift := fc.callee(n, body)
+			fn, shift := fc.callee(n, stack)
 			if fn == nil {
 				return true
 			}
@@ -294,36 +290,33 @@ func (fc *fileChecker) sites() []site {
 	return out
 }
 
-// context returns the body of the outermost function around n — a
-// closure may use a variable of the function around it — and the first
-// line of the statement or declaration holding n.
-func (fc *fileChecker) context(stack []ast.Node, n ast.Node) (*ast.BlockStmt, int) {
-	var body *ast.BlockStmt
+// outermostBody returns the body of the outermost function in stack: a
+// closure may use a variable of the function around it.
+func outermostBody(stack []ast.Node) *ast.BlockStmt {
 	for _, s := range stack {
 		switch s := s.(type) {
 		case *ast.FuncDecl:
-			body = s.Body
+			return s.Body
 		case *ast.FuncLit:
-			if body == nil {
-				body = s.Body
-			}
-		}
-		if body != nil {
-			break
+			return s.Body
 		}
 	}
+	return nil
+}
+
+// line returns the first line of the statement or declaration holding n.
+func (fc *fileChecker) line(stack []ast.Node, n ast.Node) int {
 	start := n.Pos()
 	for i := len(stack) - 1; i >= 0; i-- {
-		if _, ok := stack[i].(ast.Stmt); ok {
+		switch stack[i].(type) {
+		case ast.Stmt, ast.Spec:
 			start = stack[i].Pos()
-			break
+		default:
+			continue
 		}
-		if _, ok := stack[i].(ast.Spec); ok {
-			start = stack[i].Pos()
-			break
-		}
+		break
 	}
-	return body, fc.pass.Fset.Position(start).Line
+	return fc.pass.Fset.Position(start).Line
 }
 
 // covered returns which sites ignore comments cover. An ignore covers one
