@@ -260,7 +260,7 @@ func (b *builder) buildStructs() {
 					Name:    b.n.structName(c.Name),
 					DBName:  c.Name,
 					Type:    b.ty.columnType(c),
-					Tags:    b.tags(c.Name),
+					Tags:    b.tags(c),
 					Comment: c.Comment,
 					Column:  c,
 				})
@@ -271,16 +271,18 @@ func (b *builder) buildStructs() {
 	slices.SortStableFunc(b.model.Structs, func(a, c structDef) int { return strings.Compare(a.Name, c.Name) })
 }
 
-// tags are the struct tags of a column field.
-func (b *builder) tags(name string) map[string]string {
+// tags are the struct tags of a model field: db and json as configured,
+// then the go_struct_tag of the overrides naming the column.
+func (b *builder) tags(c *queries.Column) map[string]string {
 	opts := b.gen.cfg.Gen
 	tags := map[string]string{}
 	if opts.EmitDBTags {
-		tags["db"] = name
+		tags["db"] = c.Name
 	}
 	if opts.EmitJSONTags {
-		tags["json"] = b.n.jsonTag(name)
+		tags["json"] = b.n.jsonTag(c.Name)
 	}
+	b.ty.structTags(tags, c)
 	return tags
 }
 
@@ -495,6 +497,7 @@ func (b *builder) columnsToStruct(name string, columns []goColumn, useID bool) (
 		if opts.EmitJSONTags {
 			tags["json"] = b.n.jsonTag(tagName)
 		}
+		b.ty.structTags(tags, c.Column)
 		f := field{Name: fieldName, DBName: colName, ArgName: escape(spreadName(fieldName)), Tags: tags, Column: c.Column}
 		if c.embed == nil {
 			f.Type = b.ty.columnType(c.Column)

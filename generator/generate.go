@@ -13,7 +13,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"go/format"
 	"path"
+	"regexp"
 	"runtime"
 	"slices"
 	"strings"
@@ -37,10 +39,16 @@ type generator struct {
 	cat   *schema.Catalog // may be nil
 	cfg   *config.Config
 	model model
-	// imports names the packages whose name differs from their path's last
-	// element (an override's go_type.package), for every file.
-	imports map[string]string
+	// names are the package names of override import paths; aliases are
+	// the aliased imports of overrides, by aliasKey.
+	names, aliases map[string]string
 }
+
+// aliasKey is the import path jennifer is given for a type whose import
+// carries an alias (go_type.package). One path may be imported under two
+// aliases (sqlc allows that), and jennifer keeps one name per path, so the
+// alias rides in the key; fixImports turns the key back into the path.
+func aliasKey(path, alias string) string { return path + "#" + alias }
 
 // Generate renders the Go package for the analyzed queries. It is pure: it
 // returns file name → gofmt'd source and never writes to disk; only
@@ -48,34 +56,40 @@ type generator struct {
 //
 // Problems tied to a query (a name clash, a command that returns nothing)
 // come back as an sqlpos.ErrorList with every problem found.
-func Generate(ctx context.Context, cat *schema.Catalog, res *queries.Result, cfg *config.Config) (map[string][]byte, error) {
+func Generate(ctx context.Context, cat *schema.Catalog, res *queries.Result, cfg *config.Config, opts ...Option) (map[string][]byte, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if res == nil {
 		return nil, errors.New("generate: no analyzed queries")
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	g := &generator{cat: cat, cfg: cfg, imports: map[string]string{}}
+	g := &generator{cat: cat, cfg: cfg, names: map[string]string{}, aliases: map[string]string{}}
 	n := newNamer(&cfg.Gen)
-	ty := &typer{g: &cfg.Gen, n: n, defaultSchema: "public", enums: map[string]bool{}, composites: map[string]bool{}}
+	ty := &typer{g: &cfg.Gen, n: n, defaultSchema: "public", enums: map[string]bool{}, composites: map[string]bool{}, typeSeen: map[string]bool{}}
 	if res.Catalog != nil && res.Catalog.DefaultSchema != "" {
 		ty.defaultSchema = res.Catalog.DefaultSchema
 	}
+	ty.overrides = compileOverrides(cfg.Gen.Overrides, ty.defaultSchema)
 	for _, o := range cfg.Gen.Overrides {
-		if o.GoType.Package != "" && o.GoType.Import != "" {
-			g.imports[o.GoType.Import] = o.GoType.Package
+		switch t := o.GoType; {
+		case t.Import == "":
+		case t.Package != "":
+			g.aliases[aliasKey(t.Import, t.Package)] = t.Package
+		case t.Qualifier != "":
+			g.names[t.Import] = t.Qualifier
 		}
 	}
 	b := &builder{gen: g, res: res, ty: ty, n: n}
 	for _, s := range b.userSchemas() {
-		if s.Name != ty.defaultSchema {
-			continue
-		}
 		for _, e := range s.Enums {
-			ty.enums[e.Name] = true
+			ty.enums[s.Name+"."+e.Name] = true
 		}
 		for _, c := range s.CompositeTypes {
-			ty.composites[c.Name] = true
+			ty.composites[s.Name+"."+c.Name] = true
 		}
 	}
 	b.buildEnums()
@@ -88,11 +102,30 @@ func Generate(ctx context.Context, cat *schema.Catalog, res *queries.Result, cfg
 		}
 	}
 	g.model = b.model
+	if o.warn != nil {
+		for _, w := range ty.unmatched() {
+			o.warn(w)
+		}
+	}
 	b.errs = append(b.errs, g.validate()...)
 	if len(b.errs) > 0 {
 		return nil, joinErrors(b.errs)
 	}
 	return g.render()
+}
+
+// Option configures [Generate].
+type Option func(*options)
+
+type options struct {
+	warn func(*sqlpos.Error)
+}
+
+// WithWarnings has Generate call warn for each problem that does not stop
+// generation, such as an override that matches no column (at its position
+// in tenantc.yaml). Without it, warnings are dropped.
+func WithWarnings(warn func(*sqlpos.Error)) Option {
+	return func(o *options) { o.warn = warn }
 }
 
 // posError is a problem with a query, at its name when the position is known.
@@ -275,7 +308,10 @@ func (g *generator) newFile(source string) *jen.File {
 		"net/netip":           "netip",
 		"time":                "time",
 	})
-	f.ImportNames(g.imports)
+	f.ImportNames(g.names)
+	for key, alias := range g.aliases {
+		f.ImportAlias(key, alias)
+	}
 	return f
 }
 
@@ -321,7 +357,11 @@ func (g *generator) render() (map[string][]byte, error) {
 			if err := files[name].Render(&buf); err != nil {
 				return fmt.Errorf("generate %s: %w", name, err)
 			}
-			rendered[i] = groupImports(buf.Bytes())
+			src, err := fixImports(buf.Bytes())
+			if err != nil {
+				return fmt.Errorf("generate %s: %w", name, err)
+			}
+			rendered[i] = groupImports(src)
 			return nil
 		})
 	}
@@ -334,6 +374,32 @@ func (g *generator) render() (map[string][]byte, error) {
 	}
 	return out, nil
 }
+
+// fixImports turns the aliasKey paths of aliased imports back into their
+// import paths, and formats the file again so that they sort as gofmt
+// sorts them.
+func fixImports(src []byte) ([]byte, error) {
+	start := bytes.Index(src, []byte("\nimport "))
+	if start < 0 {
+		return src, nil
+	}
+	end := bytes.Index(src[start+1:], []byte("\n)\n"))
+	if !bytes.HasPrefix(src[start:], []byte("\nimport (")) {
+		end = bytes.IndexByte(src[start+1:], '\n')
+	}
+	if end < 0 {
+		return src, nil
+	}
+	end += start + 1
+	block := aliasedImport.ReplaceAll(src[start:end], []byte(`$1"`))
+	if len(block) == end-start {
+		return src, nil
+	}
+	return format.Source(slices.Concat(src[:start], block, src[end:]))
+}
+
+// aliasedImport is an import spec whose path is an aliasKey.
+var aliasedImport = regexp.MustCompile(`(\w+ "[^"#\n]+)#\w+"`)
 
 // groupImports splits the import block into standard library and other
 // packages, as goimports lays it out; jennifer writes one sorted block.

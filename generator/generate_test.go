@@ -15,6 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/internal/sqlpos"
 	"github.com/tenantc/tenantc/queries"
 	"github.com/tenantc/tenantc/schema"
 )
@@ -29,23 +30,28 @@ func TestMain(m *testing.M) {
 }
 
 // generate runs the whole pipeline on one golden case, as tenantc generate
-// does: config, schema, queries, generator.
-func generate(t *testing.T, dir string) (map[string][]byte, error) {
+// does: config, schema, queries, generator. Warnings come back as lines
+// for stderr.txt.
+func generate(t *testing.T, dir string) (map[string][]byte, string, error) {
 	t.Helper()
 	ctx := context.Background()
 	cfg, err := config.Load(filepath.Join(dir, config.FileName))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	cat, err := schema.Load(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
 	res, err := queries.Analyze(ctx, cfg, cat, queries.WithEngine(queries.TestEngine()))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	return Generate(ctx, cat, res, cfg)
+	var warnings strings.Builder
+	files, err := Generate(ctx, cat, res, cfg, WithWarnings(func(e *sqlpos.Error) {
+		warnings.WriteString(e.Error() + "\n")
+	}))
+	return files, warnings.String(), err
 }
 
 // cases are the golden case directories: every directory of testdata with
@@ -72,10 +78,9 @@ func TestGolden(t *testing.T) {
 	for _, name := range cases(t) {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join("testdata", name)
-			files, err := generate(t, dir)
-			var stderr string
+			files, stderr, err := generate(t, dir)
 			if err != nil {
-				stderr = err.Error() + "\n"
+				stderr += err.Error() + "\n"
 			}
 			if *update {
 				writeGolden(t, dir, files, stderr)
@@ -155,8 +160,8 @@ func TestDeterministic(t *testing.T) {
 	for _, name := range cases(t) {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join("testdata", name)
-			a, errA := generate(t, dir)
-			b, errB := generate(t, dir)
+			a, _, errA := generate(t, dir)
+			b, _, errB := generate(t, dir)
 			if (errA == nil) != (errB == nil) || errA != nil && errA.Error() != errB.Error() {
 				t.Fatalf("errors differ: %v / %v", errA, errB)
 			}

@@ -1,11 +1,14 @@
 package generator
 
 import (
+	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/dave/jennifer/jen"
 
 	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/internal/sqlpos"
 	"github.com/tenantc/tenantc/queries"
 )
 
@@ -15,6 +18,8 @@ const (
 	pgconnPath  = "github.com/jackc/pgx/v5/pgconn"
 	pgtypePath  = "github.com/jackc/pgx/v5/pgtype"
 	tenancyPath = "github.com/tenantc/tenantc/tenancy"
+	// pgvectorPath is pgvector's Go package, which sqlc maps vector to.
+	pgvectorPath = "github.com/pgvector/pgvector-go"
 )
 
 // goType is a Go type in generated code. Types are values, not strings, so
@@ -22,6 +27,7 @@ const (
 // canonical spelling used to compare types.
 type goType struct {
 	Path    string // import path; "" for builtin and generated types
+	Alias   string // the name Path is imported as, when an override gives one
 	Name    string // "int64", "Ticket", "Int4", "interface{}"
 	Pointer bool
 	Slices  int      // number of leading []
@@ -57,6 +63,9 @@ func (t goType) String() string {
 	if t.Path != "" {
 		b.WriteString(t.Path + ".")
 	}
+	if t.Alias != "" {
+		b.WriteString("(" + t.Alias + ")")
+	}
 	b.WriteString(t.Name)
 	if len(t.Args) > 0 {
 		b.WriteByte('[')
@@ -80,9 +89,12 @@ func (t goType) code() *jen.Statement {
 	if t.Pointer {
 		s = s.Op("*")
 	}
-	if t.Path != "" {
+	switch {
+	case t.Alias != "":
+		s = s.Qual(aliasKey(t.Path, t.Alias), t.Name)
+	case t.Path != "":
 		s = s.Qual(t.Path, t.Name)
-	} else {
+	default:
 		s = s.Id(t.Name)
 	}
 	if len(t.Args) > 0 {
@@ -108,26 +120,115 @@ func dataType(id *queries.Identifier) string {
 	return id.Name
 }
 
-// stripCatalog drops the pg_catalog schema so that an override for
-// "timestamptz" matches "pg_catalog.timestamptz" and the other way round.
-func stripCatalog(s string) string {
-	return strings.TrimPrefix(s, "pg_catalog.")
-}
-
 // typer maps engine columns to Go types for pgx/v5.
 type typer struct {
 	g             *config.Gen
 	n             *namer
 	defaultSchema string
-	enums         map[string]bool // enum names in the default schema
+	enums         map[string]bool // "schema.name" of every enum
 	composites    map[string]bool
+	overrides     []override
+	typeSeen      map[string]bool // every column type named, for hints
 }
 
-// columnType is the Go type of col, with overrides applied: a column
-// override wins over a db_type override, which wins over the built-in
-// mapping.
+// override is a config override with its column pattern compiled, and
+// whether it matched any column of the run (for the unmatched warning).
+type override struct {
+	config.Override
+	catalog, schema, table, column *regexp.Regexp // nil: no such part
+	matched                        bool
+}
+
+// compileOverrides compiles the column patterns of the config's overrides
+// as sqlc does: table.column is in the default schema, schema.table.column
+// and catalog.schema.table.column name theirs, and each part may use * and
+// ?. The config has checked the patterns.
+func compileOverrides(list []config.Override, defaultSchema string) []override {
+	out := make([]override, len(list))
+	for i, o := range list {
+		out[i].Override = o
+		if o.Column == "" {
+			continue
+		}
+		parts := strings.Split(o.Column, ".")
+		if len(parts) == 2 {
+			parts = append([]string{defaultSchema}, parts...)
+		}
+		if len(parts) == 4 {
+			out[i].catalog = matchPattern(parts[0])
+			parts = parts[1:]
+		}
+		if len(parts) != 3 {
+			continue
+		}
+		out[i].schema, out[i].table, out[i].column = matchPattern(parts[0]), matchPattern(parts[1]), matchPattern(parts[2])
+	}
+	return out
+}
+
+// matchPattern compiles one part of an override's column, in sqlc's
+// pattern syntax: * is any run of characters, ? one character, and a
+// backslash escapes either (or itself).
+func matchPattern(p string) *regexp.Regexp {
+	var re strings.Builder
+	re.WriteString("^")
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '\\' && i+1 < len(p):
+			i++
+			re.WriteString(regexp.QuoteMeta(p[i : i+1]))
+		case c == '*':
+			re.WriteString(".*")
+		case c == '?':
+			re.WriteString(".")
+		default:
+			re.WriteString(regexp.QuoteMeta(p[i : i+1]))
+		}
+	}
+	re.WriteString("$")
+	return regexp.MustCompile(re.String())
+}
+
+// matchesColumn reports whether a column override names col: its table
+// (schema, catalog) and its original column name.
+func (o *override) matchesColumn(col *queries.Column, defaultSchema string) bool {
+	if o.column == nil || col.Table == nil {
+		return false
+	}
+	t := col.Table
+	schema := t.Schema
+	if schema == "" {
+		schema = defaultSchema
+	}
+	name := col.Name
+	if col.OriginalName != "" {
+		name = col.OriginalName
+	}
+	return (o.catalog == nil || o.catalog.MatchString(t.Catalog)) &&
+		o.schema.MatchString(schema) && o.table.MatchString(t.Name) && o.column.MatchString(name)
+}
+
+// matchesType reports whether a db_type override names col's type: the
+// type's name as the engine spells it (pg_catalog-qualified where
+// PostgreSQL's catalog has it, as sqlc requires), the column's
+// nullability against nullable, and unsigned.
+func (o *override) matchesType(col *queries.Column) bool {
+	notNull := col.NotNull || col.IsArray
+	return o.DBType != "" && o.DBType == dataType(col.Type) && o.Nullable != notNull && o.Unsigned == col.Unsigned
+}
+
+// columnType is the Go type of col, with overrides applied as sqlc applies
+// them: the first column override naming it wins (its type as written, for
+// an array column too), then the first db_type override of its element
+// type, then the built-in mapping.
 func (ty *typer) columnType(col *queries.Column) goType {
-	if t, ok := ty.columnOverride(col); ok {
+	ty.mark(col)
+	for i := range ty.overrides {
+		o := &ty.overrides[i]
+		if o.GoType.Type == "" || !o.matchesColumn(col, ty.defaultSchema) {
+			continue
+		}
+		t := overrideType(o.GoType)
 		if col.IsSqlcSlice {
 			return sliceOf(t, 1)
 		}
@@ -147,44 +248,81 @@ func (ty *typer) columnType(col *queries.Column) goType {
 	return t
 }
 
-// columnOverride finds an override naming col's table and column
-// ("tickets.title", or "public.tickets.title").
-func (ty *typer) columnOverride(col *queries.Column) (goType, bool) {
-	if col.Table == nil {
-		return goType{}, false
+// mark records which overrides col matches, whether or not an earlier
+// override wins, so that only an override matching nothing is reported.
+func (ty *typer) mark(col *queries.Column) {
+	ty.typeSeen[dataType(col.Type)] = true
+	for i := range ty.overrides {
+		o := &ty.overrides[i]
+		if !o.matched && (o.matchesType(col) || o.matchesColumn(col, ty.defaultSchema)) {
+			o.matched = true
+		}
 	}
-	name := col.Name
-	if col.OriginalName != "" {
-		name = col.OriginalName
+}
+
+// structTags adds the go_struct_tag of every override that names col, by
+// type or by column, to tags; later overrides win a key, as in sqlc.
+func (ty *typer) structTags(tags map[string]string, col *queries.Column) {
+	if col == nil {
+		return
 	}
-	schema := col.Table.Schema
-	if schema == "" {
-		schema = ty.defaultSchema
-	}
-	for _, o := range ty.g.Overrides {
-		if o.Column == "" {
+	for i := range ty.overrides {
+		o := &ty.overrides[i]
+		if len(o.StructTags) == 0 || !o.matchesType(col) && !o.matchesColumn(col, ty.defaultSchema) {
 			continue
 		}
-		parts := strings.Split(o.Column, ".")
-		var oSchema, oTable, oCol string
-		switch len(parts) {
-		case 2:
-			oSchema, oTable, oCol = ty.defaultSchema, parts[0], parts[1]
-		case 3:
-			oSchema, oTable, oCol = parts[0], parts[1], parts[2]
-		default:
-			continue
-		}
-		if oSchema == schema && oTable == col.Table.Name && oCol == name {
-			return overrideType(o.GoType), true
+		for k, v := range o.StructTags {
+			tags[k] = v
 		}
 	}
-	return goType{}, false
+}
+
+// unmatched returns a warning for each override that named no column of
+// the schema or the queries: a typo there silently changes nothing.
+func (ty *typer) unmatched() []*sqlpos.Error {
+	var out []*sqlpos.Error
+	for _, o := range ty.overrides {
+		if o.matched {
+			continue
+		}
+		if o.Column != "" {
+			out = append(out, sqlpos.Errorf(o.Pos, "warning: override column %q matches no column", o.Column))
+			continue
+		}
+		kind := "non-nullable"
+		if o.Nullable {
+			kind = "nullable"
+		}
+		if o.Unsigned {
+			kind = "unsigned " + kind
+		}
+		msg := fmt.Sprintf("warning: override db_type %q matches no %s column", o.DBType, kind)
+		if o.Unsigned {
+			msg += " (PostgreSQL has no unsigned types)"
+		} else if other, ok := otherSpelling(o.DBType); ok && ty.typeSeen[other] {
+			msg += fmt.Sprintf(" (the engine names this type %q)", other)
+		}
+		out = append(out, sqlpos.Errorf(o.Pos, "%s", msg))
+	}
+	return out
+}
+
+// otherSpelling is a type name with pg_catalog added or removed: sqlc
+// matches db_type exactly, and which spelling the engine reports depends
+// on how the schema writes the type (timestamptz, but pg_catalog.interval).
+func otherSpelling(dbType string) (string, bool) {
+	if rest, ok := strings.CutPrefix(dbType, "pg_catalog."); ok {
+		return rest, true
+	}
+	if strings.Contains(dbType, ".") {
+		return "", false
+	}
+	return "pg_catalog." + dbType, true
 }
 
 // overrideType converts a config go_type.
 func overrideType(g config.GoType) goType {
-	t := goType{Path: g.Import, Name: g.Type, Pointer: g.Pointer}
+	t := goType{Path: g.Import, Name: g.Type, Pointer: g.Pointer, Alias: g.Package}
 	if g.Slice {
 		t.Slices = 1
 	}
@@ -194,18 +332,19 @@ func overrideType(g config.GoType) goType {
 // innerType is the element type of col: a db_type override or the pgx/v5
 // mapping sqlc uses.
 func (ty *typer) innerType(col *queries.Column) goType {
-	notNull := col.NotNull || col.IsArray
-	dt := dataType(col.Type)
-	for _, o := range ty.g.Overrides {
-		if o.DBType != "" && stripCatalog(o.DBType) == stripCatalog(dt) && o.Nullable != notNull {
+	for i := range ty.overrides {
+		o := &ty.overrides[i]
+		if o.GoType.Type != "" && o.matchesType(col) {
 			return overrideType(o.GoType)
 		}
 	}
-	return ty.pgxType(dt, notNull)
+	return ty.pgxType(col)
 }
 
 // pgxType follows sqlc's postgresType for the pgx/v5 driver.
-func (ty *typer) pgxType(dt string, notNull bool) goType {
+func (ty *typer) pgxType(col *queries.Column) goType {
+	dt := dataType(col.Type)
+	notNull := col.NotNull || col.IsArray
 	ptrs := ty.g.EmitPointersForNullTypes
 	// nullable picks the Go type for a column that may be NULL: the plain
 	// type, a pointer to it, or the pgtype wrapper.
@@ -309,18 +448,39 @@ func (ty *typer) pgxType(dt string, notNull bool) goType {
 		return pgtype("TID")
 	case "box", "circle", "line", "lseg", "path", "point", "polygon":
 		return pgtype(title(dt))
+	case "vector":
+		t := goType{Path: pgvectorPath, Name: "Vector"}
+		if ptrs {
+			return ptr(t)
+		}
+		return t
 	case "void", "any":
 		return anyType()
 	}
-	name := dt
-	if schema, n, ok := strings.Cut(dt, "."); ok {
-		if schema != ty.defaultSchema {
-			return anyType()
-		}
-		name = n
+	return ty.userType(dt, notNull)
+}
+
+// userType maps an enum or composite type of the schema, in the default
+// schema or another one, as sqlc does; anything else is interface{}.
+func (ty *typer) userType(dt string, notNull bool) goType {
+	schema, name, ok := strings.Cut(dt, ".")
+	if !ok || strings.Contains(name, ".") {
+		schema, name = ty.defaultSchema, dt
 	}
-	if ty.enums[name] {
-		t := local(ty.n.structName(name))
+	if strings.Count(dt, ".") > 1 {
+		return anyType()
+	}
+	key := schema + "." + name
+	if ty.enums[key] {
+		qualified := name
+		if schema != ty.defaultSchema {
+			qualified = schema + "_" + name
+		}
+		t := local(ty.n.structName(qualified))
+		ptrs := ty.g.EmitPointersForNullTypes
+		if ty.g.EmitPointersForNullEnumTypes != nil {
+			ptrs = *ty.g.EmitPointersForNullEnumTypes
+		}
 		switch {
 		case notNull:
 			return t
@@ -329,16 +489,17 @@ func (ty *typer) pgxType(dt string, notNull bool) goType {
 		}
 		return local("Null" + t.Name)
 	}
-	if ty.composites[name] {
-		// sqlc passes composite values as their text form.
+	if ty.composites[key] {
+		// sqlc passes composite values as their text form, and a nullable
+		// one as sql.NullString, pgx/v5 included.
 		t := builtin("string")
 		switch {
 		case notNull:
 			return t
-		case ptrs:
+		case ty.g.EmitPointersForNullTypes:
 			return ptr(t)
 		}
-		return pgtype("Text")
+		return goType{Path: "database/sql", Name: "NullString"}
 	}
 	return anyType()
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/generator"
+	"github.com/tenantc/tenantc/internal/sqlpos"
 	"github.com/tenantc/tenantc/queries"
 	"github.com/tenantc/tenantc/schema"
 )
@@ -36,7 +37,9 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (map[strin
 	log.Debug("queries analyzed", "queries", len(res.Queries), "elapsed", time.Since(start))
 
 	start = time.Now()
-	files, err := generator.Generate(ctx, cat, res, cfg)
+	files, err := generator.Generate(ctx, cat, res, cfg, generator.WithWarnings(func(e *sqlpos.Error) {
+		log.Warn(e.Error())
+	}))
 	if err != nil {
 		return nil, fmt.Errorf("generating code: %w", err)
 	}

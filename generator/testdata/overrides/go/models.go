@@ -5,7 +5,7 @@ package db
 import (
 	"database/sql/driver"
 	"fmt"
-	"net/url"
+	url "net/url"
 
 	"github.com/jackc/pgx/v5/pgtype"
 )

@@ -5,7 +5,7 @@ package db
 
 import (
 	"context"
-	"net/url"
+	url "net/url"
 
 	"github.com/tenantc/tenantc/tenancy"
 )

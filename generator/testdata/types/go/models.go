@@ -3,6 +3,7 @@
 package db
 
 import (
+	"database/sql"
 	"database/sql/driver"
 	"fmt"
 	"net"
@@ -90,5 +91,5 @@ type Everything struct {
 	Mood         NullMood
 	MoodRequired Mood
 	Moods        []Mood
-	Home         pgtype.Text
+	Home         sql.NullString
 }
