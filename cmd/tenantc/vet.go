@@ -43,11 +43,14 @@ date (as tenantc diff), tenant tables without a primary key, SECURITY
 DEFINER tenant functions, and tenant functions whose search_path or
 EXECUTE can leave their schema.
 
-Go checks: SQL passed to pgx or database/sql that names a tenant table,
-view, type, sequence or function, or changes search_path. Packages are
-patterns as for go vet, resolved in the config's directory (default
-./...). A finding is suppressed by a comment on its line or the line above
-its statement, which must give a reason:
+Go checks: SQL passed to pgx, database/sql or any method with their
+signature (a DBTX interface, tenancy.Conn), including the statements of DO
+blocks, that names a tenant table, view, type, sequence or function, or
+changes search_path; write one-off tenant SQL with tenancy.ParseSQL.
+Packages are patterns as for go vet, resolved in the config's directory
+(default ./...). A finding is suppressed by a comment on its line or the
+line above its statement, which must give a reason and covers one SQL
+argument:
 
   //tenantc:ignore the nightly report reads every tenant on purpose
 
