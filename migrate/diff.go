@@ -173,7 +173,7 @@ func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name str
 	if o.err != nil {
 		return nil, o.err
 	}
-	if !regexp.MustCompile(`^[a-z0-9_]+$`).MatchString(name) {
+	if !migrationName.MatchString(name) {
 		return nil, fmt.Errorf("migration name %q: use lower-case letters, digits and _", name)
 	}
 	stmts, err := schema.Statements(cat)

@@ -175,6 +175,10 @@ func (d *fsDir) Checksum() (atlasmigrate.HashFile, error) {
 // version order.
 func readDir(dir *fsDir) ([]File, error) {
 	if err := atlasmigrate.Validate(dir); err != nil {
+		if errors.Is(err, atlasmigrate.ErrChecksumMismatch) || errors.Is(err, atlasmigrate.ErrChecksumNotFound) {
+			// A file added or edited by hand: say how to accept it.
+			return nil, fmt.Errorf("validate %s: %w (after adding or editing a file by hand, run tenantc migrate hash)", dir.name, err)
+		}
 		return nil, fmt.Errorf("validate %s: %w", dir.name, err)
 	}
 	fs, err := dir.Files()

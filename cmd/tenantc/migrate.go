@@ -41,6 +41,8 @@ The database is --url, or DATABASE_URL.`,
 		newMigrateStatusCmd(s, nil),
 		newMigrateDriftCmd(s, nil),
 		newMigrateLintCmd(s, nil),
+		newMigrateHashCmd(s, nil),
+		newMigrateNewCmd(s, nil),
 	)
 	return cmd
 }
@@ -742,5 +744,106 @@ func writeLint(w io.Writer, format string, diags []migrate.LintDiagnostic) error
 			}
 		}
 	}
+	return nil
+}
+
+// --- migrate hash
+
+type migrateHashOptions struct {
+	IO         *streams
+	ConfigPath string
+}
+
+func newMigrateHashCmd(s *streams, runF func(*migrateHashOptions) error) *cobra.Command {
+	opts := &migrateHashOptions{IO: s}
+	cmd := &cobra.Command{
+		Use:   "hash",
+		Short: "Rewrite atlas.sum after a migration file was added or edited by hand",
+		Long: `Hash recomputes the atlas.sum of migrations/shared and migrations/tenant
+from their files, as atlas migrate hash does. Every command that reads the
+directories refuses them with "checksum mismatch" until it is run after a
+file was written or edited by hand.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if runF != nil {
+				return runF(opts)
+			}
+			return migrateHashRun(opts)
+		},
+	}
+	addConfigFlag(cmd, &opts.ConfigPath)
+	return cmd
+}
+
+func migrateHashRun(opts *migrateHashOptions) error {
+	cfg, err := config.Load(opts.ConfigPath)
+	if err != nil {
+		return err
+	}
+	files, err := migrate.Hash(cfg)
+	if err != nil {
+		return err
+	}
+	if len(files) == 0 {
+		fmt.Fprintln(opts.IO.Out, "no migration directories")
+	}
+	for _, f := range files {
+		fmt.Fprintf(opts.IO.Out, "wrote %s\n", cfg.Rel(f))
+	}
+	return nil
+}
+
+// --- migrate new
+
+type migrateNewOptions struct {
+	IO         *streams
+	ConfigPath string
+	Name       string
+	Side       string
+}
+
+func newMigrateNewCmd(s *streams, runF func(*migrateNewOptions) error) *cobra.Command {
+	opts := &migrateNewOptions{IO: s}
+	cmd := &cobra.Command{
+		Use:   "new NAME --side shared|tenant",
+		Short: "Create an empty migration file to write by hand",
+		Long: `New creates an empty migration file named VERSION_NAME.sql in
+migrations/shared or migrations/tenant (--side), with the next version
+after both directories' latest, and rewrites that directory's atlas.sum.
+Write the change into it, then run tenantc migrate hash. Tenant files are
+unqualified: they run once per tenant schema.`,
+		Example: `  tenantc migrate new backfill_titles --side tenant`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) != 1 {
+				return &usageError{cmd: cmd.CommandPath(), err: errors.New("want exactly one argument, the migration NAME")}
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name = args[0]
+			if opts.Side != migrate.SharedDir && opts.Side != migrate.TenantDir {
+				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--side must be shared or tenant, not %q", opts.Side)}
+			}
+			if runF != nil {
+				return runF(opts)
+			}
+			return migrateNewRun(opts)
+		},
+	}
+	addConfigFlag(cmd, &opts.ConfigPath)
+	cmd.Flags().StringVar(&opts.Side, "side", "", "the `directory` to write into: shared or tenant")
+	return cmd
+}
+
+func migrateNewRun(opts *migrateNewOptions) error {
+	cfg, err := config.Load(opts.ConfigPath)
+	if err != nil {
+		return err
+	}
+	path, err := migrate.New(cfg, opts.Side, opts.Name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(opts.IO.Out, "wrote %s\n", cfg.Rel(path))
 	return nil
 }

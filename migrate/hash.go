@@ -1,0 +1,97 @@
+package migrate
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"time"
+
+	atlasmigrate "ariga.io/atlas/sql/migrate"
+
+	"github.com/tenantc/tenantc/config"
+)
+
+// Hash rewrites the atlas.sum of both migration directories on disk from
+// their files, as `atlas migrate hash` does, after a file was written or
+// edited by hand. It returns the atlas.sum files it wrote, for the
+// directories that exist.
+func Hash(cfg *config.Config) ([]string, error) {
+	var out []string
+	for _, which := range []string{SharedDir, TenantDir} {
+		p := dirPath(cfg, which)
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err := hashDir(p); err != nil {
+			return out, err
+		}
+		out = append(out, filepath.Join(p, atlasmigrate.HashFileName))
+	}
+	return out, nil
+}
+
+func hashDir(path string) error {
+	d, err := atlasmigrate.NewLocalDir(path)
+	if err != nil {
+		return fmt.Errorf("open migration directory %s: %w", path, err)
+	}
+	sum, err := d.Checksum()
+	if err != nil {
+		return fmt.Errorf("hash migration directory %s: %w", path, err)
+	}
+	if err := atlasmigrate.WriteSumFile(d, sum); err != nil {
+		return fmt.Errorf("write %s: %w", filepath.Join(path, atlasmigrate.HashFileName), err)
+	}
+	return nil
+}
+
+var migrationName = regexp.MustCompile(`^[a-z0-9_]+$`)
+
+// New creates an empty migration file named name in directory side
+// ([SharedDir] or [TenantDir]) for a change written by hand, with the next
+// version after both directories' latest (as [Diff] numbers its files),
+// and rehashes that directory. It returns the file's path.
+func New(cfg *config.Config, side, name string) (string, error) {
+	if side != SharedDir && side != TenantDir {
+		return "", fmt.Errorf("migration side %q: want %s or %s", side, SharedDir, TenantDir)
+	}
+	if !migrationName.MatchString(name) {
+		return "", fmt.Errorf("migration name %q: use lower-case letters, digits and _", name)
+	}
+	// The latest versions are read without checking atlas.sum: an edited
+	// directory must not stop a new file from being numbered.
+	var latest [][]File
+	for _, which := range []string{SharedDir, TenantDir} {
+		p := dirPath(cfg, which)
+		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		files, err := (&fsDir{fsys: os.DirFS(p), name: cfg.Rel(p)}).Files()
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", cfg.Rel(p), err)
+		}
+		var fs []File
+		for _, f := range files {
+			fs = append(fs, File{Version: f.Version(), Name: f.Name()})
+		}
+		latest = append(latest, fs)
+	}
+	dir := dirPath(cfg, side)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", fmt.Errorf("create migration directory: %w", err)
+	}
+	path := filepath.Join(dir, nextVersion(time.Now(), latest...)+"_"+name+".sql")
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return "", fmt.Errorf("create migration file: %w", err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("create migration file: %w", err)
+	}
+	if err := hashDir(dir); err != nil {
+		return "", err
+	}
+	return path, nil
+}
