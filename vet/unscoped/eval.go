@@ -6,10 +6,13 @@ import (
 	"go/token"
 	"go/types"
 	"os"
+	"path"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
+
+	"golang.org/x/tools/go/types/typeutil"
 )
 
 // holePrefix starts the identifier that stands for a part of the SQL the
@@ -317,6 +320,8 @@ func (e *evaluator) stringEffect(v *types.Var, depth int) func(ast.Stmt, values)
 				}
 				rhs := e.at(s.Pos()).bind(v, in)
 				switch {
+				case len(s.Rhs) == 1 && len(s.Lhs) > 1 && i == 0:
+					in = rhs.first(s.Rhs[0])
 				case len(s.Rhs) != len(s.Lhs):
 					in = e.holeValues()
 				case s.Tok == token.ADD_ASSIGN:
@@ -477,6 +482,73 @@ func (e *evaluator) packageVar(v *types.Var, depth int) values {
 		return values{{s: text}}
 	}
 	return e.holeValues()
+}
+
+// first returns the text of the first result of a call with several: a
+// file read from an embed.FS of the package with a constant name
+// (sqlFS.ReadFile("purge.sql"), fs.ReadFile(sqlFS, "purge.sql")).
+func (e *evaluator) first(x ast.Expr) values {
+	call, ok := ast.Unparen(x).(*ast.CallExpr)
+	if !ok {
+		return e.holeValues()
+	}
+	fn, ok := typeutil.Callee(e.pkg.info, call).(*types.Func)
+	if !ok || fn.Name() != "ReadFile" || fn.Pkg() == nil {
+		return e.holeValues()
+	}
+	var fsys, name ast.Expr
+	switch {
+	case fn.Pkg().Path() == "embed" && len(call.Args) == 1:
+		if sel, ok := ast.Unparen(call.Fun).(*ast.SelectorExpr); ok {
+			fsys, name = sel.X, call.Args[0]
+		}
+	case fn.Pkg().Path() == "io/fs" && len(call.Args) == 2:
+		fsys, name = call.Args[0], call.Args[1]
+	}
+	id, ok := ast.Unparen(fsys).(*ast.Ident)
+	if !ok {
+		return e.holeValues()
+	}
+	v, ok := e.pkg.info.Uses[id].(*types.Var)
+	tv := e.pkg.info.Types[name]
+	if !ok || tv.Value == nil || tv.Value.Kind() != constant.String || v.Pkg() == nil || v.Parent() != v.Pkg().Scope() {
+		return e.holeValues()
+	}
+	vs, _, doc := e.packageSpec(v)
+	if vs == nil {
+		return e.holeValues()
+	}
+	if text, ok := e.embeddedFile(vs, doc, constant.StringVal(tv.Value)); ok {
+		return values{{s: text}}
+	}
+	return e.holeValues()
+}
+
+// embeddedFile returns the contents of the file name of an embed.FS
+// declared by vs, when one of its //go:embed patterns in doc holds it.
+func (e *evaluator) embeddedFile(vs *ast.ValueSpec, doc *ast.CommentGroup, name string) (string, bool) {
+	if doc == nil || strings.HasPrefix(name, "/") || strings.Contains(name, "..") {
+		return "", false
+	}
+	for _, c := range doc.List {
+		patterns, ok := strings.CutPrefix(c.Text, "//go:embed ")
+		if !ok {
+			continue
+		}
+		for _, p := range strings.Fields(patterns) {
+			p = strings.TrimPrefix(p, "all:")
+			if m, _ := path.Match(p, name); !m && !strings.HasPrefix(name, strings.TrimSuffix(p, "/")+"/") {
+				continue
+			}
+			dir := filepath.Dir(e.pkg.fset.Position(vs.Pos()).Filename)
+			b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(name)))
+			if err != nil {
+				return "", false
+			}
+			return string(b), true
+		}
+	}
+	return "", false
 }
 
 // embedded returns the contents of the one file a //go:embed directive in

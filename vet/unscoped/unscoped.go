@@ -411,7 +411,9 @@ func (fc *fileChecker) text(fs *findings, text string, depth int) {
 	}
 	refs, problems, err := queries.FindReferences(fc.cat, fc.shared, text)
 	if err != nil {
-		fc.fragment(fs, text)
+		if !statementName(text) {
+			fc.fragment(fs, text)
+		}
 		return
 	}
 	for _, r := range refs {
@@ -428,6 +430,15 @@ func (fc *fileChecker) text(fs *findings, text string, depth int) {
 		fs.add(RuleDynamic, "dynamic SQL: a table name is built at run time, so tenantc cannot check it")
 	}
 	fc.plpgsql(fs, text, depth)
+}
+
+// statementName reports whether text that does not parse is one word:
+// pgx runs a statement prepared under that name (conn.Prepare(ctx,
+// "purge", sql), then conn.Exec(ctx, "purge")), whose SQL was checked
+// where it was prepared.
+func statementName(text string) bool {
+	toks := sqltok.Tokenize(text)
+	return len(toks) == 1 && toks[0].Kind == sqltok.Word && !strings.HasPrefix(toks[0].Text, holePrefix)
 }
 
 // problemRule classifies a problem queries.FindReferences found. A shared
