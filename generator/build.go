@@ -352,9 +352,6 @@ func (b *builder) buildQueries() {
 		returnsData := q.Cmd == ":one" || q.Cmd == ":many" || q.Cmd == ":batchone" || q.Cmd == ":batchmany"
 		switch {
 		case !returnsData:
-		case len(src.Columns) == 0:
-			b.queryError(src, "query %s: %s needs at least one result column", src.Name, src.Cmd)
-			continue
 		case len(src.Columns) == 1 && src.Columns[0].EmbedTable == nil:
 			c := src.Columns[0]
 			name := varName(columnName(c.Name, 0))
@@ -372,6 +369,8 @@ func (b *builder) buildQueries() {
 			}
 			q.Ret = value{Name: name, DBName: c.Name, Type: b.ty.columnType(c), Column: c}
 		default:
+			// An empty select list (SELECT FROM t) gets an empty Row
+			// struct, as in sqlc: the rows still count.
 			if s := b.matchModel(src.Columns); s != nil {
 				q.Ret = value{Name: "i", Struct: s}
 				break

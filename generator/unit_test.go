@@ -85,11 +85,6 @@ func TestGenerateErrors(t *testing.T) {
 			want: "q.sql:3:10: query X: unsupported command :execlastid",
 		},
 		{
-			name: "one without columns",
-			q:    &queries.Query{Name: "X", Cmd: ":one", SQL: "DELETE FROM t", File: "q.sql", Pos: pos},
-			want: "q.sql:3:10: query X: :one needs at least one result column",
-		},
-		{
 			name: "batch without parameters",
 			q:    &queries.Query{Name: "X", Cmd: ":batchexec", SQL: "DELETE FROM t", File: "q.sql", Pos: pos},
 			want: "q.sql:3:10: query X: :batchexec needs at least one parameter",
