@@ -99,8 +99,9 @@ type options struct {
 	atomic           bool
 	atomicLimit      int
 	lockTimeout      time.Duration
-	schemaName       string         // tenant provisioning: WithSchemaName
-	registryValues   map[string]any // tenant provisioning: WithRegistryValues
+	schemaName       string            // tenant provisioning: WithSchemaName
+	registryValues   map[string]any    // tenant provisioning: WithRegistryValues
+	registryText     map[string]string // tenant provisioning: WithRegistryText
 	fsys             fs.FS
 	latest           int
 	pool             *pgxpool.Pool

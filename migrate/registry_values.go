@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -22,6 +23,16 @@ import (
 // tenantc's and cannot be given.
 func WithRegistryValues(values map[string]any) Option {
 	return func(o *options) { o.registryValues = values }
+}
+
+// WithRegistryText is [WithRegistryValues] for values written as text,
+// such as `tenantc tenant create --set name=ACME --set owner_id=42`: each
+// is converted to its column's type by PostgreSQL, with the type's input
+// function (json_populate_record over the registry's row type), so "42"
+// fills an integer column and "2026-01-01" a date. A column given in both
+// options is an error.
+func WithRegistryText(values map[string]string) Option {
+	return func(o *options) { o.registryText = values }
 }
 
 // registryInsert returns the statement inserting a registry row for id
@@ -48,6 +59,30 @@ func (p *provisioner) registryInsert(id, schemaName string) (string, []any, erro
 		quoted[i] = pgx.Identifier{c}.Sanitize()
 		params[i] = "$" + strconv.Itoa(i+1)
 	}
-	sql := `INSERT INTO ` + p.reg + ` (` + strings.Join(quoted, ", ") + `) VALUES (` + strings.Join(params, ", ") + `) RETURNING created_at`
+	if len(p.o.registryText) == 0 {
+		sql := `INSERT INTO ` + p.reg + ` (` + strings.Join(quoted, ", ") + `) VALUES (` + strings.Join(params, ", ") + `) RETURNING created_at`
+		return sql, args, nil
+	}
+	texts := make([]string, 0, len(p.o.registryText))
+	for name := range p.o.registryText {
+		texts = append(texts, name)
+	}
+	slices.Sort(texts)
+	for _, name := range texts {
+		if name == "id" || name == "schema_name" || name == "" {
+			return "", nil, fmt.Errorf("registry value for column %q: not allowed (tenantc sets id and schema_name)", name)
+		}
+		if _, ok := p.o.registryValues[name]; ok {
+			return "", nil, fmt.Errorf("registry value for column %q given twice", name)
+		}
+		quoted = append(quoted, pgx.Identifier{name}.Sanitize())
+		params = append(params, "r."+pgx.Identifier{name}.Sanitize())
+	}
+	// The JSON object's strings go through each column type's input
+	// function; json.Marshal of a map of strings cannot fail.
+	obj, _ := json.Marshal(p.o.registryText)
+	args = append(args, string(obj))
+	sql := `INSERT INTO ` + p.reg + ` (` + strings.Join(quoted, ", ") + `) SELECT ` + strings.Join(params, ", ") +
+		` FROM json_populate_record(NULL::` + p.reg + `, $` + strconv.Itoa(len(args)) + `::json) AS r RETURNING created_at`
 	return sql, args, nil
 }

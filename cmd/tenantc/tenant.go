@@ -104,7 +104,10 @@ type tenantCreateOptions struct {
 	IO *streams
 	tenantFlags
 	ID, Schema string
-	cmdPath    string
+	// Set are column=value pairs for the registry row's own columns.
+	Set     []string
+	text    map[string]string // Set, parsed
+	cmdPath string
 }
 
 func newTenantCreateCmd(s *streams, runF func(*tenantCreateOptions) error) *cobra.Command {
@@ -119,15 +122,25 @@ one transaction.
 
 It refuses, changing nothing, when migrations are pending on the database
 (run tenantc migrate apply), when ID or the schema name is invalid (exit 2),
-or when the tenant or its schema exists.`,
+or when the tenant or its schema exists.
+
+When the annotated schema declares the registry table with more columns
+(a NOT NULL name), --set column=value fills them; each value is converted
+to its column's type by PostgreSQL.`,
 		Example: `  tenantc tenant create acme
-  tenantc tenant create acme --schema customer_acme`,
+  tenantc tenant create acme --schema customer_acme
+  tenantc tenant create acme --set name=ACME --set seats=10   # a registry table with more columns`,
 		Args: exactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID, opts.cmdPath = args[0], cmd.CommandPath()
 			if err := opts.check(cmd); err != nil {
 				return err
 			}
+			text, err := registryText(opts.cmdPath, opts.Set)
+			if err != nil {
+				return err
+			}
+			opts.text = text
 			if runF != nil {
 				return runF(opts)
 			}
@@ -136,12 +149,32 @@ or when the tenant or its schema exists.`,
 	}
 	opts.add(cmd)
 	cmd.Flags().StringVar(&opts.Schema, "schema", "", "schema `name` (default: tenant_schema with {id} replaced)")
+	cmd.Flags().StringArrayVar(&opts.Set, "set", nil, "registry `column=value` for a column of the registry table; repeatable")
 	return cmd
+}
+
+// registryText parses --set column=value pairs.
+func registryText(cmdPath string, pairs []string) (map[string]string, error) {
+	if len(pairs) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, p := range pairs {
+		col, val, ok := strings.Cut(p, "=")
+		if !ok || col == "" {
+			return nil, &usageError{cmd: cmdPath, err: fmt.Errorf("--set %q: want column=value", p)}
+		}
+		if _, dup := out[col]; dup {
+			return nil, &usageError{cmd: cmdPath, err: fmt.Errorf("--set: column %q given twice", col)}
+		}
+		out[col] = val
+	}
+	return out, nil
 }
 
 func tenantCreateRun(ctx context.Context, opts *tenantCreateOptions) error {
 	return tenantSession(ctx, &opts.tenantFlags, func(cfg *config.Config, pool *pgxpool.Pool) error {
-		mopts := []migrate.Option{migrate.WithLogger(opts.IO.Logger())}
+		mopts := []migrate.Option{migrate.WithLogger(opts.IO.Logger()), migrate.WithRegistryText(opts.text)}
 		if opts.Schema != "" {
 			mopts = append(mopts, migrate.WithSchemaName(opts.Schema))
 		}

@@ -36,6 +36,14 @@ func TestTenantFlags(t *testing.T) {
 			args: []string{"create", "acme"},
 			want: tenantCreateOptions{tenantFlags: tenantFlags{ConfigPath: "tenantc.yaml", URL: "postgres://env"}, ID: "acme"},
 		},
+		{
+			name: "create --set",
+			args: []string{"create", "acme", "--set", "name=ACME Corp", "--set", "note=a=b", "--url", "u"},
+			want: tenantCreateOptions{tenantFlags: tenantFlags{ConfigPath: "tenantc.yaml", URL: "u"}, ID: "acme",
+				Set: []string{"name=ACME Corp", "note=a=b"}, text: map[string]string{"name": "ACME Corp", "note": "a=b"}},
+		},
+		{name: "create --set without =", args: []string{"create", "acme", "--set", "name", "--url", "u"}, usage: true},
+		{name: "create --set twice", args: []string{"create", "acme", "--set", "a=1", "--set", "a=2", "--url", "u"}, usage: true},
 		{name: "create without id", args: []string{"create", "--url", "u"}, usage: true},
 		{name: "create without database", args: []string{"create", "acme"}, usage: true},
 		{
@@ -189,4 +197,61 @@ func TestTenantCommands(t *testing.T) {
 	if !strings.Contains(stdout, `"created_at": "`) {
 		t.Errorf("list --format json lacks created_at: %s", stdout)
 	}
+}
+
+// TestTenantCreateSet fills a declared registry table's own columns, typed
+// by the column, from --set.
+func TestTenantCreateSet(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"tenantc.yaml":   "version: \"1\"\nschema: [schema]\nqueries: [schema]\nshared_schema: app\ntenant_schema: \"t_{id}\"\nregistry: {table: clinics}\n",
+		"schema/app.sql": "-- tenantc:tenant\nCREATE TABLE notes (id bigint PRIMARY KEY);\n",
+		"migrations/shared/20260101000001_init.sql": `CREATE TABLE "app"."clinics" ("id" text PRIMARY KEY, "schema_name" text UNIQUE NOT NULL,
+  "created_at" timestamptz NOT NULL DEFAULT now(), "name" text NOT NULL, "seats" integer NOT NULL, "opened" date);` + "\n",
+		"migrations/tenant/20260101000001_init.sql": `CREATE TABLE "notes" ("id" bigint PRIMARY KEY);` + "\n",
+	})
+	cfgPath := filepath.Join(dir, "tenantc.yaml")
+	if code, _, stderr := runTenantMigrate(t, "hash", "-f", cfgPath); code != 0 {
+		t.Fatalf("migrate hash: %s", stderr)
+	}
+	db := pgtest.New(t)
+	t.Setenv("DATABASE_URL", db.URL)
+	cfg, err := config.Load(cfgPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrate.Apply(t.Context(), db.Pool, cfg); err != nil {
+		t.Fatal(err)
+	}
+	code, _, stderr := runTenant(t, "create", "acme", "-f", cfgPath)
+	if code != exitFailure || !strings.Contains(stderr, `"name"`) {
+		t.Errorf("create without --set: exit %d, stderr %q; want the NOT NULL name refused", code, stderr)
+	}
+	code, _, stderr = runTenant(t, "create", "acme", "-f", cfgPath, "--set", "name=ACME Clinic", "--set", "seats=12", "--set", "opened=2026-02-01")
+	if code != 0 {
+		t.Fatalf("create --set: exit %d, stderr %q", code, stderr)
+	}
+	var (
+		name, opened string
+		seats        int
+	)
+	err = db.Pool.QueryRow(t.Context(), `SELECT name, seats, opened::text FROM app.clinics WHERE id = 'acme'`).Scan(&name, &seats, &opened)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if name != "ACME Clinic" || seats != 12 || opened != "2026-02-01" {
+		t.Errorf("registry row = %q %d %q", name, seats, opened)
+	}
+	code, _, stderr = runTenant(t, "create", "beta", "-f", cfgPath, "--set", "name=B", "--set", "seats=many")
+	if code != exitFailure || !strings.Contains(stderr, "invalid input syntax for type integer") {
+		t.Errorf("create --set seats=many: exit %d, stderr %q", code, stderr)
+	}
+}
+
+// runTenantMigrate runs `tenantc migrate args...`.
+func runTenantMigrate(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), append([]string{"migrate"}, args...), strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
 }
