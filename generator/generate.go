@@ -307,6 +307,7 @@ func (g *generator) newFile(source string) *jen.File {
 		"net":                 "net",
 		"net/netip":           "netip",
 		"time":                "time",
+		pgvectorPath:          "pgvector",
 	})
 	f.ImportNames(g.names)
 	for key, alias := range g.aliases {

@@ -114,3 +114,41 @@ func TestGenerateCanceled(t *testing.T) {
 		t.Errorf("got %v, want context.Canceled", err)
 	}
 }
+
+// TestEnumInOtherSchema checks sqlc's naming of an enum outside the default
+// schema (a pg_dump schema, or a database-backed analysis): the schema
+// prefixes its Go name, and a nullable column takes the Null type.
+func TestEnumInOtherSchema(t *testing.T) {
+	id := func(schema, name string) *queries.Identifier { return &queries.Identifier{Schema: schema, Name: name} }
+	res := &queries.Result{
+		Catalog: &queries.Catalog{DefaultSchema: "public", Schemas: []*queries.Schema{
+			{Name: "public"},
+			{
+				Name:           "audit",
+				Enums:          []*queries.Enum{{Name: "level", Vals: []string{"low", "high"}}},
+				CompositeTypes: []*queries.CompositeType{{Name: "pair"}},
+				Tables: []*queries.Table{{Rel: id("audit", "entries"), Columns: []*queries.Column{
+					{Name: "lvl", NotNull: true, Type: id("audit", "level")},
+					{Name: "prev_lvl", Type: id("audit", "level")},
+					{Name: "couple", Type: id("audit", "pair")},
+					{Name: "other", Type: id("elsewhere", "level")},
+				}}},
+			},
+		}},
+	}
+	files, err := Generate(context.Background(), nil, res, testConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	models := string(files["models.go"])
+	for _, want := range []string{
+		"type AuditLevel string",
+		"AuditLevelLow  AuditLevel = \"low\"",
+		"type NullAuditLevel struct",
+		"type AuditEntry struct {\n\tLvl     AuditLevel\n\tPrevLvl NullAuditLevel\n\tCouple  sql.NullString\n\tOther   interface{}\n}",
+	} {
+		if !strings.Contains(models, want) {
+			t.Errorf("models.go lacks %q:\n%s", want, models)
+		}
+	}
+}

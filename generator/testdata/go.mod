@@ -4,6 +4,7 @@ go 1.26.4
 
 require (
 	github.com/jackc/pgx/v5 v5.9.2
+	github.com/pgvector/pgvector-go v0.3.0
 	github.com/tenantc/tenantc v0.0.0
 )
 

@@ -24,10 +24,12 @@ import (
 	_ "github.com/tenantc/tenantc/generator/testdata/param_limit_0/go"
 	_ "github.com/tenantc/tenantc/generator/testdata/param_limit_3/go"
 	_ "github.com/tenantc/tenantc/generator/testdata/pointers/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/pointers_enum/go"
 	_ "github.com/tenantc/tenantc/generator/testdata/references/go"
 	_ "github.com/tenantc/tenantc/generator/testdata/select_empty/go"
 	_ "github.com/tenantc/tenantc/generator/testdata/shared_batch_copyfrom/go"
 	_ "github.com/tenantc/tenantc/generator/testdata/shared_only/go"
 	_ "github.com/tenantc/tenantc/generator/testdata/tenant_basics/go"
 	_ "github.com/tenantc/tenantc/generator/testdata/types/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/types_pgx/go"
 )

@@ -1,0 +1,2 @@
+-- name: ListSamples :many
+SELECT * FROM samples WHERE lvl = $1;
