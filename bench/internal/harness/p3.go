@@ -92,7 +92,7 @@ func (h *harness) p3(ctx context.Context) error {
 		mode    pgx.QueryExecMode
 		tenantc []poolVariant
 	}{
-		{"direct", h.fleetURL, pgx.QueryExecModeCacheStatement, []poolVariant{defaultPool, plainPool, bestTuned()}},
+		{"direct", h.fleetURL, pgx.QueryExecModeCacheStatement, []poolVariant{defaultPool, plainPool, h.bestTuned()}},
 		{"pgbouncer", bouncerURL, pgx.QueryExecModeCacheDescribe, []poolVariant{bouncerPool}},
 	} {
 		// Directly, the baselines also run with generic plans, as the

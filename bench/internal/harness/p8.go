@@ -313,7 +313,7 @@ func (h *harness) p8(ctx context.Context) error {
 	}{
 		{defaultPool, zipfMix}, {defaultPool, uniformMix},
 		{plainPool, zipfMix},
-		{bestTuned(), zipfMix}, {bestTuned(), uniformMix},
+		{h.bestTuned(), zipfMix}, {h.bestTuned(), uniformMix},
 	}
 	if h.o.Short {
 		runs = runs[:4]

@@ -35,8 +35,7 @@ var plainPool = poolVariant{name: "pgxpool + tenancy.Bind (unoptimised)", plain:
 var bouncerPool = poolVariant{name: "NewPool(BehindPgBouncer())", opts: []tenancy.PoolOption{tenancy.BehindPgBouncer()}}
 
 // tunedPools are the hand-tuned NewPool variants P2 tries at the largest
-// fleet size; the first is the best one measured, and the one P3 and P8
-// run (see BENCHMARKS.md).
+// fleet size (-short: the first only).
 var tunedPools = []poolVariant{
 	{name: "NewPool(WithAffinity(2), WithPlanMemory(256 MiB))",
 		opts: []tenancy.PoolOption{tenancy.WithAffinity(2), tenancy.WithPlanMemory(256 << 20)}},
@@ -44,9 +43,15 @@ var tunedPools = []poolVariant{
 	{name: "NewPool(WithPlanMemory(256 MiB))", opts: []tenancy.PoolOption{tenancy.WithPlanMemory(256 << 20)}},
 }
 
-// bestTuned is the hand-tuned variant the scenarios report beside the
-// default.
-func bestTuned() poolVariant { return tunedPools[0] }
+// bestTuned is the hand-tuned variant P3 and P8 report beside the
+// default: the fastest of tunedPools in this run's P2, or, when P2 did not
+// run, the first.
+func (h *harness) bestTuned() poolVariant {
+	if h.tuned != nil {
+		return *h.tuned
+	}
+	return tunedPools[0]
+}
 
 // opened is a variant's pool, open.
 type opened struct {
@@ -228,5 +233,8 @@ func fleetTarget(n int) float64 {
 
 // variantName is the row name of v on n tenants.
 func variantName(n int, v poolVariant) string {
+	if n == 1 {
+		return "1 tenant, " + v.name
+	}
 	return fmt.Sprintf("%d tenants, %s", n, v.name)
 }
