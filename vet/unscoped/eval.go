@@ -132,10 +132,14 @@ func (p *pkgInfo) decl(fn *types.Func) *ast.FuncDecl {
 // from what is assigned on each path to a position.
 type evaluator struct {
 	pkg    *pkgInfo
-	body   *ast.BlockStmt // outermost function around the position, nil at package level
-	before token.Pos      // the position; only what runs before it counts
-	bound  map[*types.Var]values
-	holes  *int
+	body   *ast.BlockStmt        // outermost function around the position, nil at package level
+	before token.Pos             // the position; only what runs before it counts
+	bound  map[*types.Var]values // parameters of a followed call, anywhere in body
+	// self is the variable being assigned at before, with its values just
+	// before the assignment: q = q + "..." reads them.
+	self     *types.Var
+	selfVals values
+	holes    *int
 }
 
 func (e *evaluator) hole() value {
@@ -156,14 +160,11 @@ func (e *evaluator) at(pos token.Pos) *evaluator {
 	return &evaluator{pkg: e.pkg, body: e.body, before: pos, bound: e.bound, holes: e.holes}
 }
 
-// bind returns an evaluator that takes v to have the values vs.
-func (e *evaluator) bind(v *types.Var, vs values) *evaluator {
-	n := e.at(e.before)
-	n.bound = make(map[*types.Var]values, len(e.bound)+1)
-	for k, x := range e.bound {
-		n.bound[k] = x
-	}
-	n.bound[v] = vs
+// assigning returns an evaluator for the right-hand side of an
+// assignment to v at pos, where v has the values vs.
+func (e *evaluator) assigning(pos token.Pos, v *types.Var, vs values) *evaluator {
+	n := e.at(pos)
+	n.self, n.selfVals = v, vs
 	return n
 }
 
@@ -289,6 +290,9 @@ func (e *evaluator) index(x *ast.IndexExpr, depth int) values {
 // one's, a package variable's from its initializer or embedded file, a
 // local one's on every path through the function to e.before.
 func (e *evaluator) variable(v *types.Var, depth int) values {
+	if v == e.self {
+		return e.selfVals
+	}
 	if vs, ok := e.bound[v]; ok {
 		return vs
 	}
@@ -318,7 +322,7 @@ func (e *evaluator) stringEffect(v *types.Var, depth int) func(ast.Stmt, values)
 				if !e.is(lhs, v) {
 					continue
 				}
-				rhs := e.at(s.Pos()).bind(v, in)
+				rhs := e.assigning(s.Pos(), v, in)
 				switch {
 				case len(s.Rhs) == 1 && len(s.Lhs) > 1 && i == 0:
 					in = rhs.first(s.Rhs[0])

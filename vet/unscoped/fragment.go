@@ -84,6 +84,36 @@ func dynamicTables(sql string) bool {
 	return dynamic
 }
 
+// words are the lower-cased names of a catalog's tenant objects, and the
+// words of a search_path change, for a test of SQL text that needs no
+// tokens: text none of them is a substring of (in any case) names no
+// tenant object.
+type words []string
+
+func prefilterWords(cat *schema.Catalog) words {
+	// The sequences of serial columns are relations of the catalog but not
+	// among its objects; PostgreSQL may shorten their table's name in
+	// theirs, so any _seq goes on to the tokenizer.
+	w := words{"search_path", "reset", "schema", "_seq"}
+	for _, o := range cat.Objects {
+		if o.Scope == schema.Tenant {
+			w = append(w, sqltok.Lower(o.Name))
+		}
+	}
+	return w
+}
+
+// none reports whether no word is in text, folded to lower case.
+func (w words) none(text string) bool {
+	lower := sqltok.Lower(text)
+	for _, x := range w {
+		if strings.Contains(lower, x) {
+			return false
+		}
+	}
+	return true
+}
+
 // mayReference reports whether sql may name a tenant object or change
 // search_path: whether any word, quoted name or string literal in it is
 // the name of a tenant object, or search_path, or RESET / SET SCHEMA.

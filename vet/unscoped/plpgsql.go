@@ -152,7 +152,7 @@ func (fc *fileChecker) executed(fs *findings, expr string, depth int) {
 
 // hasWord reports whether text has the unquoted word w.
 func hasWord(text, w string) bool {
-	if !strings.Contains(strings.ToLower(text), w) {
+	if !containsFold(text, w) {
 		return false
 	}
 	for _, t := range sqltok.Tokenize(text) {
@@ -184,4 +184,19 @@ func settingsSearchPath(sql string) bool {
 		}
 	}
 	return update && named
+}
+
+// containsFold reports whether text holds the lower-case ASCII word w in
+// any case, without allocating: the cheap test before tokenizing.
+func containsFold(text, w string) bool {
+	for i := 0; i+len(w) <= len(text); i++ {
+		j := 0
+		for j < len(w) && text[i+j]|0x20 == w[j] {
+			j++
+		}
+		if j == len(w) {
+			return true
+		}
+	}
+	return false
 }

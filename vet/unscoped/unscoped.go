@@ -75,10 +75,12 @@ func New(opts ...Option) *analysis.Analyzer {
 type checker struct {
 	configPath string
 
-	once    sync.Once
-	cat     *schema.Catalog
-	shared  string
-	loadErr error
+	once      sync.Once
+	cat       *schema.Catalog
+	words     words // of cat, for the prefilter
+	wordsOnce sync.Once
+	shared    string
+	loadErr   error
 }
 
 // load reads the catalog on the first package; dir is that package's
@@ -142,6 +144,7 @@ func (c *checker) run(pass *analysis.Pass) (any, error) {
 	if err := c.load(filepath.Dir(pass.Fset.Position(files[0].Pos()).Filename)); err != nil {
 		return nil, err
 	}
+	c.wordsOnce.Do(func() { c.words = prefilterWords(c.cat) })
 	pkg := &pkgInfo{path: path, info: pass.TypesInfo, files: pass.Files, fset: pass.Fset}
 	for _, f := range files {
 		fc := &fileChecker{checker: c, pass: pass, pkg: pkg, file: f}
@@ -396,7 +399,7 @@ func (fc *fileChecker) sql(fs *findings, s site) {
 // text checks one SQL text; depth counts the SQL inside SQL (DO blocks,
 // EXECUTE) it was found in.
 func (fc *fileChecker) text(fs *findings, text string, depth int) {
-	if !mayReference(fc.cat, text) {
+	if fc.words.none(text) || !mayReference(fc.cat, text) {
 		// Most SQL in an application names only shared tables; the
 		// tokenizer tells so without a round trip through the parser.
 		if dynamicTables(text) {
@@ -515,7 +518,7 @@ func (fc *fileChecker) marked(fs *findings, s site) {
 			continue
 		}
 		text, marks := sqltok.Unmark(v.s)
-		if !mayReference(fc.cat, text) {
+		if fc.words.none(text) || !mayReference(fc.cat, text) {
 			continue
 		}
 		refs, problems, err := queries.FindReferences(fc.cat, fc.shared, text)
