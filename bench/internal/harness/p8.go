@@ -307,23 +307,28 @@ func (h *harness) p8(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("one tenant: %w", err)
 	}
+	n := len(h.tenants)
 	runs := []struct {
+		n    int
 		v    poolVariant
 		dist mixDist
 	}{
-		{defaultPool, zipfMix}, {defaultPool, uniformMix},
-		{plainPool, zipfMix},
-		{h.bestTuned(), zipfMix}, {h.bestTuned(), uniformMix},
+		{1, defaultPool, uniformMix},
+		{n, defaultPool, zipfMix}, {n, defaultPool, uniformMix},
+		{n, plainPool, zipfMix},
+		{n, h.bestTuned(), zipfMix}, {n, h.bestTuned(), uniformMix},
 	}
 	if h.o.Short {
-		runs = runs[:4]
+		runs = runs[:5]
 	}
-	n := len(h.tenants)
 	var rows []Row
 	var largest backendMem
 	for _, run := range runs {
-		name := fmt.Sprintf("%d tenants %s, %s", n, run.dist.name, run.v.name)
-		res, m, err := h.mixRun(ctx, run.v, h.tenants, run.dist)
+		name := fmt.Sprintf("%d tenants %s, %s", run.n, run.dist.name, run.v.name)
+		if run.n == 1 {
+			name = "1 tenant, " + run.v.name
+		}
+		res, m, err := h.mixRun(ctx, run.v, h.tenants[:run.n], run.dist)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
@@ -334,7 +339,7 @@ func (h *harness) p8(ctx context.Context) error {
 			row.Target = 0.8
 		}
 		rows = append(rows, row)
-		if run.v.name == defaultPool.name && m.largest > largest.largest {
+		if run.n == n && run.v.name == defaultPool.name && m.largest > largest.largest {
 			largest = m
 		}
 	}
