@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/fsout"
 )
 
@@ -72,7 +71,7 @@ func generateRun(ctx context.Context, opts *generateOptions) error {
 			cache = nil
 		}
 	}
-	cfg, err := config.Load(opts.ConfigPath)
+	cfg, err := loadConfig(opts.ConfigPath)
 	if err != nil {
 		return err
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -67,5 +69,24 @@ func initRun(opts *initOptions) error {
 	for _, p := range written {
 		fmt.Fprintln(opts.IO.Out, "created", p)
 	}
+	if !inModule(opts.Dir) {
+		fmt.Fprintf(opts.IO.Err, "tenantc: warning: no go.mod in %s or a parent directory: the generated package needs a module (run go mod init, then go get github.com/tenantc/tenantc)\n", opts.Dir)
+	}
 	return nil
+}
+
+// inModule reports whether dir or a parent directory holds a go.mod.
+func inModule(dir string) bool {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return true // cannot tell: do not warn
+	}
+	for d := abs; ; d = filepath.Dir(d) {
+		if _, err := os.Stat(filepath.Join(d, "go.mod")); err == nil {
+			return true
+		}
+		if filepath.Dir(d) == d {
+			return false
+		}
+	}
 }

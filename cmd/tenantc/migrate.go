@@ -14,7 +14,6 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/spf13/cobra"
 
-	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/ghactions"
 	"github.com/tenantc/tenantc/migrate"
 	"github.com/tenantc/tenantc/schema"
@@ -156,7 +155,7 @@ When nothing changed it prints "no changes" and writes nothing.`,
 }
 
 func migrateDiffRun(ctx context.Context, opts *migrateDiffOptions) error {
-	cfg, err := config.Load(opts.ConfigPath)
+	cfg, err := loadConfig(opts.ConfigPath)
 	if err != nil {
 		return err
 	}
@@ -299,7 +298,7 @@ Exit status 1 when any tenant failed.`,
 }
 
 func migrateApplyRun(ctx context.Context, opts *migrateApplyOptions) error {
-	cfg, err := config.Load(opts.ConfigPath)
+	cfg, err := loadConfig(opts.ConfigPath)
 	if err != nil {
 		return err
 	}
@@ -522,7 +521,7 @@ tenants alone exit 0.`,
 }
 
 func migrateStatusRun(ctx context.Context, opts *migrateStatusOptions) error {
-	cfg, err := config.Load(opts.ConfigPath)
+	cfg, err := loadConfig(opts.ConfigPath)
 	if err != nil {
 		return err
 	}
@@ -607,7 +606,7 @@ per difference: "-" expected but missing, "+" present but not expected,
 }
 
 func migrateDriftRun(ctx context.Context, opts *migrateDriftOptions) error {
-	cfg, err := config.Load(opts.ConfigPath)
+	cfg, err := loadConfig(opts.ConfigPath)
 	if err != nil {
 		return err
 	}
@@ -687,7 +686,7 @@ file:line:col: message (rule). Exit status 1 when any is an error.`,
 }
 
 func migrateLintRun(ctx context.Context, opts *migrateLintOptions) error {
-	cfg, err := config.Load(opts.ConfigPath)
+	cfg, err := loadConfig(opts.ConfigPath)
 	if err != nil {
 		return err
 	}
@@ -776,7 +775,7 @@ file was written or edited by hand.`,
 }
 
 func migrateHashRun(opts *migrateHashOptions) error {
-	cfg, err := config.Load(opts.ConfigPath)
+	cfg, err := loadConfig(opts.ConfigPath)
 	if err != nil {
 		return err
 	}
@@ -836,7 +835,7 @@ unqualified: they run once per tenant schema.`,
 }
 
 func migrateNewRun(opts *migrateNewOptions) error {
-	cfg, err := config.Load(opts.ConfigPath)
+	cfg, err := loadConfig(opts.ConfigPath)
 	if err != nil {
 		return err
 	}

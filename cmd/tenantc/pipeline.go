@@ -53,7 +53,7 @@ const generatedHeader = "// " + generator.Header
 
 // loadAndBuild reads the config at path and runs b on it.
 func loadAndBuild(ctx context.Context, path string, b buildFunc, log *slog.Logger) (*config.Config, map[string][]byte, error) {
-	cfg, err := config.Load(path)
+	cfg, err := loadConfig(path)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -110,7 +110,21 @@ out of date, 2 on a usage error or a bad tenantc.yaml.`,
 // addConfigFlag adds -f/--file, the path of tenantc.yaml, to a command that
 // reads the config.
 func addConfigFlag(cmd *cobra.Command, path *string) {
-	cmd.Flags().StringVarP(path, "file", "f", config.FileName, "path of the config `file`")
+	cmd.Flags().StringVarP(path, "file", "f", config.FileName,
+		"path of the config `file`; by default the nearest in this directory or a parent")
+}
+
+// loadConfig loads the config at path. The default path, when the working
+// directory has no such file, is the nearest tenantc.yaml of a parent
+// directory, as go finds go.mod: a command run from a subdirectory of the
+// project (a package's directory, by go generate) finds it.
+func loadConfig(path string) (*config.Config, error) {
+	if path == config.FileName {
+		if found, err := config.Find("."); err == nil {
+			path = found
+		}
+	}
+	return config.Load(path)
 }
 
 // noArgs is cobra.NoArgs reported as a usage error.

@@ -57,7 +57,7 @@ func TestRunExitCodes(t *testing.T) {
 	}{
 		{name: "no command prints help", args: nil, code: 0, stdout: `(?s)Usage:\n  tenantc \[flags\]\n  tenantc \[command\]`},
 		{name: "help", args: []string{"--help"}, code: 0, stdout: `(?m)^  generate +Generate the Go query package$`},
-		{name: "generate help", args: []string{"generate", "--help"}, code: 0, stdout: `(?m)^  -f, --file file +path of the config file \(default "tenantc.yaml"\)$`},
+		{name: "generate help", args: []string{"generate", "--help"}, code: 0, stdout: `(?m)^  -f, --file file +path of the config file; by default the nearest in this directory or a parent \(default "tenantc.yaml"\)$`},
 		{name: "unknown command", args: []string{"generat"}, code: 2, stderr: `^tenantc: unknown command "generat" for "tenantc"; did you mean generate\?\nRun 'tenantc --help' for usage.\n$`},
 		{name: "unknown flag", args: []string{"generate", "--bogus"}, code: 2, stderr: `^tenantc generate: unknown flag: --bogus\nRun 'tenantc generate --help' for usage.\n$`},
 		{name: "unknown shorthand", args: []string{"diff", "-x"}, code: 2, stderr: `^tenantc diff: unknown shorthand flag: 'x' in -x\n`},
@@ -67,7 +67,7 @@ func TestRunExitCodes(t *testing.T) {
 		{name: "missing config", args: []string{"generate", "-f", filepath.Join(t.TempDir(), "tenantc.yaml")}, code: 2, stderr: `no tenantc.yaml found \(run tenantc init\)\n$`},
 		{name: "unknown config key", args: []string{"generate", "-f", project(t, "version: \"1\"\nx: 1\n")}, code: 2, stderr: `^tenantc.yaml:2:1: unknown key "x"\n$`},
 		{name: "bad config value", args: []string{"diff", "-f", project(t, "default_scope: both\n")}, code: 2, stderr: `^tenantc.yaml:1:16: default_scope must be "", "shared" or "tenant", not "both"\n$`},
-		{name: "missing schema path", args: []string{"generate", "-f", project(t, "schema: [nope.sql]\n")}, code: 2, stderr: `^tenantc.yaml:1:9: schema path "nope.sql" does not exist\n$`},
+		{name: "missing schema path", args: []string{"generate", "-f", project(t, "schema: [nope.sql]\n")}, code: 2, stderr: `^tenantc.yaml:1:10: schema path "nope.sql" does not exist\n$`},
 		{name: "bad init package", args: []string{"init", "--dir", t.TempDir(), "--package", "my-db"}, code: 2, stderr: `^tenantc init: --package: templates: "my-db" is not a Go package name\n`},
 		{name: "version", args: []string{"version"}, code: 0, stdout: `^tenantc \S+\nsqlc engine v\d+\.\d+\.\d+\ngo\S+\n$`},
 		{name: "sqlc engine exit code", args: []string{"__sqlc", "no-such-sqlc-command"}, code: 1},

@@ -77,7 +77,7 @@ func exactArgs(names ...string) cobra.PositionalArgs {
 
 // tenantSession is a loaded config and an open pool.
 func tenantSession(ctx context.Context, f *tenantFlags, do func(*config.Config, *pgxpool.Pool) error) error {
-	cfg, err := config.Load(f.ConfigPath)
+	cfg, err := loadConfig(f.ConfigPath)
 	if err != nil {
 		return err
 	}

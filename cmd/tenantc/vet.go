@@ -80,7 +80,7 @@ config error.`,
 
 func vetRun(ctx context.Context, opts *vetOptions) error {
 	log := opts.IO.Logger()
-	cfg, err := config.Load(opts.ConfigPath)
+	cfg, err := loadConfig(opts.ConfigPath)
 	if err != nil {
 		return err
 	}
