@@ -47,7 +47,8 @@ type field struct {
 
 // value is a method's argument or result: a scalar or a struct.
 type value struct {
-	Emit   bool // the struct type is declared for this query
+	Emit    bool // the struct type is declared for this query
+	Pointer bool // a struct passed or returned by pointer (emit_*_struct_pointers)
 	Name   string
 	DBName string // for a scalar
 	Type   goType // for a scalar
@@ -64,6 +65,25 @@ func (v value) typ() goType {
 		return local(v.Struct.Name)
 	}
 	return v.Type
+}
+
+// defType is the Go type of the value as methods pass it: typ, or a
+// pointer to the struct with emit_params_struct_pointers and
+// emit_result_struct_pointers.
+func (v value) defType() goType {
+	t := v.typ()
+	if v.Pointer && v.Struct != nil {
+		return ptr(t)
+	}
+	return t
+}
+
+// returnName is the expression a method returns for the value.
+func (v value) returnName() string {
+	if v.Pointer && v.Struct != nil {
+		return "&" + v.Name
+	}
+	return v.Name
 }
 
 // arg is one parameter of a generated method.
@@ -85,7 +105,7 @@ func (v value) pairs() []arg {
 		}
 		return out
 	}
-	return []arg{{Name: escape(v.Name), Type: v.typ()}}
+	return []arg{{Name: escape(v.Name), Type: v.defType()}}
 }
 
 // params are the expressions passed to the database call, in $N order.
@@ -294,7 +314,8 @@ func (b *builder) queryError(q *queries.Query, format string, args ...any) {
 // buildQueries shapes each query's method: a plain argument, spread
 // arguments or a Params struct; a scalar, a model or a Row struct.
 func (b *builder) buildQueries() {
-	qpl := b.gen.cfg.Gen.QueryParameterLimit
+	opts := b.gen.cfg.Gen
+	qpl := opts.QueryParameterLimit
 	for _, src := range b.res.Queries {
 		if src.Name == "" || src.Cmd == "" {
 			continue
@@ -308,9 +329,12 @@ func (b *builder) buildQueries() {
 			Cmd:          src.Cmd,
 			Method:       src.Name,
 			ConstantName: lowerFirst(src.Name),
-			Comments:     src.Comments,
+			Comments:     b.comments(src),
 			Source:       sourceName(src.File),
 			Tenant:       src.Scope == schema.Tenant,
+		}
+		if opts.EmitExportedQueries {
+			q.ConstantName = title(src.Name)
 		}
 		if q.Tenant {
 			q.SQLVar = q.ConstantName + "SQL"
@@ -338,7 +362,7 @@ func (b *builder) buildQueries() {
 			// Batch and copyfrom methods take a slice of the Params struct,
 			// so it is declared whatever the parameter limit.
 			emit := len(src.Params) > qpl || q.Cmd == ":copyfrom" || q.isBatch()
-			q.Arg = value{Emit: emit, Name: "arg", Struct: s}
+			q.Arg = value{Emit: emit, Name: "arg", Struct: s, Pointer: opts.EmitParamsStructPointers}
 		}
 		if (q.Cmd == ":copyfrom" || q.isBatch()) && q.Arg.isEmpty() {
 			b.queryError(src, "query %s: %s needs at least one parameter", src.Name, src.Cmd)
@@ -372,7 +396,7 @@ func (b *builder) buildQueries() {
 			// An empty select list (SELECT FROM t) gets an empty Row
 			// struct, as in sqlc: the rows still count.
 			if s := b.matchModel(src.Columns); s != nil {
-				q.Ret = value{Name: "i", Struct: s}
+				q.Ret = value{Name: "i", Struct: s, Pointer: opts.EmitResultStructPointers}
 				break
 			}
 			cols := make([]goColumn, len(src.Columns))
@@ -392,11 +416,31 @@ func (b *builder) buildQueries() {
 				b.queryError(src, "query %s: %v", src.Name, err)
 				continue
 			}
-			q.Ret = value{Emit: true, Name: "i", Struct: s}
+			q.Ret = value{Emit: true, Name: "i", Struct: s, Pointer: opts.EmitResultStructPointers}
 		}
 		b.model.Queries = append(b.model.Queries, q)
 	}
 	slices.SortStableFunc(b.model.Queries, func(a, c *query) int { return strings.Compare(a.Method, c.Method) })
+}
+
+// comments are the method's doc comment lines: the query's own comments
+// and, with emit_sql_as_comment, its SQL (after its name when it has no
+// comment), as sqlc writes them.
+func (b *builder) comments(src *queries.Query) []string {
+	out := slices.Clone(src.Comments)
+	if !b.gen.cfg.Gen.EmitSQLAsComment {
+		return out
+	}
+	if len(out) == 0 {
+		out = append(out, src.Name)
+	}
+	out = append(out, " ")
+	// Lines as bufio.ScanLines splits them: no empty line after a final
+	// newline, carriage returns dropped.
+	for _, line := range strings.Split(strings.TrimSuffix(src.SQL, "\n"), "\n") {
+		out = append(out, "  "+strings.TrimSuffix(line, "\r"))
+	}
+	return out
 }
 
 // paramName names a lone parameter: its column, or dollar_N.
@@ -526,4 +570,58 @@ func (b *builder) columnsToStruct(name string, columns []goColumn, useID bool) (
 		types[f.Name] = f.Type.String()
 	}
 	return s, nil
+}
+
+// omitUnused drops the enums and models no query uses (omit_unused_structs),
+// with sqlc's test: a type is used when it is a query's argument or result
+// type, or the type of one of their fields.
+func (b *builder) omitUnused() {
+	keep := map[string]bool{}
+	// name spells a local type as sqlc's type strings do: "NullMood",
+	// "*Mood", "[]Mood".
+	name := func(t goType) string {
+		if t.Path != "" {
+			return ""
+		}
+		s := strings.Repeat("[]", t.Slices)
+		if t.Pointer {
+			s += "*"
+		}
+		return s + t.Name
+	}
+	for _, q := range b.model.Queries {
+		if !q.Arg.isEmpty() {
+			keep[name(q.Arg.typ())] = true
+			if q.Arg.Struct != nil {
+				for _, f := range q.Arg.Struct.Fields {
+					keep[name(f.Type)] = true
+				}
+			}
+		}
+		if !q.Ret.isEmpty() {
+			keep[name(q.Ret.typ())] = true
+			if q.Ret.Struct != nil {
+				for _, f := range q.Ret.Struct.Fields {
+					keep[strings.TrimPrefix(name(f.Type), "[]")] = true
+					for _, e := range f.Embed {
+						keep[name(e.Type)] = true
+					}
+				}
+			}
+		}
+	}
+	var enums []enum
+	for _, e := range b.model.Enums {
+		if keep[e.Name] || keep["Null"+e.Name] || keep["*"+e.Name] {
+			enums = append(enums, e)
+		}
+	}
+	// A new slice: queries point into the old one's models.
+	var structs []structDef
+	for _, s := range b.model.Structs {
+		if keep[s.Name] {
+			structs = append(structs, s)
+		}
+	}
+	b.model.Enums, b.model.Structs = enums, structs
 }

@@ -95,6 +95,9 @@ func Generate(ctx context.Context, cat *schema.Catalog, res *queries.Result, cfg
 	b.buildEnums()
 	b.buildStructs()
 	b.buildQueries()
+	if cfg.Gen.OmitUnusedStructs {
+		b.omitUnused()
+	}
 	b.model.Tenant = cat != nil && cat.HasTenant()
 	for _, q := range b.model.Queries {
 		if q.Tenant {
@@ -266,22 +269,27 @@ func (g *generator) validate() []error {
 	// A query named like a method of the generated types would declare
 	// that method twice.
 	for _, m := range []string{"WithTx", "Tenant"} {
+		if g.cfg.Gen.EmitMethodsWithDBArgument {
+			break // neither method exists
+		}
 		if q, ok := methods[m]; ok && (m == "WithTx" || g.model.Tenant) {
 			errs = append(errs, posError(q.Src, fmt.Sprintf("query name %s conflicts with the generated method %s", m, m)))
 		}
 	}
 	// Two query files with one base name would write one output file, and
 	// a query file must not overwrite a fixed one.
+	names := g.fileNames()
 	files := map[string]string{}
-	for _, name := range []string{"db.go", "models.go", "batch.go", "copyfrom.go", "querier.go"} {
-		files[strings.TrimSuffix(name, ".go")] = "tenantc's " + name
+	for _, name := range []string{names.db, names.models, names.batch, names.copyFrom, names.querier} {
+		files[name] = "tenantc's " + name
 	}
 	for _, q := range g.model.Queries {
-		if prev, ok := files[q.Source]; ok && prev != q.Src.File {
-			errs = append(errs, posError(q.Src, fmt.Sprintf("query files %s and %s would both generate %s.go", prev, q.Src.File, q.Source)))
+		out := names.query(q.Source)
+		if prev, ok := files[out]; ok && prev != q.Src.File {
+			errs = append(errs, posError(q.Src, fmt.Sprintf("query files %s and %s would both generate %s", prev, q.Src.File, out)))
 			continue
 		}
-		files[q.Source] = q.Src.File
+		files[out] = q.Src.File
 	}
 	return errs
 }
@@ -293,6 +301,11 @@ func (g *generator) newFile(source string) *jen.File {
 	f.HeaderComment(Header)
 	if source != "" {
 		f.HeaderComment("source: " + source)
+	}
+	if tags := g.cfg.Gen.BuildTags; tags != "" {
+		// sqlc writes the constraint first; tenantc keeps its header the
+		// first line, which is how it recognizes its own files in gen.out.
+		f.HeaderComment("//go:build " + tags)
 	}
 	f.ImportNames(map[string]string{
 		pgxPath:               "pgx",
@@ -318,9 +331,10 @@ func (g *generator) newFile(source string) *jen.File {
 
 // render builds every file and formats it.
 func (g *generator) render() (map[string][]byte, error) {
+	names := g.fileNames()
 	files := map[string]*jen.File{
-		"db.go":     g.dbFile(),
-		"models.go": g.modelsFile(),
+		names.db:     g.dbFile(),
+		names.models: g.modelsFile(),
 	}
 	bySource := map[string][]*query{}
 	var batch, copyFrom []*query
@@ -334,25 +348,25 @@ func (g *generator) render() (map[string][]byte, error) {
 		}
 	}
 	for _, src := range sortedKeys(bySource) {
-		files[src+".go"] = g.queryFile(src, bySource[src])
+		files[names.query(src)] = g.queryFile(src, bySource[src])
 	}
 	if len(batch) > 0 {
-		files["batch.go"] = g.batchFile(batch)
+		files[names.batch] = g.batchFile(batch)
 	}
 	if len(copyFrom) > 0 {
-		files["copyfrom.go"] = g.copyFromFile(copyFrom)
+		files[names.copyFrom] = g.copyFromFile(copyFrom)
 	}
 	if g.cfg.Gen.EmitInterface {
-		files["querier.go"] = g.querierFile()
+		files[names.querier] = g.querierFile()
 	}
 	// Rendering (jennifer's printing and gofmt) is most of the generator's
 	// time and each file is independent: render them side by side. The
 	// result is the same map whatever the order.
-	names := sortedKeys(files)
-	rendered := make([][]byte, len(names))
+	order := sortedKeys(files)
+	rendered := make([][]byte, len(order))
 	var eg errgroup.Group
 	eg.SetLimit(runtime.GOMAXPROCS(0))
-	for i, name := range names {
+	for i, name := range order {
 		eg.Go(func() error {
 			var buf bytes.Buffer
 			if err := files[name].Render(&buf); err != nil {
@@ -370,10 +384,50 @@ func (g *generator) render() (map[string][]byte, error) {
 		return nil, err
 	}
 	out := make(map[string][]byte, len(files))
-	for i, name := range names {
+	for i, name := range order {
 		out[name] = rendered[i]
 	}
 	return out, nil
+}
+
+// fileNames are the output file names, sqlc's defaults or its output_*
+// options.
+type fileNames struct {
+	db, models, querier, copyFrom, batch string
+	suffix                               string // output_files_suffix
+}
+
+func (g *generator) fileNames() fileNames {
+	opts := g.cfg.Gen
+	// sqlc adds .go to any name that lacks it.
+	or := func(name, def string) string {
+		if name == "" {
+			return def
+		}
+		if !strings.HasSuffix(name, ".go") {
+			name += ".go"
+		}
+		return name
+	}
+	return fileNames{
+		db:       or(opts.OutputDBFileName, "db.go"),
+		models:   or(opts.OutputModelsFileName, "models.go"),
+		querier:  or(opts.OutputQuerierFileName, "querier.go"),
+		copyFrom: or(opts.OutputCopyfromFileName, "copyfrom.go"),
+		batch:    or(opts.OutputBatchFileName, "batch.go"),
+		suffix:   opts.OutputFilesSuffix,
+	}
+}
+
+// query is the output file of a query file, named as sqlc names it: the
+// query file's name, the suffix, then ".go" unless it ends so already
+// (query.sql → query.sql.go; with suffix "_gen", query.sql_gen.go).
+func (n fileNames) query(source string) string {
+	name := source + n.suffix
+	if !strings.HasSuffix(name, ".go") {
+		name += ".go"
+	}
+	return name
 }
 
 // fixImports turns the aliasKey paths of aliased imports back into their
@@ -486,11 +540,20 @@ func (g *generator) dbFile() *jen.File {
 	}
 	f.Type().Id("DBTX").Interface(methods...)
 
+	dbArg := g.cfg.Gen.EmitMethodsWithDBArgument
 	f.Line()
-	f.Comment("New returns the shared queries on db.")
-	f.Func().Id("New").Params(jen.Id("db").Id("DBTX")).Op("*").Id("Queries").Block(
-		jen.Return(jen.Op("&").Id("Queries").Values(jen.Dict{jen.Id("db"): jen.Id("db")})),
-	)
+	if dbArg {
+		// emit_methods_with_db_argument: each method takes its handle.
+		f.Comment("New returns the shared queries; each method takes the DBTX to run on.")
+		f.Func().Id("New").Params().Op("*").Id("Queries").Block(
+			jen.Return(jen.Op("&").Id("Queries").Values()),
+		)
+	} else {
+		f.Comment("New returns the shared queries on db.")
+		f.Func().Id("New").Params(jen.Id("db").Id("DBTX")).Op("*").Id("Queries").Block(
+			jen.Return(jen.Op("&").Id("Queries").Values(jen.Dict{jen.Id("db"): jen.Id("db")})),
+		)
+	}
 	f.Line()
 	if g.model.Tenant {
 		f.Comment("Queries runs the shared queries. It has no tenant queries: those need a")
@@ -498,13 +561,32 @@ func (g *generator) dbFile() *jen.File {
 	} else {
 		f.Comment("Queries runs the queries.")
 	}
-	f.Type().Id("Queries").Struct(jen.Id("db").Id("DBTX"))
-	f.Line()
-	f.Comment("WithTx returns the shared queries on tx.")
-	f.Func().Add(recv("Queries")).Id("WithTx").Params(jen.Id("tx").Qual(pgxPath, "Tx")).Op("*").Id("Queries").Block(
-		jen.Return(jen.Op("&").Id("Queries").Values(jen.Dict{jen.Id("db"): jen.Id("tx")})),
-	)
+	if dbArg {
+		f.Type().Id("Queries").Struct()
+	} else {
+		f.Type().Id("Queries").Struct(jen.Id("db").Id("DBTX"))
+		f.Line()
+		f.Comment("WithTx returns the shared queries on tx.")
+		f.Func().Add(recv("Queries")).Id("WithTx").Params(jen.Id("tx").Qual(pgxPath, "Tx")).Op("*").Id("Queries").Block(
+			jen.Return(jen.Op("&").Id("Queries").Values(jen.Dict{jen.Id("db"): jen.Id("tx")})),
+		)
+	}
 	if !g.model.Tenant {
+		return f
+	}
+	if dbArg {
+		f.Line()
+		f.Comment("NewTenant returns the tenant and shared queries; each method takes the")
+		f.Comment("tenancy.Conn to run on, so a tenant query still needs a tenant-bound")
+		f.Comment("connection, and an unbound Conn returns tenancy.ErrUnbound.")
+		f.Func().Id("NewTenant").Params().Op("*").Id("TenantQueries").Block(
+			jen.Return(jen.Op("&").Id("TenantQueries").Values()),
+		)
+		f.Line()
+		f.Comment("TenantQueries runs the tenant queries, with the tenant's schema written")
+		f.Comment("into the SQL text, and the shared queries, on the tenancy.Conn each")
+		f.Comment("method is given.")
+		f.Type().Id("TenantQueries").Struct()
 		return f
 	}
 	f.Line()
@@ -627,23 +709,29 @@ func (g *generator) modelsFile() *jen.File {
 // tenant and shared queries).
 func (g *generator) querierFile() *jen.File {
 	f := g.newFile("")
-	sig := func(q *query) jen.Code {
-		return jen.Id(q.Method).Params(g.paramList(q)...).Add(g.results(q))
-	}
-	withComments := func(q *query) []jen.Code {
+	withComments := func(q *query, typ string) []jen.Code {
 		var out []jen.Code
-		f.Line()
 		for _, c := range q.Comments {
 			out = append(out, jen.Comment("//"+c))
 		}
-		return append(out, sig(q))
+		return append(out, jen.Id(q.Method).Params(g.paramList(q, typ)...).Add(g.results(q)))
 	}
+	// With emit_methods_with_db_argument, TenantQueries takes a
+	// tenancy.Conn where Queries takes a DBTX, so TenantQuerier lists the
+	// shared queries itself instead of embedding Querier.
+	dbArg := g.cfg.Gen.EmitMethodsWithDBArgument
 	var shared, tenant []jen.Code
+	if !dbArg {
+		tenant = append(tenant, jen.Id("Querier"))
+	}
 	for _, q := range g.model.Queries {
 		if q.Tenant {
-			tenant = append(tenant, withComments(q)...)
-		} else {
-			shared = append(shared, withComments(q)...)
+			tenant = append(tenant, withComments(q, "TenantQueries")...)
+			continue
+		}
+		shared = append(shared, withComments(q, "Queries")...)
+		if dbArg {
+			tenant = append(tenant, withComments(q, "TenantQueries")...)
 		}
 	}
 	f.Line()
@@ -654,7 +742,7 @@ func (g *generator) querierFile() *jen.File {
 	if g.model.Tenant {
 		f.Line()
 		f.Comment("TenantQuerier is the tenant and shared queries, as run by TenantQueries.")
-		f.Type().Id("TenantQuerier").Interface(append([]jen.Code{jen.Id("Querier")}, tenant...)...)
+		f.Type().Id("TenantQuerier").Interface(tenant...)
 		f.Line()
 		f.Var().Id("_").Id("TenantQuerier").Op("=").Parens(jen.Op("*").Id("TenantQueries")).Parens(jen.Nil())
 	}

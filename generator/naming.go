@@ -148,7 +148,7 @@ func reserved(s string) bool {
 		"const", "fallthrough", "if", "range", "type", "continue", "for",
 		"import", "return", "var",
 		"q", "ctx", "batch", "br", "err", "row", "rows", "items", "result",
-		"stmt", "true", "false", "nil", "string", "error", "any", "len":
+		"stmt", "db", "true", "false", "nil", "string", "error", "any", "len":
 		return true
 	}
 	return false

@@ -65,19 +65,37 @@ func recv(typ string) *jen.Statement {
 
 // sqlExpr is the SQL text a query method sends: the constant for a shared
 // query, the tenant-qualified text for a tenant query.
-func sqlExpr(q *query) *jen.Statement {
+func (g *generator) sqlExpr(q *query) *jen.Statement {
 	if q.Tenant {
-		return jen.Id("q").Dot("db").Dot("SQL").Call(jen.Id(q.SQLVar))
+		return g.dbExpr().Dot("SQL").Call(jen.Id(q.SQLVar))
 	}
 	return jen.Id(q.ConstantName)
 }
 
-// paramList is a query method's parameters: the context, then the spread
-// parameters, the Params struct or, for batch and copyfrom, a slice of rows.
-func (g *generator) paramList(q *query) []jen.Code {
+// dbExpr is the handle a method body runs on: q.db, or the db argument
+// with emit_methods_with_db_argument.
+func (g *generator) dbExpr() *jen.Statement {
+	if g.cfg.Gen.EmitMethodsWithDBArgument {
+		return jen.Id("db")
+	}
+	return jen.Id("q").Dot("db")
+}
+
+// paramList is a query method's parameters: the context, the database
+// handle with emit_methods_with_db_argument (a tenancy.Conn on
+// TenantQueries), then the spread parameters, the Params struct or, for
+// batch and copyfrom, a slice of rows.
+func (g *generator) paramList(q *query, typ string) []jen.Code {
 	out := []jen.Code{jen.Id("ctx").Qual("context", "Context")}
+	if g.cfg.Gen.EmitMethodsWithDBArgument {
+		if typ == "TenantQueries" {
+			out = append(out, jen.Id("db").Qual(tenancyPath, "Conn"))
+		} else {
+			out = append(out, jen.Id("db").Id("DBTX"))
+		}
+	}
 	if q.Cmd == ":copyfrom" || q.isBatch() {
-		return append(out, jen.Id(q.Arg.Name).Index().Add(q.Arg.typ().code()))
+		return append(out, jen.Id(q.Arg.Name).Index().Add(q.Arg.defType().code()))
 	}
 	for _, a := range q.Arg.pairs() {
 		out = append(out, jen.Id(a.Name).Add(a.Type.code()))
@@ -89,9 +107,9 @@ func (g *generator) paramList(q *query) []jen.Code {
 func (g *generator) results(q *query) *jen.Statement {
 	switch q.Cmd {
 	case ":one":
-		return jen.Params(q.Ret.typ().code(), jen.Error())
+		return jen.Params(q.Ret.defType().code(), jen.Error())
 	case ":many":
-		return jen.Params(jen.Index().Add(q.Ret.typ().code()), jen.Error())
+		return jen.Params(jen.Index().Add(q.Ret.defType().code()), jen.Error())
 	case ":exec":
 		return jen.Error()
 	case ":execrows", ":copyfrom":
@@ -174,7 +192,7 @@ func (g *generator) method(f *jen.File, q *query) {
 	for _, c := range q.Comments {
 		f.Comment("//" + c)
 	}
-	f.Func().Add(recv(typ)).Id(q.Method).Params(g.paramList(q)...).Add(g.results(q)).BlockFunc(func(b *jen.Group) {
+	f.Func().Add(recv(typ)).Id(q.Method).Params(g.paramList(q, typ)...).Add(g.results(q)).BlockFunc(func(b *jen.Group) {
 		g.body(b, q)
 	})
 	if q.Tenant || !g.model.Tenant {
@@ -188,17 +206,26 @@ func (g *generator) method(f *jen.File, q *query) {
 	for _, c := range q.Comments {
 		f.Comment("//" + c)
 	}
-	f.Func().Add(recv("TenantQueries")).Id(q.Method).Params(g.paramList(q)...).Add(g.results(q)).BlockFunc(func(b *jen.Group) {
+	f.Func().Add(recv("TenantQueries")).Id(q.Method).Params(g.paramList(q, "TenantQueries")...).Add(g.results(q)).BlockFunc(func(b *jen.Group) {
 		g.body(b, q)
 	})
 }
 
 // body emits the statements of a query method.
 func (g *generator) body(b *jen.Group, q *query) {
-	db := jen.Id("q").Dot("db")
+	db := g.dbExpr()
 	call := func(method string) *jen.Statement {
-		args := append([]jen.Code{jen.Id("ctx"), sqlExpr(q)}, exprs(q.Arg.params())...)
+		args := append([]jen.Code{jen.Id("ctx"), g.sqlExpr(q)}, exprs(q.Arg.params())...)
 		return db.Clone().Dot(method).CallFunc(list(args))
+	}
+	// wrapped is err, or with wrap_errors the error wrapped with the
+	// query's name, as sqlc words it.
+	wrap := g.cfg.Gen.WrapErrors
+	wrapped := func() *jen.Statement {
+		if wrap {
+			return jen.Qual("fmt", "Errorf").Call(jen.Lit("query "+q.Method+": %w"), jen.Err())
+		}
+		return jen.Err()
 	}
 	ret := q.Ret
 	switch q.Cmd {
@@ -206,34 +233,48 @@ func (g *generator) body(b *jen.Group, q *query) {
 		b.Id("row").Op(":=").Add(call("QueryRow"))
 		b.Var().Id(ret.Name).Add(ret.typ().code())
 		b.Err().Op(":=").Id("row").Dot("Scan").CallFunc(list(exprs(ret.scan())))
-		b.Return(jen.Id(ret.Name), jen.Err())
+		if wrap {
+			b.If(jen.Err().Op("!=").Nil()).Block(jen.Err().Op("=").Add(wrapped()))
+		}
+		b.Return(expr(ret.returnName()), jen.Err())
 	case ":many":
 		b.List(jen.Id("rows"), jen.Err()).Op(":=").Add(call("Query"))
-		b.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err()))
+		b.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), wrapped()))
 		b.Defer().Id("rows").Dot("Close").Call()
 		g.declareItems(b, ret)
 		b.For(jen.Id("rows").Dot("Next").Call()).Block(
 			jen.Var().Id(ret.Name).Add(ret.typ().code()),
 			jen.If(jen.Err().Op(":=").Id("rows").Dot("Scan").CallFunc(list(exprs(ret.scan()))), jen.Err().Op("!=").Nil()).Block(
-				jen.Return(jen.Nil(), jen.Err()),
+				jen.Return(jen.Nil(), wrapped()),
 			),
-			jen.Id("items").Op("=").Append(jen.Id("items"), jen.Id(ret.Name)),
+			jen.Id("items").Op("=").Append(jen.Id("items"), expr(ret.returnName())),
 		)
-		b.If(jen.Err().Op(":=").Id("rows").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), jen.Err()))
+		b.If(jen.Err().Op(":=").Id("rows").Dot("Err").Call(), jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Nil(), wrapped()))
 		b.Return(jen.Id("items"), jen.Nil())
 	case ":exec":
 		b.List(jen.Id("_"), jen.Err()).Op(":=").Add(call("Exec"))
-		b.Return(jen.Err())
+		if wrap {
+			b.If(jen.Err().Op("!=").Nil()).Block(jen.Return(wrapped()))
+			b.Return(jen.Nil())
+		} else {
+			b.Return(jen.Err())
+		}
 	case ":execrows":
 		b.List(jen.Id("result"), jen.Err()).Op(":=").Add(call("Exec"))
-		b.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Lit(0), jen.Err()))
+		b.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Lit(0), wrapped()))
 		b.Return(jen.Id("result").Dot("RowsAffected").Call(), jen.Nil())
 	case ":execresult":
-		b.Return(call("Exec"))
+		if wrap {
+			b.List(jen.Id("result"), jen.Err()).Op(":=").Add(call("Exec"))
+			b.If(jen.Err().Op("!=").Nil()).Block(jen.Err().Op("=").Add(wrapped()))
+			b.Return(jen.Id("result"), jen.Err())
+		} else {
+			b.Return(call("Exec"))
+		}
 	case ":copyfrom":
 		var table jen.Code
 		if q.Tenant {
-			table = jen.Id("q").Dot("db").Dot("Table").Call(jen.Lit(q.Src.InsertIntoTable.Name))
+			table = g.dbExpr().Dot("Table").Call(jen.Lit(q.Src.InsertIntoTable.Name))
 		} else {
 			table = jen.Qual(pgxPath, "Identifier").Values(jen.Lit(g.cfg.SharedSchema), jen.Lit(q.Src.InsertIntoTable.Name))
 		}
@@ -250,7 +291,7 @@ func (g *generator) body(b *jen.Group, q *query) {
 		var sql jen.Code = jen.Id(q.ConstantName)
 		if q.Tenant {
 			// Qualify once: every queued statement is for the same tenant.
-			b.Id("stmt").Op(":=").Add(sqlExpr(q))
+			b.Id("stmt").Op(":=").Add(g.sqlExpr(q))
 			sql = jen.Id("stmt")
 		}
 		var vals []jen.Code
@@ -273,9 +314,9 @@ func (g *generator) body(b *jen.Group, q *query) {
 // declareItems declares the result slice of a :many or :batchmany.
 func (g *generator) declareItems(b *jen.Group, ret value) {
 	if g.cfg.Gen.EmitEmptySlices {
-		b.Id("items").Op(":=").Index().Add(ret.typ().code()).Values()
+		b.Id("items").Op(":=").Index().Add(ret.defType().code()).Values()
 	} else {
-		b.Var().Id("items").Index().Add(ret.typ().code())
+		b.Var().Id("items").Index().Add(ret.defType().code())
 	}
 }
 
@@ -303,7 +344,7 @@ func (g *generator) copyFromFile(qs []*query) *jen.File {
 		f.Line()
 		f.Comment(it + " implements pgx.CopyFromSource.")
 		f.Type().Id(it).Struct(
-			jen.Id("rows").Index().Add(q.Arg.typ().code()),
+			jen.Id("rows").Index().Add(q.Arg.defType().code()),
 			jen.Id("skippedFirstNextCall").Bool(),
 		)
 		f.Line()
@@ -390,14 +431,14 @@ func (g *generator) batchFile(qs []*query) *jen.File {
 			)
 		case ":batchmany":
 			f.Line()
-			f.Func().Params(self).Id("Query").Params(jen.Id("f").Func().Params(jen.Int(), jen.Index().Add(ret.typ().code()), jen.Error())).Block(
+			f.Func().Params(self).Id("Query").Params(jen.Id("f").Func().Params(jen.Int(), jen.Index().Add(ret.defType().code()), jen.Error())).Block(
 				jen.Defer().Id("b").Dot("br").Dot("Close").Call(),
 				loop(
 					jen.Do(func(s *jen.Statement) {
 						if g.cfg.Gen.EmitEmptySlices {
-							s.Id("items").Op(":=").Index().Add(ret.typ().code()).Values()
+							s.Id("items").Op(":=").Index().Add(ret.defType().code()).Values()
 						} else {
-							s.Var().Id("items").Index().Add(ret.typ().code())
+							s.Var().Id("items").Index().Add(ret.defType().code())
 						}
 					}),
 					jen.If(jen.Id("b").Dot("closed")).Block(
@@ -413,7 +454,7 @@ func (g *generator) batchFile(qs []*query) *jen.File {
 							jen.If(jen.Err().Op(":=").Id("rows").Dot("Scan").CallFunc(list(exprs(ret.scan()))), jen.Err().Op("!=").Nil()).Block(
 								jen.Return(jen.Err()),
 							),
-							jen.Id("items").Op("=").Append(jen.Id("items"), jen.Id(ret.Name)),
+							jen.Id("items").Op("=").Append(jen.Id("items"), expr(ret.returnName())),
 						),
 						jen.Return(jen.Id("rows").Dot("Err").Call()),
 					).Call(),
@@ -422,17 +463,21 @@ func (g *generator) batchFile(qs []*query) *jen.File {
 			)
 		case ":batchone":
 			f.Line()
-			f.Func().Params(self).Id("QueryRow").Params(jen.Id("f").Func().Params(jen.Int(), ret.typ().code(), jen.Error())).Block(
+			closedValue := jen.Id(ret.Name)
+			if ret.Pointer && ret.Struct != nil {
+				closedValue = jen.Nil()
+			}
+			f.Func().Params(self).Id("QueryRow").Params(jen.Id("f").Func().Params(jen.Int(), ret.defType().code(), jen.Error())).Block(
 				jen.Defer().Id("b").Dot("br").Dot("Close").Call(),
 				loop(
 					jen.Var().Id(ret.Name).Add(ret.typ().code()),
 					jen.If(jen.Id("b").Dot("closed")).Block(
-						callback(jen.Id("t"), jen.Id(ret.Name), jen.Id("ErrBatchAlreadyClosed")),
+						callback(jen.Id("t"), closedValue, jen.Id("ErrBatchAlreadyClosed")),
 						jen.Continue(),
 					),
 					jen.Id("row").Op(":=").Id("b").Dot("br").Dot("QueryRow").Call(),
 					jen.Err().Op(":=").Id("row").Dot("Scan").CallFunc(list(exprs(ret.scan()))),
-					callback(jen.Id("t"), jen.Id(ret.Name), jen.Err()),
+					callback(jen.Id("t"), expr(ret.returnName()), jen.Err()),
 				),
 			)
 		}
