@@ -49,11 +49,11 @@ type field struct {
 type value struct {
 	Emit    bool // the struct type is declared for this query
 	Pointer bool // a struct passed or returned by pointer (emit_*_struct_pointers)
-	Name   string
-	DBName string // for a scalar
-	Type   goType // for a scalar
-	Struct *structDef
-	Column *queries.Column // for a scalar
+	Name    string
+	DBName  string // for a scalar
+	Type    goType // for a scalar
+	Struct  *structDef
+	Column  *queries.Column // for a scalar
 }
 
 // isEmpty reports whether the method has no such value.
