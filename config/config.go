@@ -52,9 +52,9 @@ type Config struct {
 
 // Analyzer is sqlc's analyzer setting.
 type Analyzer struct {
-	// Database is nil for sqlc's default: analyze with the database when
-	// one is configured.
-	Database *bool
+	// Database is "true", "false" or "only", as in sqlc; "" is sqlc's
+	// default, true: analyze with the database when one is configured.
+	Database string
 }
 
 // Database is sqlc's database setting, for database-backed analysis.
@@ -331,8 +331,11 @@ func (p *parser) config(n *yaml.Node, c *Config) {
 				if key != "database" {
 					return false
 				}
-				b := p.boolean(v, "analyzer.database")
-				c.Analyzer.Database = &b
+				if v.Kind != yaml.ScalarNode || v.Tag != "!!bool" && v.Value != "only" {
+					p.errorf(v, "analyzer.database must be true, false or \"only\"")
+					return true
+				}
+				c.Analyzer.Database = v.Value
 				return true
 			})
 		case "database":

@@ -137,6 +137,7 @@ func TestLoadErrors(t *testing.T) {
 		{"other engine", "gen:\n  overrides:\n    - {db_type: uuid, engine: mysql, go_type: string}\n", `tenantc.yaml:3:31: override engine "mysql": tenantc generates for postgresql only`},
 		{"sql_package database/sql", "gen:\n  sql_package: database/sql\n", `tenantc.yaml:2:16: gen.sql_package "database/sql" is not supported: tenantc generates pgx/v5 code only (set pgx/v5 or leave it out)`},
 		{"sql_driver lib/pq", "gen:\n  sql_driver: github.com/lib/pq\n", `tenantc.yaml:2:15: gen.sql_driver "github.com/lib/pq" is not supported: tenantc generates pgx/v5 code only (github.com/jackc/pgx/v5)`},
+		{"bad analyzer.database", "analyzer: {database: maybe}\n", `tenantc.yaml:1:22: analyzer.database must be true, false or "only"`},
 		{"db argument and prepared queries", "gen:\n  emit_methods_with_db_argument: true\n  emit_prepared_queries: true\n", `tenantc.yaml:2:34: gen.emit_methods_with_db_argument and gen.emit_prepared_queries are mutually exclusive, as in sqlc`},
 		{"not utf-8", "version: \"1\"\nschema: [sch\xffema]\n", `tenantc.yaml:2:13: file is not valid UTF-8`},
 		{"syntax error", "gen: [\n", `tenantc.yaml:1:1: did not find expected node content`},
@@ -304,7 +305,7 @@ gen:
 		t.Errorf("gen (-want +got)\n%s", diff)
 	}
 	if !c.StrictFunctionChecks || c.StrictOrderBy == nil || *c.StrictOrderBy ||
-		!cmp.Equal(c.Rules, []string{"no-delete"}) || c.Analyzer.Database == nil || *c.Analyzer.Database ||
+		!cmp.Equal(c.Rules, []string{"no-delete"}) || c.Analyzer.Database != "false" ||
 		c.Database != (Database{URI: "postgres://localhost/app"}) {
 		t.Errorf("package settings not parsed as written: %+v", c)
 	}

@@ -86,7 +86,7 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 	}
 	engineDone := make(chan engineResult, 1)
 	go func() {
-		res, err := o.engine.run(engineCtx, cat.Files, queryFiles, cfg.Rel)
+		res, err := o.engine.run(engineCtx, engineSettings(cfg), cat.Files, queryFiles, cfg.Rel)
 		engineDone <- engineResult{res, err}
 	}()
 	stopEngine := func() {
@@ -144,7 +144,7 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 		if err := os.WriteFile(path, []byte("-- name: "+placeholder+" :exec\nSELECT 1;\n"), 0o644); err != nil {
 			return nil, fmt.Errorf("queries: %w", err)
 		}
-		er.res, er.err = o.engine.run(ctx, cat.Files, []string{path}, cfg.Rel)
+		er.res, er.err = o.engine.run(ctx, engineSettings(cfg), cat.Files, []string{path}, cfg.Rel)
 	} else {
 		er = <-engineDone
 	}

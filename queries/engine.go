@@ -15,6 +15,7 @@ import (
 
 	"github.com/sqlc-dev/sqlc/pkg/cli"
 
+	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/sqlpos"
 )
 
@@ -108,7 +109,7 @@ sql:
 - engine: postgresql
   schema: %s
   queries: %s
-  codegen:
+%s  codegen:
   - plugin: tenantc
     out: out
 `
@@ -117,7 +118,7 @@ sql:
 // codegen request. Paths are usable from the current directory; rel maps
 // one back to the path printed in messages. A sqlc analysis error comes
 // back as an sqlpos.ErrorList.
-func (e Engine) run(ctx context.Context, schemaFiles, queryFiles []string, rel func(string) string) (*Result, error) {
+func (e Engine) run(ctx context.Context, settings string, schemaFiles, queryFiles []string, rel func(string) string) (*Result, error) {
 	dir, err := os.MkdirTemp("", "tenantc-sqlc-")
 	if err != nil {
 		return nil, fmt.Errorf("queries: %w", err)
@@ -159,7 +160,7 @@ func (e Engine) run(ctx context.Context, schemaFiles, queryFiles []string, rel f
 	if err != nil {
 		return nil, fmt.Errorf("queries: locating the sqlc engine: %w", err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "sqlc.yaml"), fmt.Appendf(nil, sqlcConfig, strconv.Quote(exe), s, q), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "sqlc.yaml"), fmt.Appendf(nil, sqlcConfig, strconv.Quote(exe), s, q, settings), 0o644); err != nil {
 		return nil, fmt.Errorf("queries: %w", err)
 	}
 	request := filepath.Join(dir, "request.pb")
@@ -195,6 +196,20 @@ func (e Engine) run(ctx context.Context, schemaFiles, queryFiles []string, rel f
 		}
 	}
 	return res, nil
+}
+
+// engineSettings are the analysis settings of the config that sqlc reads
+// from its own sql entry, under sqlc's names: strict_function_checks and
+// strict_order_by mean what they mean in a sqlc project.
+func engineSettings(cfg *config.Config) string {
+	var b strings.Builder
+	if cfg.StrictFunctionChecks {
+		b.WriteString("  strict_function_checks: true\n")
+	}
+	if cfg.StrictOrderBy != nil {
+		fmt.Fprintf(&b, "  strict_order_by: %t\n", *cfg.StrictOrderBy)
+	}
+	return b.String()
 }
 
 var sqlcErrLine = regexp.MustCompile(`^(.+?):(\d+):(\d+): (.*)$`)

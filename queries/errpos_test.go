@@ -5,6 +5,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/sqlpos"
 )
 
@@ -147,5 +148,24 @@ func TestAnalyzeEngineErrorPositions(t *testing.T) {
 				t.Errorf("errors (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestAnalyzeSQLCSettings checks that sqlc's analysis settings, which
+// sqlc's own messages name, reach the engine with sqlc's meaning.
+func TestAnalyzeSQLCSettings(t *testing.T) {
+	orderBy := map[string]string{"a.sql": "-- name: A :many\nSELECT id FROM plans ORDER BY nope;\n"}
+	off := false
+	if _, err := analyze(t, orderBy, func(c *config.Config) { c.StrictOrderBy = &off }); err != nil {
+		t.Errorf("strict_order_by: false still rejects an unknown ORDER BY column: %v", err)
+	}
+	unknownFunc := map[string]string{"a.sql": "-- name: A :one\nSELECT no_such_function(1);\n"}
+	if _, err := analyze(t, unknownFunc); err != nil {
+		t.Errorf("unknown function rejected without strict_function_checks: %v", err)
+	}
+	_, err := analyze(t, unknownFunc, func(c *config.Config) { c.StrictFunctionChecks = true })
+	want := `queries/a.sql:2:8: function "no_such_function" does not exist`
+	if err == nil || err.Error() != want {
+		t.Errorf("strict_function_checks: true: error = %v, want %s", err, want)
 	}
 }
