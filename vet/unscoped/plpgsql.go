@@ -2,6 +2,8 @@ package unscoped
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
@@ -88,8 +90,10 @@ func (fc *fileChecker) plNode(fs *findings, n any, depth int) {
 			mode, _ := e["parseMode"].(float64)
 			fc.text(fs, plStatement(query, int(mode)), depth)
 		}
-		for _, x := range n {
-			fc.plNode(fs, x, depth)
+		// In key order, so that findings come out in the same order on
+		// every run.
+		for _, k := range slices.Sorted(maps.Keys(n)) {
+			fc.plNode(fs, n[k], depth)
 		}
 	}
 }
