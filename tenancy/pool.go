@@ -70,6 +70,13 @@ type shard struct {
 	// connections through the Pool; size is the shard's MaxConns.
 	busy atomic.Int32
 	size int32
+	counters
+}
+
+// counters count what a shard's calls did; see [Stats].
+type counters struct {
+	home, spilled, queued atomic.Int64
+	hits, prepared, evicted, unprepared atomic.Int64
 }
 
 // PoolOption configures a [Pool].
@@ -179,13 +186,20 @@ func (p *Pool) Bind(t Tenant) Conn {
 
 // spillQueue is how many calls, per connection of a busy group, may wait for
 // it before a call goes to any idle connection instead.
-const spillQueue = 1
+const spillQueue = 2
 
 // route returns the shard for a call for t: t's home shard while it has a
-// free connection, then t's alternate, then — when the home shard already
-// has a queue — the least busy shard if it has a free connection, else the
-// home shard to wait on. The zero Tenant (shared statements) gets the least
-// busy shard.
+// free connection or a short queue; when spillQueue calls per connection
+// already wait for it, the least busy shard if that has a free
+// connection. The zero Tenant (shared statements) gets the least busy
+// shard.
+//
+// Waiting briefly for the home shard costs little: the server's CPU, not
+// the number of connections in use, bounds throughput, and the home
+// backend has the tenant's statements prepared and its tables in its
+// catalog caches. Measured (BENCHMARKS.md), a second "alternate" shard per
+// tenant or spilling at the first wait doubled the statements each
+// backend prepared and its memory for no gain in throughput.
 func (p *Pool) route(t Tenant) *shard {
 	n := uint32(len(p.shards))
 	if n == 1 {
@@ -201,19 +215,16 @@ func (p *Pool) route(t Tenant) *shard {
 		h *= 16777619
 	}
 	home := p.shards[h%n]
-	b := home.busy.Load()
-	if b < home.size {
-		return home
-	}
-	// The alternate is another shard, chosen by the hash's high bits.
-	alt := p.shards[(h%n+1+(h>>16)%(n-1))%n]
-	if alt.busy.Load() < alt.size {
-		return alt
-	}
-	if b >= home.size*(1+spillQueue) {
+	if b := home.busy.Load(); b >= home.size*(1+spillQueue) {
 		if s := p.leastBusy(); s.busy.Load() < s.size {
+			s.spilled.Add(1)
 			return s
 		}
+		home.queued.Add(1)
+	} else if b >= home.size {
+		home.queued.Add(1)
+	} else {
+		home.home.Add(1)
 	}
 	return home
 }
@@ -365,6 +376,18 @@ func (p *Pool) Close() {
 	}
 }
 
+// Groups returns the pgx pools of the affinity groups, for statistics and
+// diagnostics (for example, reading each backend's memory). The slice is a
+// copy; the pools are not: statements run on them directly bypass the
+// Pool's routing and statement cache.
+func (p *Pool) Groups() []*pgxpool.Pool {
+	gs := make([]*pgxpool.Pool, len(p.shards))
+	for i, s := range p.shards {
+		gs[i] = s.pool
+	}
+	return gs
+}
+
 // Stats are counters of a [Pool], summed over its groups.
 type Stats struct {
 	// Groups is the number of affinity groups; MaxConns their connections.
@@ -372,6 +395,16 @@ type Stats struct {
 	MaxConns int32
 	// TotalConns, IdleConns and AcquiredConns are pgxpool's counts.
 	TotalConns, IdleConns, AcquiredConns int32
+
+	// Tenant calls by where they ran: on a free connection of the
+	// tenant's home group, queued for it, or spilled to the least busy
+	// group because the home group's queue was long.
+	Home, Queued, Spilled int64
+	// Statements by how they ran: Hits on a connection that kept them
+	// prepared, Prepared first (Evicted counts the statements dropped to
+	// make room), Unprepared in exec mode because they did not earn a
+	// place within the plan memory budget.
+	Hits, Prepared, Evicted, Unprepared int64
 }
 
 // Stat returns the pool's counters.
@@ -383,6 +416,13 @@ func (p *Pool) Stat() Stats {
 		st.TotalConns += ps.TotalConns()
 		st.IdleConns += ps.IdleConns()
 		st.AcquiredConns += ps.AcquiredConns()
+		st.Home += s.home.Load()
+		st.Spilled += s.spilled.Load()
+		st.Queued += s.queued.Load()
+		st.Hits += s.hits.Load()
+		st.Prepared += s.prepared.Load()
+		st.Evicted += s.evicted.Load()
+		st.Unprepared += s.unprepared.Load()
 	}
 	return st
 }
@@ -393,13 +433,13 @@ func (p *Pool) exec(ctx context.Context, t Tenant, sql string, args []any) (pgco
 		return pgconn.CommandTag{}, err
 	}
 	defer release(c, s)
-	return p.execOn(ctx, c.Conn(), sql, args)
+	return p.execOn(ctx, c.Conn(), s, sql, args)
 }
 
 // execOn runs Exec on conn, with the statement prepared when it pays.
-func (p *Pool) execOn(ctx context.Context, conn *pgx.Conn, sql string, args []any) (pgconn.CommandTag, error) {
+func (p *Pool) execOn(ctx context.Context, conn *pgx.Conn, s *shard, sql string, args []any) (pgconn.CommandTag, error) {
 	if len(args) > 0 {
-		if err := p.prepare(ctx, conn, sql, args); err != nil {
+		if err := p.prepare(ctx, conn, s, sql, args); err != nil {
 			return pgconn.CommandTag{}, err
 		}
 	}
@@ -416,7 +456,7 @@ func (p *Pool) query(ctx context.Context, t Tenant, sql string, args []any) (pgx
 		return errRows{err}, err
 	}
 	conn := c.Conn()
-	if err := p.prepare(ctx, conn, sql, args); err != nil {
+	if err := p.prepare(ctx, conn, s, sql, args); err != nil {
 		release(c, s)
 		return errRows{err}, err
 	}
@@ -435,7 +475,7 @@ func (p *Pool) queryRow(ctx context.Context, t Tenant, sql string, args []any) p
 		return errRows{err}
 	}
 	conn := c.Conn()
-	if err := p.prepare(ctx, conn, sql, args); err != nil {
+	if err := p.prepare(ctx, conn, s, sql, args); err != nil {
 		release(c, s)
 		return errRows{err}
 	}

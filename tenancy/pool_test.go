@@ -298,16 +298,23 @@ func TestPoolBehindPgBouncerWithoutTheOptionSaysWhichToSet(t *testing.T) {
 
 	// Past startup, prepared statements meet on the one server
 	// connection.
+	// (A statement is prepared on its second run on a connection.)
 	p = openPool(t, bouncer, 2, nil, tenancy.WithCustomPlans())
-	if err := p.QueryRow(ctx, q, 1).Scan(&n); err != nil {
-		t.Fatal(err)
+	for range 2 {
+		if err := p.QueryRow(ctx, q, 1).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 	}
-	// Hold the first connection so that the next call takes the other.
+	// Hold the first connection so that the next calls take the other.
 	held, err := p.Acquire(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = p.QueryRow(ctx, q, 1).Scan(&n)
+	for range 2 {
+		if err = p.QueryRow(ctx, q, 1).Scan(&n); err != nil {
+			break
+		}
+	}
 	held.Release()
 	if !errors.Is(err, tenancy.ErrPooler) || !strings.Contains(err.Error(), "tenancy.BehindPgBouncer()") {
 		t.Fatalf("prepared statement: err = %v, want ErrPooler naming the option", err)
@@ -394,5 +401,26 @@ func TestPoolReplansAfterTheTableChanges(t *testing.T) {
 	defer rows.Close()
 	if !rows.Next() || len(rows.FieldDescriptions()) != 3 {
 		t.Fatalf("after ALTER: %d columns, err %v; want 3", len(rows.FieldDescriptions()), rows.Err())
+	}
+}
+
+func TestPoolPreparesOnTheSecondRun(t *testing.T) {
+	url, tenants := poolFleet(t, 1)
+	p := openPool(t, url, 1, nil)
+	c := p.Bind(tenants[0])
+	sql := c.SQL(ownerByID)
+	for run := 1; run <= 3; run++ {
+		backend(t, c) // another statement, so that the counts below are ownerByID's
+		var owner string
+		if err := c.QueryRow(context.Background(), sql, 1).Scan(&owner); err != nil {
+			t.Fatal(err)
+		}
+		if got, want := tenancy.IsPrepared(t, p, sql), run >= 2; got != want {
+			t.Errorf("after %d runs: prepared %v, want %v", run, got, want)
+		}
+	}
+	st := p.Stat()
+	if st.Unprepared != 2 || st.Prepared != 2 || st.Hits != 2 {
+		t.Errorf("stats %+v: want 2 unprepared first runs, 2 prepared, 2 hits", st)
 	}
 }

@@ -140,7 +140,7 @@ type poolTx struct {
 }
 
 func (tx *poolTx) Exec(ctx context.Context, sql string, arguments ...any) (pgconn.CommandTag, error) {
-	return tx.p.execOn(ctx, tx.Tx.Conn(), sql, arguments)
+	return tx.p.execOn(ctx, tx.Tx.Conn(), tx.s, sql, arguments)
 }
 
 func (tx *poolTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
@@ -166,7 +166,7 @@ func (tx *poolTx) prepare(ctx context.Context, sql string, args []any) error {
 	if conn == nil {
 		return pgx.ErrTxClosed
 	}
-	return tx.p.prepare(ctx, conn, sql, args)
+	return tx.p.prepare(ctx, conn, tx.s, sql, args)
 }
 
 func (tx *poolTx) Commit(ctx context.Context) error {

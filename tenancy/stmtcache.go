@@ -14,7 +14,7 @@ import (
 // pool's default exec mode. It leaves alone calls whose arguments start
 // with a pgx option (an exec mode chosen by the caller wins) and a
 // transaction that has already failed.
-func (p *Pool) prepare(ctx context.Context, conn *pgx.Conn, sql string, args []any) error {
+func (p *Pool) prepare(ctx context.Context, conn *pgx.Conn, s *shard, sql string, args []any) error {
 	if p.o.planMemory == 0 || sql == "" {
 		return nil
 	}
@@ -27,7 +27,7 @@ func (p *Pool) prepare(ctx context.Context, conn *pgx.Conn, sql string, args []a
 	if conn.PgConn().TxStatus() == 'E' {
 		return nil
 	}
-	return cacheOf(conn, p.o.planMemory).use(ctx, p, conn, sql)
+	return cacheOf(conn, p.o.planMemory).use(ctx, p, conn, &s.counters, sql)
 }
 
 // cacheKey is where a connection's stmtCache lives in pgconn's CustomData.
@@ -50,7 +50,11 @@ func cacheOf(conn *pgx.Conn, budget int64) *stmtCache {
 // statement is prepared only if it has been run more often lately than the
 // statement it would evict. Under a uniform load bigger than the budget the
 // cached set therefore stays put, and the rest runs in exec mode, instead of
-// every call preparing one statement and deallocating another.
+// every call preparing one statement and deallocating another. A statement
+// is never prepared on its first run on a connection (TinyLFU's
+// doorkeeper): a call that spilled to another connection, or a tenant seen
+// once, costs one exec-mode round trip and no server memory, instead of a
+// prepare round trip and a plan nobody reuses.
 //
 // A connection is used by one goroutine at a time, and so is its cache.
 type stmtCache struct {
@@ -82,7 +86,7 @@ var hashSeed = maphash.MakeSeed()
 
 // use prepares sql on conn if it is cached or earns a place; it returns an
 // error only when the connection failed.
-func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, sql string) error {
+func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counters, sql string) error {
 	if len(c.invalid) > 0 {
 		if err := c.flush(ctx, conn); err != nil {
 			return err
@@ -93,25 +97,34 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, sql string
 	if e := c.m[sql]; e != nil {
 		c.unlink(e)
 		c.pushFront(e)
+		n.hits.Add(1)
 		return nil
 	}
 	size := planBytes(len(sql))
+	if f < 2 {
+		n.unprepared.Add(1)
+		return nil
+	}
 	if size > c.budget {
+		n.unprepared.Add(1)
 		return nil
 	}
 	for c.used+size > c.budget {
 		v := c.tail
 		if f <= c.freq.estimate(v.hash) {
+			n.unprepared.Add(1)
 			return nil // not admitted: runs in exec mode
 		}
 		if err := conn.Deallocate(ctx, v.sql); err != nil {
 			return err
 		}
 		c.remove(v)
+		n.evicted.Add(1)
 	}
 	if _, err := conn.Prepare(ctx, sql, sql); err != nil {
 		return p.failed(conn, sql, err)
 	}
+	n.prepared.Add(1)
 	e := &stmtEntry{sql: sql, hash: h, size: size}
 	c.m[sql] = e
 	c.used += size
