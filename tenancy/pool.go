@@ -75,7 +75,7 @@ type shard struct {
 
 // counters count what a shard's calls did; see [Stats].
 type counters struct {
-	home, spilled, queued atomic.Int64
+	home, spilled, queued               atomic.Int64
 	hits, prepared, evicted, unprepared atomic.Int64
 }
 
