@@ -139,7 +139,7 @@ func describe(changes []atlasschema.Change) []string {
 				case *atlasschema.DropColumn:
 					add("- column %q.%q (missing)", t, tc.C.Name)
 				case *atlasschema.ModifyColumn:
-					add("~ column %q.%q differs", t, tc.To.Name)
+					add("~ column %q.%q differs: expected %s, found %s", t, tc.To.Name, columnDef(tc.From), columnDef(tc.To))
 				case *atlasschema.AddIndex:
 					add("+ index %q on %q", tc.I.Name, t)
 				case *atlasschema.DropIndex:
@@ -157,7 +157,7 @@ func describe(changes []atlasschema.Change) []string {
 				case *atlasschema.DropCheck:
 					add("- check %q on %q (missing)", tc.C.Name, t)
 				case *atlasschema.ModifyCheck:
-					add("~ check %q on %q differs", tc.To.Name, t)
+					add("~ check %q on %q differs: expected %s, found %s", tc.To.Name, t, tc.From.Expr, tc.To.Expr)
 				case *atlasschema.AddPrimaryKey, *atlasschema.DropPrimaryKey, *atlasschema.ModifyPrimaryKey:
 					add("~ primary key of %q differs", t)
 				default:
@@ -169,6 +169,32 @@ func describe(changes []atlasschema.Change) []string {
 		}
 	}
 	return out
+}
+
+// columnDef is a column's type, nullability and default as DDL writes
+// them ("text NOT NULL DEFAULT 'x'"), to say what a changed column was
+// expected to be and what it is.
+func columnDef(c *atlasschema.Column) string {
+	def := "?"
+	if c.Type != nil {
+		if f, err := postgres.FormatType(c.Type.Type); err == nil {
+			def = f
+		} else if c.Type.Raw != "" {
+			def = c.Type.Raw
+		}
+		if c.Type.Null {
+			def += " NULL"
+		} else {
+			def += " NOT NULL"
+		}
+	}
+	switch d := c.Default.(type) {
+	case *atlasschema.Literal:
+		def += " DEFAULT " + d.V
+	case *atlasschema.RawExpr:
+		def += " DEFAULT " + d.X
+	}
+	return def
 }
 
 func objectName(o atlasschema.Object) string {

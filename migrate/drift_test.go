@@ -16,7 +16,8 @@ ALTER TABLE "tickets" ADD COLUMN "state" "state" NOT NULL DEFAULT 'open';
 		t.Fatal(err)
 	}
 	// d stays unmigrated (expected: an empty schema); c is altered by hand.
-	if _, err := pool.Exec(t.Context(), `ALTER TABLE t_c.tickets ADD COLUMN hacked int; DROP INDEX t_c.tickets_plan`); err != nil {
+	if _, err := pool.Exec(t.Context(), `ALTER TABLE t_c.tickets ADD COLUMN hacked int; DROP INDEX t_c.tickets_plan;
+ALTER TABLE t_c.tickets ALTER COLUMN title TYPE varchar(20), ALTER COLUMN title DROP NOT NULL, ALTER COLUMN title SET DEFAULT 'x'`); err != nil {
 		t.Fatal(err)
 	}
 	rep, err := Drift(t.Context(), pool, p.cfg, WithDevURL(devURL(t)))
@@ -25,7 +26,10 @@ ALTER TABLE "tickets" ADD COLUMN "state" "state" NOT NULL DEFAULT 'open';
 	}
 	want := []TenantDrift{{
 		ID: "c", Schema: "t_c", Version: "20260101000002",
-		Differences: []string{`+ column "tickets"."hacked"`, `- index "tickets_plan" on "tickets" (missing)`},
+		Differences: []string{
+			`~ column "tickets"."title" differs: expected text NOT NULL, found character varying(20) NULL DEFAULT 'x'`,
+			`+ column "tickets"."hacked"`, `- index "tickets_plan" on "tickets" (missing)`,
+		},
 	}}
 	if diff := cmp.Diff(want, rep.Tenants); diff != "" {
 		t.Errorf("drift (-want +got):\n%s", diff)
