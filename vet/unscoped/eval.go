@@ -211,7 +211,11 @@ func (e *evaluator) eval(x ast.Expr, depth int) values {
 // composite literals (repo{listSQL: "..."}) and assignments (r.listSQL =
 // "...") anywhere in the package, each evaluated where it is written.
 func (e *evaluator) field(v *types.Var, depth int) values {
-	if v.Pkg() == nil || v.Pkg().Path() != e.pkg.path {
+	// pgx.QueuedQuery.SQL is set by Batch.Queue too: a query re-queued
+	// from another batch (b2.Queue(qq.SQL)) has the SQL queued anywhere in
+	// the package.
+	queued := v.Name() == "SQL" && v.Pkg() != nil && strings.HasPrefix(v.Pkg().Path(), pgxPrefix)
+	if !queued && (v.Pkg() == nil || v.Pkg().Path() != e.pkg.path) {
 		return e.holeValues()
 	}
 	var out values
@@ -223,6 +227,15 @@ func (e *evaluator) field(v *types.Var, depth int) values {
 				body = n.Body
 			case *ast.GenDecl:
 				body = nil
+			case *ast.CallExpr:
+				if !queued || len(n.Args) == 0 || depth > maxDepth {
+					break
+				}
+				if fn, ok := typeutil.Callee(e.pkg.info, n).(*types.Func); ok && fn.Name() == "Queue" {
+					if t, ok := sqlTarget(fn); ok && t.arg == 0 && !isSQLOf(n.Args[0], v, e.pkg.info) {
+						out = union(out, e.in(body, n.Pos()).eval(n.Args[0], depth))
+					}
+				}
 			case *ast.KeyValueExpr:
 				if id, ok := n.Key.(*ast.Ident); ok && e.pkg.info.Uses[id] == v {
 					out = union(out, e.in(body, n.Pos()).eval(n.Value, depth))
@@ -247,6 +260,13 @@ func (e *evaluator) field(v *types.Var, depth int) values {
 		return e.holeValues()
 	}
 	return out
+}
+
+// isSQLOf reports whether x is a selector of the field v (qq.SQL): a
+// re-queue adds no text of its own.
+func isSQLOf(x ast.Expr, v *types.Var, info *types.Info) bool {
+	sel, ok := ast.Unparen(x).(*ast.SelectorExpr)
+	return ok && info.Uses[sel.Sel] == v
 }
 
 // in returns an evaluator for the texts just before pos in body.

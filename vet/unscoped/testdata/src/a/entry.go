@@ -29,3 +29,11 @@ func entryPoints(ctx context.Context, conn *pgx.Conn, r io.Reader, w io.Writer) 
 	_ = pgx.QueuedQuery{SQL: "SELECT id FROM plans", Arguments: nil}
 	conn.SendBatch(ctx, other)
 }
+
+func requeue(ctx context.Context, conn *pgx.Conn, b *pgx.Batch) {
+	b2 := &pgx.Batch{}
+	for _, qq := range b.QueuedQueries {
+		b2.Queue(qq.SQL, qq.Arguments...) // want `table "tickets" is tenant-scoped`
+	}
+	conn.SendBatch(ctx, b2)
+}
