@@ -745,8 +745,20 @@ type StmtError struct {
 	Err   error
 }
 
+// Error keeps PostgreSQL's DETAIL and HINT, which pgconn's message drops
+// and which often say what to fix ("Key (title)=(x) is duplicated.").
 func (e *StmtError) Error() string {
-	return fmt.Sprintf("%s: statement %d: %v", e.File, e.Index+1, e.Err)
+	msg := fmt.Sprintf("%s: statement %d: %v", e.File, e.Index+1, e.Err)
+	var pgErr *pgconn.PgError
+	if errors.As(e.Err, &pgErr) {
+		if pgErr.Detail != "" {
+			msg += " DETAIL: " + pgErr.Detail
+		}
+		if pgErr.Hint != "" {
+			msg += " HINT: " + pgErr.Hint
+		}
+	}
+	return msg
 }
 
 func (e *StmtError) Unwrap() error { return e.Err }

@@ -531,3 +531,39 @@ func TestApplyAtomicFailsEnteringTenant(t *testing.T) {
 		t.Errorf("result failed = %d, want 1", res.Failed)
 	}
 }
+
+// TestApplyFailureKeepsDetailAndHint checks that a tenant's recorded and
+// reported error carries PostgreSQL's DETAIL and HINT.
+func TestApplyFailureKeepsDetailAndHint(t *testing.T) {
+	p, pool := fleetProject(t)
+	ctx := t.Context()
+	addTenants(t, pool, p.cfg, "a")
+	if _, err := Apply(ctx, pool, p.cfg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO t_a.tickets (id, plan_id, title) VALUES (1, 1, 'x'), (2, 1, 'x')`); err != nil {
+		t.Fatal(err)
+	}
+	p.migration(TenantDir, "20260101000002_unique.sql", `CREATE UNIQUE INDEX "tickets_title" ON "tickets" ("title");
+`)
+	res, err := Apply(ctx, pool, p.cfg)
+	if !errors.Is(err, ErrTenantsFailed) {
+		t.Fatalf("Apply: %v, want ErrTenantsFailed", err)
+	}
+	if want := "DETAIL: Key (title)=(x) is duplicated."; !strings.Contains(res.Tenants[0].Error, want) {
+		t.Errorf("error %q lacks %q", res.Tenants[0].Error, want)
+	}
+	p.migration(TenantDir, "20260101000002_unique.sql", `SELECT no_such_function(1);
+`)
+	res, _ = Apply(ctx, pool, p.cfg)
+	if want := "HINT: No function matches the given name and argument types."; len(res.Tenants) != 1 || !strings.Contains(res.Tenants[0].Error, want) {
+		t.Fatalf("result %+v lacks %q", res.Tenants, want)
+	}
+	st, err := Status(ctx, pool, p.cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e := st.Tenants[0].Error; e == nil || !strings.Contains(*e, "HINT: No function matches") {
+		t.Errorf("recorded error = %v, want the HINT", e)
+	}
+}
