@@ -19,7 +19,7 @@ import (
 // poolFleet creates n tenant schemas t0 … t{n-1}, each with an items
 // table holding one row marked with its tenant, and returns the database
 // URL and the tenants.
-func poolFleet(t *testing.T, n int) (string, []tenancy.Tenant) {
+func poolFleet(t testing.TB, n int) (string, []tenancy.Tenant) {
 	t.Helper()
 	url := pgtest.NewDatabase(t)
 	admin := pgtest.Connect(t, url)
@@ -37,7 +37,7 @@ func poolFleet(t *testing.T, n int) (string, []tenancy.Tenant) {
 }
 
 // openPool opens a tenancy.Pool of maxConns connections on url.
-func openPool(t *testing.T, url string, maxConns int32, configure func(*pgxpool.Config), opts ...tenancy.PoolOption) *tenancy.Pool {
+func openPool(t testing.TB, url string, maxConns int32, configure func(*pgxpool.Config), opts ...tenancy.PoolOption) *tenancy.Pool {
 	t.Helper()
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
