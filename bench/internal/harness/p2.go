@@ -21,13 +21,14 @@ func warmGetItem(ctx context.Context, c tenancy.Conn) error {
 }
 
 // pointSelect runs the generated point select on tenants chosen uniformly
-// at random through bind, and checks each row is the tenant's own.
-func (h *harness) pointSelect(ctx context.Context, tenants []tenancy.Tenant, bind func(tenancy.Tenant) tenancy.Conn) (loadResult, error) {
+// at random through bind, warm uncounted then d counted, and checks each
+// row is the tenant's own.
+func (h *harness) pointSelect(ctx context.Context, tenants []tenancy.Tenant, bind func(tenancy.Tenant) tenancy.Conn, warm, d time.Duration) (loadResult, error) {
 	qs := make([]*tenantdb.TenantQueries, len(tenants))
 	for i, t := range tenants {
 		qs[i] = tenantdb.NewTenant(bind(t))
 	}
-	return h.load(ctx, h.o.Clients, h.warmup(), h.o.Duration, func(ctx context.Context, r *rand.Rand) error {
+	return h.load(ctx, h.o.Clients, warm, d, func(ctx context.Context, r *rand.Rand) error {
 		q := qs[r.IntN(len(qs))]
 		id := r.Int64N(fleetItems) + 1
 		it, err := q.GetItem(ctx, id)
@@ -68,27 +69,44 @@ func (h *harness) p2Runs() []p2Run {
 	return runs
 }
 
-// pointSelectRun opens v, warms it on ts and runs the point select over
-// ts; it returns the result and the memory of the pool's backends after
-// the run.
-func (h *harness) pointSelectRun(ctx context.Context, url string, v poolVariant, ts []tenancy.Tenant) (loadResult, backendMem, error) {
+// pointSelectRun opens v, warms it on ts, lets it settle and runs the
+// point select over ts; it returns the result, the memory of the pool's
+// backends after the run and how the pool settled.
+func (h *harness) pointSelectRun(ctx context.Context, url string, v poolVariant, ts []tenancy.Tenant) (loadResult, backendMem, settled, error) {
 	p, err := h.open(ctx, url, h.o.Clients, v)
 	if err != nil {
-		return loadResult{}, backendMem{}, err
+		return loadResult{}, backendMem{}, settled{}, err
 	}
 	defer p.close()
 	if err := h.warm(ctx, p, ts, warmGetItem); err != nil {
-		return loadResult{}, backendMem{}, err
+		return loadResult{}, backendMem{}, settled{}, err
 	}
-	res, err := h.pointSelect(ctx, ts, p.bind)
+	st, err := h.settle(ctx, p, func(d time.Duration) (int64, error) {
+		res, err := h.pointSelect(ctx, ts, p.bind, 0, d)
+		return res.ops, err
+	})
 	if err != nil {
-		return res, backendMem{}, err
+		return loadResult{}, backendMem{}, st, err
+	}
+	res, err := h.pointSelect(ctx, ts, p.bind, h.warmup(), h.o.Duration)
+	if err != nil {
+		return res, backendMem{}, st, err
 	}
 	if res.leaks != 0 {
-		return res, backendMem{}, fmt.Errorf("%d rows of another tenant", res.leaks)
+		return res, backendMem{}, st, fmt.Errorf("%d rows of another tenant", res.leaks)
 	}
 	m, err := p.memory(ctx)
-	return res, m, err
+	return res, m, st, err
+}
+
+// runNote is the note of a fleet row: connections, backend memory, and
+// how a tenancy.Pool settled.
+func (h *harness) runNote(m backendMem, st settled) string {
+	s := fmt.Sprintf("%d conns; %s", h.o.Clients, m.note())
+	if st.took > 0 {
+		s += "; " + st.note()
+	}
+	return s
 }
 
 // p2 runs the generated point select over fleets of tenants, a tenant
@@ -99,7 +117,7 @@ func (h *harness) p2(ctx context.Context) error {
 		return err
 	}
 	oneTenant := func() (loadResult, error) {
-		res, _, err := h.pointSelectRun(ctx, h.fleetURL, plainPool, h.tenants[:1])
+		res, _, _, err := h.pointSelectRun(ctx, h.fleetURL, plainPool, h.tenants[:1])
 		return res, err
 	}
 	// The baseline runs before and after the variants, and counts as
@@ -113,13 +131,12 @@ func (h *harness) p2(ctx context.Context) error {
 	largest, tunedBest := 0, 0.0
 	for _, run := range h.p2Runs() {
 		name := variantName(run.n, run.v)
-		res, m, err := h.pointSelectRun(ctx, h.fleetURL, run.v, h.tenants[:run.n])
+		res, m, st, err := h.pointSelectRun(ctx, h.fleetURL, run.v, h.tenants[:run.n])
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		row := Row{Scenario: "P2", Variant: name, Value: res.opsPerSec, Unit: "ops/s",
-			BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpuPerOp,
-			Note: fmt.Sprintf("%d conns; %s", h.o.Clients, m.note())}
+			BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpuPerOp, Note: h.runNote(m, st)}
 		if run.n > 1 {
 			row.Target = fleetTarget(run.n)
 		}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"time"
 
 	"github.com/tenantc/tenantc/bench/internal/tenantdb"
 	"github.com/tenantc/tenantc/tenancy"
@@ -230,14 +231,14 @@ var (
 // mix runs the mix on ts through bind, tenants drawn by dist: for Zipf,
 // the tenants' ranks are a fixed random permutation, so that popularity
 // has nothing to do with the order tenants were created in.
-func (h *harness) mix(ctx context.Context, ts []tenancy.Tenant, dist mixDist, bind func(tenancy.Tenant) tenancy.Conn) (loadResult, error) {
+func (h *harness) mix(ctx context.Context, ts []tenancy.Tenant, dist mixDist, bind func(tenancy.Tenant) tenancy.Conn, warm, d time.Duration) (loadResult, error) {
 	qs := make([]*tenantdb.TenantQueries, len(ts))
 	for i, t := range ts {
 		qs[i] = tenantdb.NewTenant(bind(t))
 	}
 	rank := rand.New(rand.NewPCG(uint64(len(ts)), 12)).Perm(len(ts))
 	clients := make([]*mixClient, h.o.Clients)
-	res, err := h.loadEach(ctx, h.o.Clients, h.warmup(), h.o.Duration, func(w int) opFunc {
+	res, err := h.loadEach(ctx, h.o.Clients, warm, d, func(w int) opFunc {
 		c := newMixClient()
 		clients[w] = c
 		var z *rand.Zipf
@@ -267,29 +268,36 @@ func (h *harness) mix(ctx context.Context, ts []tenancy.Tenant, dist mixDist, bi
 	return res, err
 }
 
-// mixRun opens v, warms it with every operation for every tenant of ts and
-// runs the mix; it returns the result and the memory of the pool's
-// backends after the run.
-func (h *harness) mixRun(ctx context.Context, v poolVariant, ts []tenancy.Tenant, dist mixDist) (loadResult, backendMem, error) {
+// mixRun opens v, warms it with every operation for every tenant of ts,
+// lets it settle and runs the mix; it returns the result, the memory of
+// the pool's backends after the run and how the pool settled.
+func (h *harness) mixRun(ctx context.Context, v poolVariant, ts []tenancy.Tenant, dist mixDist) (loadResult, backendMem, settled, error) {
 	p, err := h.open(ctx, h.fleetURL, h.o.Clients, v)
 	if err != nil {
-		return loadResult{}, backendMem{}, err
+		return loadResult{}, backendMem{}, settled{}, err
 	}
 	defer p.close()
 	// Through the pool even for a plain one: ten statements per tenant on
 	// every connection would take minutes at 10,000 tenants.
 	if err := h.warmThrough(ctx, p, ts, warmMix); err != nil {
-		return loadResult{}, backendMem{}, err
+		return loadResult{}, backendMem{}, settled{}, err
 	}
-	res, err := h.mix(ctx, ts, dist, p.bind)
+	st, err := h.settle(ctx, p, func(d time.Duration) (int64, error) {
+		res, err := h.mix(ctx, ts, dist, p.bind, 0, d)
+		return res.ops, err
+	})
 	if err != nil {
-		return res, backendMem{}, err
+		return loadResult{}, backendMem{}, st, err
+	}
+	res, err := h.mix(ctx, ts, dist, p.bind, h.warmup(), h.o.Duration)
+	if err != nil {
+		return res, backendMem{}, st, err
 	}
 	if res.leaks != 0 {
-		return res, backendMem{}, fmt.Errorf("%d rows of another tenant", res.leaks)
+		return res, backendMem{}, st, fmt.Errorf("%d rows of another tenant", res.leaks)
 	}
 	m, err := p.memory(ctx)
-	return res, m, err
+	return res, m, st, err
 }
 
 // p8 runs a mix of ten tenant queries — reads, writes and joins — over the
@@ -300,7 +308,7 @@ func (h *harness) p8(ctx context.Context) error {
 		return err
 	}
 	oneTenant := func() (loadResult, error) {
-		res, _, err := h.mixRun(ctx, plainPool, h.tenants[:1], uniformMix)
+		res, _, _, err := h.mixRun(ctx, plainPool, h.tenants[:1], uniformMix)
 		return res, err
 	}
 	first, err := oneTenant()
@@ -328,13 +336,12 @@ func (h *harness) p8(ctx context.Context) error {
 		if run.n == 1 {
 			name = "1 tenant, " + run.v.name
 		}
-		res, m, err := h.mixRun(ctx, run.v, h.tenants[:run.n], run.dist)
+		res, m, st, err := h.mixRun(ctx, run.v, h.tenants[:run.n], run.dist)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		row := Row{Scenario: "P8", Variant: name, Value: res.opsPerSec, Unit: "ops/s", BaselineName: "1 tenant",
-			Load: loadAvg(), CPU: res.cpuPerOp,
-			Note: fmt.Sprintf("%d calls checked; %s", res.calls, m.note())}
+			Load: loadAvg(), CPU: res.cpuPerOp, Note: fmt.Sprintf("%d calls checked; %s", res.calls, h.runNote(m, st))}
 		if run.dist.zipf {
 			row.Target = 0.8
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -64,6 +65,81 @@ type opened struct {
 	acquire func(context.Context) (*pgxpool.Conn, error)
 	// plain is the pgxpool of a plain variant, nil for a tenancy.Pool.
 	plain *pgxpool.Pool
+	// prepares counts the statements a tenancy.Pool prepares; nil for a
+	// plain pool.
+	prepares *prepCounter
+}
+
+// prepCounter is a pgx tracer that counts prepared statements: a
+// tenancy.Pool keeps cfg's tracer, and prepares through pgx's Prepare.
+type prepCounter struct{ n atomic.Int64 }
+
+func (*prepCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	return ctx
+}
+
+func (*prepCounter) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+func (c *prepCounter) TracePrepareStart(ctx context.Context, _ *pgx.Conn, _ pgx.TracePrepareStartData) context.Context {
+	c.n.Add(1)
+	return ctx
+}
+
+func (*prepCounter) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepareEndData) {}
+
+// Settling: a tenancy.Pool prepares a statement on the connection that
+// runs it, when the connection's plan budget has room or the statement
+// earns it. Each connection serves its tenants' statements, and those of
+// busy neighbours it takes over, so a Pool keeps preparing for a while
+// after every tenant ran once — the start-up of a long-running app, not
+// its steady state. settle runs the workload in rounds until a round
+// prepares for fewer than settledPrepares of its calls, or for at most
+// settleMax.
+const (
+	settleRound     = 500 * time.Millisecond
+	settledPrepares = 0.01
+)
+
+// settleMax is the longest a pool settles: five measured durations, at
+// least 5 s; 3 s with -short, to keep CI's run short.
+func (h *harness) settleMax() time.Duration {
+	if h.o.Short {
+		return 3 * time.Second
+	}
+	return max(5*time.Second, 5*h.o.Duration)
+}
+
+// settled says how a pool's settling went, for a row's note.
+type settled struct {
+	took time.Duration
+	// rate is the share of calls that prepared in the last round.
+	rate float64
+}
+
+func (s settled) note() string {
+	return fmt.Sprintf("settled %s (%.1f%% of calls prepared at the end)", s.took.Round(100*time.Millisecond), 100*s.rate)
+}
+
+// settle runs round (the workload for a given time, returning its calls)
+// until p's statement caches settle. A plain pool, warmed on every
+// connection, has nothing to settle.
+func (h *harness) settle(ctx context.Context, p *opened, round func(time.Duration) (int64, error)) (settled, error) {
+	if p.prepares == nil {
+		return settled{}, nil
+	}
+	start := time.Now()
+	for {
+		before := p.prepares.n.Load()
+		calls, err := round(settleRound)
+		if err != nil {
+			return settled{}, fmt.Errorf("settle: %w", err)
+		}
+		s := settled{took: time.Since(start), rate: float64(p.prepares.n.Load()-before) / float64(max(calls, 1))}
+		if s.rate < settledPrepares || s.took >= h.settleMax() {
+			h.logf("  %s %s", p.v.name, s.note())
+			return s, nil
+		}
+	}
 }
 
 // open opens v on url with conns connections, all of them connected
@@ -81,6 +157,8 @@ func (h *harness) open(ctx context.Context, url string, conns int, v poolVariant
 		return &opened{v: v, conns: conns, plain: pool, close: pool.Close, acquire: pool.Acquire,
 			bind: func(t tenancy.Tenant) tenancy.Conn { return tenancy.Bind(pool, t) }}, nil
 	}
+	prep := &prepCounter{}
+	cfg.ConnConfig.Tracer = prep
 	pool, err := tenancy.NewPool(ctx, cfg, v.opts...)
 	if err != nil {
 		return nil, err
@@ -94,7 +172,7 @@ func (h *harness) open(ctx context.Context, url string, conns int, v poolVariant
 	for deadline := time.Now().Add(10 * time.Second); pool.Stat().TotalConns < int32(conns) && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
-	return &opened{v: v, conns: conns, close: pool.Close, acquire: pool.Acquire, bind: pool.Bind}, nil
+	return &opened{v: v, conns: conns, close: pool.Close, acquire: pool.Acquire, bind: pool.Bind, prepares: prep}, nil
 }
 
 // warm brings the pool to the steady state a long-running app reaches
