@@ -14,11 +14,16 @@
 //		// 404
 //	}
 //
-// [Bind] ties a tenant to a [DBTX] — a *pgxpool.Pool, *pgx.Conn or pgx.Tx —
-// giving a [Conn], which is all that generated tenant queries accept:
+// A [Pool] is the connection pool for a tenantc application; [NewPool]
+// opens it from a pgxpool configuration, and [Pool.Bind] ties a tenant to
+// it, giving a [Conn], which is all that generated tenant queries accept:
 //
-//	q := db.NewTenant(tenancy.Bind(pool, t))
+//	pool, err := tenancy.NewPool(ctx, cfg) // cfg from pgxpool.ParseConfig
+//	q := db.NewTenant(pool.Bind(t))
 //	ticket, err := q.GetTicket(ctx, id)
+//
+// [Bind] ties a tenant to any [DBTX] — a *pgx.Conn, a pgx.Tx, or a plain
+// *pgxpool.Pool (the unoptimised path, see below).
 //
 // The zero Conn, and a Conn bound to the zero Tenant, is unbound: every call
 // returns [ErrUnbound] before anything reaches the database.
@@ -42,32 +47,38 @@
 //
 // # Many tenants
 //
-// pgx prepares and caches statements by their text, 512 per connection by
-// default, and each tenant's statement text is its own: past a few hundred
-// tenants per connection that cache thrashes, and PostgreSQL plans each
-// prepared statement again on each of its first five executions. Three
-// options, measured in BENCHMARKS.md:
+// Each tenant's statement text is its own (it names the schema), so an
+// application with 10,000 tenants and 10 tenant queries runs 100,000
+// statements. On a plain *pgxpool.Pool, pgx prepares each one by its text
+// on every connection, 512 per connection, and then thrashes; PostgreSQL
+// plans each prepared statement afresh on its first five executions; and
+// every backend fills its catalog caches with every tenant's tables.
+// Measured in BENCHMARKS.md, the point select then ran at 0.16–0.22× its
+// one-tenant rate at 10,000 tenants, slower than SET search_path.
 //
-//   - [KeepPrepared] configures a pool so that every tenant statement stays
-//     prepared on every connection and is planned once: the fastest by far
-//     (at 10,000 tenants, 2.95× the search_path designs) for direct
-//     connections, at the price of a plan per statement in each backend's
-//     memory;
-//   - an [AffinePool] routes each tenant to a fixed shard of the
-//     connections, so that each backend holds only its shard's share of
-//     those plans and catalog entries (with [KeepPrepared] for the share);
-//   - [Conn.WithExecMode] runs the tenant statements of a Conn in a
-//     one-round-trip mode and keeps shared statements prepared: no server
-//     memory, and the choice behind PgBouncer in transaction mode.
+// A [Pool] makes the fast path the default:
 //
-// In that order:
+//   - it routes each tenant to a home connection (an affinity group of
+//     [WithAffinity] connections, one by default), so that each backend
+//     sees a share of the tenants; a tenant whose home is busy queues
+//     briefly, and spills to an idle connection when the queue grows, so one
+//     busy tenant can still use the whole pool;
+//   - it keeps the statements each connection runs more than once prepared,
+//     within a budget of estimated plan memory per backend ([WithPlanMemory],
+//     [DefaultPlanMemory] = 64 MiB); past the budget a statement replaces the
+//     least recently used one only if it ran more often lately, otherwise it
+//     runs in pgx's one-round-trip exec mode: never the prepare-evict churn of
+//     an overflowing LRU;
+//   - its sessions use plan_cache_mode = force_generic_plan, so a prepared
+//     statement is planned once ([WithCustomPlans] keeps PostgreSQL's
+//     default).
 //
-//	tenancy.KeepPrepared(cfg, tenants*tenantQueries+sharedQueries)
-//	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-//	q := db.NewTenant(tenancy.Bind(pool, t))
-//
-//	q := db.NewTenant(affinePool.Bind(t))
-//	q := db.NewTenant(tenancy.Bind(pool, t).WithExecMode(pgx.QueryExecModeExec))
+// Behind PgBouncer in transaction mode (1.18 keeps no prepared statements)
+// open it with [BehindPgBouncer]: one group, every statement in exec mode.
+// Without that option the first call fails with an error wrapping
+// [ErrPooler] that names it. [Pool.Stat] counts routing and cache hits, to
+// size the budget. [Conn.WithExecMode] still forces an exec mode for one
+// Conn's tenant statements.
 //
 // # HTTP
 //

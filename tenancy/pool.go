@@ -175,6 +175,16 @@ func NewPool(ctx context.Context, cfg *pgxpool.Config, opts ...PoolOption) (*Poo
 	return p, nil
 }
 
+// split returns part i of n divided among parts, the remainder going to the
+// first parts.
+func split(n int32, parts, i int) int32 {
+	part := n / int32(parts)
+	if int32(i) < n%int32(parts) {
+		part++
+	}
+	return part
+}
+
 // Bind returns a [Conn] that runs t's statements on the pool, routed to t's
 // connections. With the zero Tenant it returns the unbound zero Conn.
 func (p *Pool) Bind(t Tenant) Conn {

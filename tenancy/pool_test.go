@@ -424,3 +424,18 @@ func TestPoolPreparesOnTheSecondRun(t *testing.T) {
 		t.Errorf("stats %+v: want 2 unprepared first runs, 2 prepared, 2 hits", st)
 	}
 }
+
+func TestConnFromContextAndBindUseThePool(t *testing.T) {
+	url, tenants := poolFleet(t, 1)
+	p := openPool(t, url, 2, nil)
+	want := p.Bind(tenants[0])
+	if got := tenancy.ConnFromContext(tenancy.NewContext(context.Background(), tenants[0]), p); got != want {
+		t.Errorf("ConnFromContext on a Pool = %+v, want Pool.Bind's %+v", got, want)
+	}
+	if got := tenancy.Bind(p, tenants[0]); got != want {
+		t.Errorf("Bind on a Pool = %+v, want Pool.Bind's %+v", got, want)
+	}
+	if got := tenancy.ConnFromContext(context.Background(), p); got != (tenancy.Conn{}) {
+		t.Errorf("ConnFromContext without a tenant = %+v, want the unbound Conn", got)
+	}
+}

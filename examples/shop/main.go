@@ -112,7 +112,9 @@ func serve(ctx context.Context, url, addr string, selftest bool, out io.Writer, 
 	}
 	// Every query is logged (at debug; failures at warn) with its shop.
 	pcfg.ConnConfig.Tracer = tenancy.NewTracer(nil, logger)
-	pool, err := pgxpool.NewWithConfig(ctx, pcfg)
+	// One pool for everything: migrations, shared queries and every
+	// shop's queries, each shop routed to its own connections.
+	pool, err := tenancy.NewPool(ctx, pcfg)
 	if err != nil {
 		return fmt.Errorf("connect: %w", err)
 	}
@@ -236,7 +238,7 @@ func (s *server) seed(ctx context.Context, out io.Writer) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if err := fill(ctx, db.NewTenant(tenancy.Bind(s.pool, t)), sh); err != nil {
+		if err := fill(ctx, db.NewTenant(s.pool.Bind(t)), sh); err != nil {
 			return "", fmt.Errorf("shop %s: %w", sh.id, err)
 		}
 	}
@@ -245,7 +247,7 @@ func (s *server) seed(ctx context.Context, out io.Writer) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		if err := report(ctx, out, db.NewTenant(tenancy.Bind(s.pool, t)), sh); err != nil {
+		if err := report(ctx, out, db.NewTenant(s.pool.Bind(t)), sh); err != nil {
 			return "", fmt.Errorf("shop %s: %w", sh.id, err)
 		}
 	}

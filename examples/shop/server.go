@@ -13,7 +13,6 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/examples/shop/internal/db"
@@ -36,7 +35,7 @@ import (
 //	GET|POST          /products         GET|PUT|DELETE /products/{id}
 //	GET|POST          /orders           GET|PATCH|DELETE /orders/{id}
 type server struct {
-	pool       *pgxpool.Pool
+	pool       *tenancy.Pool
 	cfg        *config.Config
 	migrations fs.FS
 	reg        *tenancy.Registry
