@@ -101,10 +101,10 @@ const (
 )
 
 // settleMax is the longest a pool settles: five measured durations, at
-// least 5 s; 3 s with -short, to keep CI's run short.
+// least 5 s; three rounds with -short, to keep CI's run short.
 func (h *harness) settleMax() time.Duration {
 	if h.o.Short {
-		return 3 * time.Second
+		return 3 * settleRound
 	}
 	return max(5*time.Second, 5*h.o.Duration)
 }
