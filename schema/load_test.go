@@ -287,7 +287,7 @@ CREATE FUNCTION tf() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
 			files: []schemaFile{{"b.sql", "-- tenantc:sharred\nCREATE TABLE t (id int);\n"}},
 			want: []string{
 				`schema/b.sql:1:12: unknown tenantc directive "sharred" (want shared, tenant or default)`,
-				`schema/b.sql:2:14: table "t" has no tenantc scope`,
+				`schema/b.sql:2:14: table "t" has no tenantc scope: add -- tenantc:shared or -- tenantc:tenant before it, or -- tenantc:default at the top of the file`,
 			},
 		},
 		{
@@ -326,7 +326,7 @@ CREATE FUNCTION tf() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
 			files: []schemaFile{{"b.sql", "-- tenantc:shared\nCREATE TABLE t (id int);\n-- tenantc:default tenant\nCREATE TABLE u (id int);\n"}},
 			want: []string{
 				`schema/b.sql:3:12: tenantc:default must come before the first statement of the file`,
-				`schema/b.sql:4:14: table "u" has no tenantc scope`,
+				`schema/b.sql:4:14: table "u" has no tenantc scope: add -- tenantc:shared or -- tenantc:tenant before it, or -- tenantc:default at the top of the file`,
 			},
 		},
 		{
@@ -335,7 +335,7 @@ CREATE FUNCTION tf() RETURNS int LANGUAGE sql AS $$ SELECT 1 $$;
 				{"b.sql", "-- tenantc:default tenant\nCREATE TABLE t (id int);\n"},
 				{"c.sql", "CREATE TABLE u (id int);\n"},
 			},
-			want: []string{`schema/c.sql:1:14: table "u" has no tenantc scope`},
+			want: []string{`schema/c.sql:1:14: table "u" has no tenantc scope: add -- tenantc:shared or -- tenantc:tenant before it, or -- tenantc:default at the top of the file`},
 		},
 		{
 			name:  "annotation at the end of the file",
@@ -366,11 +366,11 @@ CREATE MATERIALIZED VIEW mv AS SELECT 1;
 CREATE TABLE copy AS SELECT * FROM tickets;
 `}},
 			want: []string{
-				`schema/b.sql:1:14: table "tickets" has no tenantc scope`,
-				`schema/b.sql:2:13: enum "mood" has no tenantc scope`,
-				`schema/b.sql:3:28: function "f" has no tenantc scope`,
-				`schema/b.sql:4:26: materialized view "mv" has no tenantc scope`,
-				`schema/b.sql:5:14: table "copy" has no tenantc scope`,
+				`schema/b.sql:1:14: table "tickets" has no tenantc scope: add -- tenantc:shared or -- tenantc:tenant before it, or -- tenantc:default at the top of the file`,
+				`schema/b.sql:2:13: enum "mood" has no tenantc scope: add -- tenantc:shared or -- tenantc:tenant before it, or -- tenantc:default at the top of the file`,
+				`schema/b.sql:3:28: function "f" has no tenantc scope: add -- tenantc:shared or -- tenantc:tenant before it, or -- tenantc:default at the top of the file`,
+				`schema/b.sql:4:26: materialized view "mv" has no tenantc scope: add -- tenantc:shared or -- tenantc:tenant before it, or -- tenantc:default at the top of the file`,
+				`schema/b.sql:5:14: table "copy" has no tenantc scope: add -- tenantc:shared or -- tenantc:tenant before it, or -- tenantc:default at the top of the file`,
 			},
 		},
 		{
@@ -568,9 +568,9 @@ CREATE VIEW v AS SELECT * FROM t;
 				{"d.sql", "-- tenantc:default tenant\nCREATE TABLE c1 (id int);\n"},
 			},
 			want: []string{
-				`schema/b.sql:1:14: table "b1" has no tenantc scope`,
+				`schema/b.sql:1:14: table "b1" has no tenantc scope: add -- tenantc:shared or -- tenantc:tenant before it, or -- tenantc:default at the top of the file`,
 				`schema/b.sql:2:12: unknown tenantc directive "bogus" (want shared, tenant or default)`,
-				`schema/c.sql:3:14: table "c2" has no tenantc scope`,
+				`schema/c.sql:3:14: table "c2" has no tenantc scope: add -- tenantc:shared or -- tenantc:tenant before it, or -- tenantc:default at the top of the file`,
 				`schema/d.sql:2:14: tenant table "c1" has the same name as shared table "c1" declared at schema/c.sql:2:14`,
 			},
 		},

@@ -150,7 +150,7 @@ func (l *loader) declare(f *file, s *stmt, kind Kind, parts []string, loc int) *
 		l.errs.Add(f.Pos(loc), "%s", qualifiedMsg(parts))
 	}
 	if o.Scope == 0 {
-		l.errs.Add(o.Pos, "%s %q has no tenantc scope", kind, name)
+		l.errs.Add(o.Pos, "%s %q has no tenantc scope: add -- tenantc:shared or -- tenantc:tenant before it, or -- tenantc:default at the top of the file", kind, name)
 	}
 	owner, prev := l.cat.add(o)
 	if prev != nil {

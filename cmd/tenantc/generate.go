@@ -59,6 +59,7 @@ TENANTC_CACHE=off in the environment, always runs it.`,
 
 func generateRun(ctx context.Context, opts *generateOptions) error {
 	log := opts.IO.Logger()
+	opts.ConfigPath = configPath(opts.ConfigPath)
 	// --force skips the cache check but still records the run.
 	cache := newGenCache(opts.CacheDir, log)
 	// The config's bytes are read for the cache key before config.Load
@@ -81,6 +82,7 @@ func generateRun(ctx context.Context, opts *generateOptions) error {
 	if cache != nil {
 		if key = cache.inputKey(cfg, cfgSrc); key != "" && !opts.Force && cache.current(opts.ConfigPath, key, out) {
 			log.Debug("generate cache hit: nothing changed")
+			fmt.Fprintf(opts.IO.Out, "%s is up to date: no input changed since the last generate\n", cfg.Gen.Out)
 			return nil
 		}
 	}
@@ -99,5 +101,6 @@ func generateRun(ctx context.Context, opts *generateOptions) error {
 		cache.store(opts.ConfigPath, key, files)
 	}
 	log.Debug("generate done", "files", len(files), "changed", len(changes))
+	fmt.Fprintf(opts.IO.Out, "generated %s: %d files, %d changed\n", cfg.Gen.Out, len(files), len(changes))
 	return nil
 }

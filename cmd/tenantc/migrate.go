@@ -634,6 +634,9 @@ func migrateDriftRun(ctx context.Context, opts *migrateDriftOptions) error {
 				fmt.Fprintf(opts.IO.Out, "  %s\n", d)
 			}
 		}
+		if len(rep.Tenants) == 0 {
+			fmt.Fprintf(opts.IO.Out, "no drift: %d tenants checked\n", rep.Checked)
+		}
 	}
 	opts.IO.Logger().Info("drift checked", "tenants", rep.Checked, "drifted", len(rep.Tenants))
 	if len(rep.Tenants) > 0 {
@@ -708,6 +711,9 @@ func migrateLintRun(ctx context.Context, opts *migrateLintOptions) error {
 	}
 	if err := writeLint(opts.IO.Out, opts.Format, rep.Diagnostics); err != nil {
 		return err
+	}
+	if opts.Format == "text" && len(rep.Diagnostics) == 0 {
+		fmt.Fprintf(opts.IO.Out, "no findings: %d pending files linted\n", len(rep.Files))
 	}
 	if rep.HasErrors() {
 		return errSilent

@@ -119,12 +119,19 @@ func addConfigFlag(cmd *cobra.Command, path *string) {
 // directory, as go finds go.mod: a command run from a subdirectory of the
 // project (a package's directory, by go generate) finds it.
 func loadConfig(path string) (*config.Config, error) {
+	return config.Load(configPath(path))
+}
+
+// configPath is the config file that path means: path itself, or for the
+// default name when the working directory has none, the nearest
+// tenantc.yaml of a parent directory.
+func configPath(path string) string {
 	if path == config.FileName {
 		if found, err := config.Find("."); err == nil {
-			path = found
+			return found
 		}
 	}
-	return config.Load(path)
+	return path
 }
 
 // noArgs is cobra.NoArgs reported as a usage error.
