@@ -31,6 +31,9 @@ type Config struct {
 	// in the config is relative to Dir.
 	Path string
 	Dir  string
+	// Sidecar is the sidecar file read with a sqlc config (see
+	// [SidecarPath]), or "".
+	Sidecar string
 
 	Version      string
 	Schema       []string // files or directories of annotated DDL, in order
@@ -215,7 +218,15 @@ func Parse(path string, src []byte) (*Config, error) {
 		return nil, &Error{List: p.errs}
 	}
 	if len(doc.Content) > 0 {
-		p.config(doc.Content[0], &c)
+		root := doc.Content[0]
+		if isSQLC(root) {
+			sidecar := p.readSidecar(path)
+			if sidecar != nil {
+				c.Sidecar = SidecarPath(path)
+			}
+			root = p.fromSQLC(root, sidecar)
+		}
+		p.config(root, &c)
 	}
 	p.validate(&c)
 	if len(p.errs) > 0 {

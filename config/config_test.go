@@ -123,7 +123,7 @@ func TestLoadErrors(t *testing.T) {
 		{"bad bool", "gen:\n  emit_json_tags: yes please\n", `tenantc.yaml:2:19: gen.emit_json_tags must be true or false`},
 		{"bad limit", "gen:\n  query_parameter_limit: -1\n", `tenantc.yaml:2:26: gen.query_parameter_limit must be a whole number of 0 or more`},
 		{"bad package", "gen:\n  package: my-db\n", `tenantc.yaml:2:12: gen.package "my-db" is not a Go package name`},
-		{"missing path", "schema: [schema, nope]\n", `tenantc.yaml:1:9: schema path "nope" does not exist`},
+		{"missing path", "schema: [schema, nope]\n", `tenantc.yaml:1:18: schema path "nope" does not exist`},
 		{"duplicate key", "version: \"1\"\nversion: \"1\"\n", `tenantc.yaml:2:1: duplicate key "version"`},
 		{"override without go_type", "gen:\n  overrides:\n    - db_type: uuid\n", `tenantc.yaml:3:7: override needs go_type or go_struct_tag`},
 		{"override with both", "gen:\n  overrides:\n    - {db_type: uuid, column: a.b, go_type: string}\n", `tenantc.yaml:3:7: override needs exactly one of db_type and column, not both`},
@@ -144,7 +144,7 @@ func TestLoadErrors(t *testing.T) {
 		{
 			"all errors reported, sorted",
 			"queries: [nope]\nversion: \"3\"\nextra: true\n",
-			"tenantc.yaml:1:10: queries path \"nope\" does not exist\n" +
+			"tenantc.yaml:1:11: queries path \"nope\" does not exist\n" +
 				"tenantc.yaml:2:10: unsupported version \"3\" (want \"1\")\n" +
 				"tenantc.yaml:3:1: unknown key \"extra\"",
 		},

@@ -35,7 +35,7 @@ func TestMain(m *testing.M) {
 func generate(t *testing.T, dir string) (map[string][]byte, string, error) {
 	t.Helper()
 	ctx := context.Background()
-	cfg, err := config.Load(filepath.Join(dir, config.FileName))
+	cfg, err := config.Load(configPath(dir))
 	if err != nil {
 		return nil, "", err
 	}
@@ -54,8 +54,19 @@ func generate(t *testing.T, dir string) (map[string][]byte, string, error) {
 	return files, warnings.String(), err
 }
 
+// configPath is a golden case's config: tenantc.yaml, or a sqlc config
+// that tenantc reads in its place.
+func configPath(dir string) string {
+	for _, name := range []string{config.FileName, "sqlc.yaml", "sqlc.json"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return filepath.Join(dir, name)
+		}
+	}
+	return ""
+}
+
 // cases are the golden case directories: every directory of testdata with
-// a tenantc.yaml.
+// a tenantc.yaml or a sqlc config.
 func cases(t *testing.T) []string {
 	t.Helper()
 	ents, err := os.ReadDir("testdata")
@@ -64,7 +75,7 @@ func cases(t *testing.T) []string {
 	}
 	var out []string
 	for _, e := range ents {
-		if _, err := os.Stat(filepath.Join("testdata", e.Name(), config.FileName)); err == nil {
+		if configPath(filepath.Join("testdata", e.Name())) != "" {
 			out = append(out, e.Name())
 		}
 	}

@@ -95,6 +95,14 @@ func (c *genCache) inputKey(cfg *config.Config, cfgSrc []byte) string {
 	field(h, "tenantc generate cache v1")
 	field(h, tool)
 	field(h, string(cfgSrc))
+	if cfg.Sidecar != "" {
+		// The tenantc settings of a sqlc config.
+		src, err := os.ReadFile(cfg.Sidecar)
+		if err != nil {
+			return ""
+		}
+		field(h, string(src))
+	}
 	for _, list := range []struct {
 		name  string
 		files func() ([]string, error)
