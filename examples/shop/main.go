@@ -86,7 +86,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	logger := slog.New(tenancy.NewLogHandler(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})))
+	logger := slog.New(tenancy.NewLogHandler(clientErrors{slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})}))
 	if err := serve(ctx, *url, *addr, *selftest, stdout, logger); err != nil {
 		fmt.Fprintln(stderr, "shop:", err)
 		return 1

@@ -117,6 +117,11 @@ func TestSelftest(t *testing.T) {
 	if strings.Contains(errOut.String(), "request failed") {
 		t.Errorf("a request failed with 500:\n%s", errOut.String())
 	}
+	// The self-test provokes client errors (an order of a missing
+	// product, a delete of an ordered one) on purpose: not warnings.
+	if strings.Contains(errOut.String(), "level=WARN") {
+		t.Errorf("the self-test logged warnings:\n%s", errOut.String())
+	}
 
 	want := wantProducts()
 	var all []string
