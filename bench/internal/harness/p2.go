@@ -53,13 +53,13 @@ type p2Run struct {
 // plain pool and the hand-tuned NewPool variants (-short: the first only).
 func (h *harness) p2Runs() []p2Run {
 	sizes := fleetSizes(len(h.tenants))
-	runs := []p2Run{{1, defaultPool}}
+	runs := []p2Run{{1, defaultPool()}}
 	for _, n := range sizes {
-		runs = append(runs, p2Run{n, defaultPool})
+		runs = append(runs, p2Run{n, defaultPool()})
 	}
 	n := sizes[len(sizes)-1]
-	runs = append(runs, p2Run{n, plainPool})
-	tuned := tunedPools
+	runs = append(runs, p2Run{n, plainPool()})
+	tuned := tunedPools()
 	if h.o.Short {
 		tuned = tuned[:1]
 	}
@@ -117,7 +117,7 @@ func (h *harness) p2(ctx context.Context) error {
 		return err
 	}
 	oneTenant := func() (loadResult, error) {
-		res, _, _, err := h.pointSelectRun(ctx, h.fleetURL, plainPool, h.tenants[:1])
+		res, _, _, err := h.pointSelectRun(ctx, h.fleetURL, plainPool(), h.tenants[:1])
 		return res, err
 	}
 	// The baseline runs before and after the variants, and counts as

@@ -92,8 +92,8 @@ func (h *harness) p3(ctx context.Context) error {
 		mode    pgx.QueryExecMode
 		tenantc []poolVariant
 	}{
-		{"direct", h.fleetURL, pgx.QueryExecModeCacheStatement, []poolVariant{defaultPool, plainPool, h.bestTuned()}},
-		{"pgbouncer", bouncerURL, pgx.QueryExecModeCacheDescribe, []poolVariant{bouncerPool}},
+		{"direct", h.fleetURL, pgx.QueryExecModeCacheStatement, []poolVariant{defaultPool(), plainPool(), h.bestTuned()}},
+		{"pgbouncer", bouncerURL, pgx.QueryExecModeCacheDescribe, []poolVariant{bouncerPool()}},
 	} {
 		// Directly, the baselines also run with generic plans, as the
 		// tenantc pools do (PgBouncer refuses the startup parameter).

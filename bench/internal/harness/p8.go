@@ -223,10 +223,8 @@ type mixDist struct {
 	zipf bool
 }
 
-var (
-	zipfMix    = mixDist{name: fmt.Sprintf("Zipf s=%.1f", zipfS), zipf: true}
-	uniformMix = mixDist{name: "uniform"}
-)
+func zipfMix() mixDist    { return mixDist{name: fmt.Sprintf("Zipf s=%.1f", zipfS), zipf: true} }
+func uniformMix() mixDist { return mixDist{name: "uniform"} }
 
 // mix runs the mix on ts through bind, tenants drawn by dist: for Zipf,
 // the tenants' ranks are a fixed random permutation, so that popularity
@@ -308,7 +306,7 @@ func (h *harness) p8(ctx context.Context) error {
 		return err
 	}
 	oneTenant := func() (loadResult, error) {
-		res, _, _, err := h.mixRun(ctx, plainPool, h.tenants[:1], uniformMix)
+		res, _, _, err := h.mixRun(ctx, plainPool(), h.tenants[:1], uniformMix())
 		return res, err
 	}
 	first, err := oneTenant()
@@ -321,10 +319,10 @@ func (h *harness) p8(ctx context.Context) error {
 		v    poolVariant
 		dist mixDist
 	}{
-		{1, defaultPool, uniformMix},
-		{n, defaultPool, zipfMix}, {n, defaultPool, uniformMix},
-		{n, plainPool, zipfMix},
-		{n, h.bestTuned(), zipfMix}, {n, h.bestTuned(), uniformMix},
+		{1, defaultPool(), uniformMix()},
+		{n, defaultPool(), zipfMix()}, {n, defaultPool(), uniformMix()},
+		{n, plainPool(), zipfMix()},
+		{n, h.bestTuned(), zipfMix()}, {n, h.bestTuned(), uniformMix()},
 	}
 	if h.o.Short {
 		runs = runs[:5]
@@ -346,7 +344,7 @@ func (h *harness) p8(ctx context.Context) error {
 			row.Target = 0.8
 		}
 		rows = append(rows, row)
-		if run.n == n && run.v.name == defaultPool.name && m.largest > largest.largest {
+		if run.n == n && run.v.name == defaultPool().name && m.largest > largest.largest {
 			largest = m
 		}
 	}

@@ -25,23 +25,29 @@ type poolVariant struct {
 }
 
 // defaultPool is tenancy.NewPool with no options.
-var defaultPool = poolVariant{name: "NewPool (default)"}
+func defaultPool() poolVariant { return poolVariant{name: "NewPool (default)"} }
 
 // plainPool is the unoptimised reference: pgxpool with pgx's defaults
 // (cache_statement, 512 statements per connection) and tenancy.Bind.
-var plainPool = poolVariant{name: "pgxpool + tenancy.Bind (unoptimised)", plain: true}
+func plainPool() poolVariant {
+	return poolVariant{name: "pgxpool + tenancy.Bind (unoptimised)", plain: true}
+}
 
 // bouncerPool is the Pool an app opens behind PgBouncer in transaction
 // mode.
-var bouncerPool = poolVariant{name: "NewPool(BehindPgBouncer())", opts: []tenancy.PoolOption{tenancy.BehindPgBouncer()}}
+func bouncerPool() poolVariant {
+	return poolVariant{name: "NewPool(BehindPgBouncer())", opts: []tenancy.PoolOption{tenancy.BehindPgBouncer()}}
+}
 
 // tunedPools are the hand-tuned NewPool variants P2 tries at the largest
 // fleet size (-short: the first only).
-var tunedPools = []poolVariant{
-	{name: "NewPool(WithAffinity(2), WithPlanMemory(256 MiB))",
-		opts: []tenancy.PoolOption{tenancy.WithAffinity(2), tenancy.WithPlanMemory(256 << 20)}},
-	{name: "NewPool(WithAffinity(2))", opts: []tenancy.PoolOption{tenancy.WithAffinity(2)}},
-	{name: "NewPool(WithPlanMemory(256 MiB))", opts: []tenancy.PoolOption{tenancy.WithPlanMemory(256 << 20)}},
+func tunedPools() []poolVariant {
+	return []poolVariant{
+		{name: "NewPool(WithAffinity(2), WithPlanMemory(256 MiB))",
+			opts: []tenancy.PoolOption{tenancy.WithAffinity(2), tenancy.WithPlanMemory(256 << 20)}},
+		{name: "NewPool(WithAffinity(2))", opts: []tenancy.PoolOption{tenancy.WithAffinity(2)}},
+		{name: "NewPool(WithPlanMemory(256 MiB))", opts: []tenancy.PoolOption{tenancy.WithPlanMemory(256 << 20)}},
+	}
 }
 
 // bestTuned is the hand-tuned variant P3 and P8 report beside the
@@ -51,7 +57,7 @@ func (h *harness) bestTuned() poolVariant {
 	if h.tuned != nil {
 		return *h.tuned
 	}
-	return tunedPools[0]
+	return tunedPools()[0]
 }
 
 // opened is a variant's pool, open.
