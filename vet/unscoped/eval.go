@@ -108,7 +108,26 @@ type pkgInfo struct {
 
 	declsOnce sync.Once
 	decls     map[*types.Func]*ast.FuncDecl
+
+	// busy holds the fields and functions being followed: one that leads
+	// back to itself is a hole rather than a walk as deep as maxDepth on
+	// every branch.
+	busy map[any]bool
 }
+
+// enter marks k as being followed; it reports false when it already is.
+func (p *pkgInfo) enter(k any) bool {
+	if p.busy[k] {
+		return false
+	}
+	if p.busy == nil {
+		p.busy = map[any]bool{}
+	}
+	p.busy[k] = true
+	return true
+}
+
+func (p *pkgInfo) leave(k any) { delete(p.busy, k) }
 
 // decl returns the declaration of a function of the package, if it has a
 // body.
@@ -215,9 +234,10 @@ func (e *evaluator) field(v *types.Var, depth int) values {
 	// from another batch (b2.Queue(qq.SQL)) has the SQL queued anywhere in
 	// the package.
 	queued := v.Name() == "SQL" && v.Pkg() != nil && strings.HasPrefix(v.Pkg().Path(), pgxPrefix)
-	if !queued && (v.Pkg() == nil || v.Pkg().Path() != e.pkg.path) {
+	if !queued && (v.Pkg() == nil || v.Pkg().Path() != e.pkg.path) || !e.pkg.enter(v) {
 		return e.holeValues()
 	}
+	defer e.pkg.leave(v)
 	var out values
 	for _, f := range e.pkg.files {
 		var body *ast.BlockStmt

@@ -179,9 +179,10 @@ func (e *evaluator) intConst(x ast.Expr) (int, bool) {
 // arguments of call: each return statement's, with the string
 // parameters bound to the arguments' texts.
 func (e *evaluator) returned(decl *ast.FuncDecl, call *ast.CallExpr, depth int) values {
-	if depth > maxDepth {
+	if depth > maxDepth || !e.pkg.enter(decl) {
 		return e.holeValues()
 	}
+	defer e.pkg.leave(decl)
 	ce := e.callee(decl, call, depth)
 	var out values
 	ast.Inspect(decl.Body, func(n ast.Node) bool {
@@ -410,9 +411,10 @@ func (e *evaluator) escapes(v *types.Var, fn *types.Func, call *ast.CallExpr, in
 		return cross(in, e.holeValues(), concat)
 	}
 	decl := e.pkg.decl(fn)
-	if decl == nil {
+	if decl == nil || !e.pkg.enter(decl) {
 		return cross(in, e.holeValues(), concat)
 	}
+	defer e.pkg.leave(decl)
 	params := e.params(decl)
 	if idx >= len(params) || params[idx] == nil || call.Ellipsis.IsValid() {
 		return cross(in, e.holeValues(), concat)
