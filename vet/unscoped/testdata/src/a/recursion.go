@@ -31,8 +31,8 @@ func writeNested(b *strings.Builder, n int) {
 // Code that leads back to itself ends in holes, quickly.
 func recursion(ctx context.Context, conn *pgx.Conn, c *chain) {
 	c.sql = "SELECT id FROM plans WHERE true"
-	conn.Exec(ctx, c.sql)   // want `dynamic SQL`
-	conn.Exec(ctx, nest(3)) // want `table "tickets" is tenant-scoped`
+	conn.Exec(ctx, c.sql)
+	conn.Exec(ctx, nest(3)) // want `table "tickets" is tenant-scoped` `dynamic SQL: tenantc cannot see the text`
 	var b strings.Builder
 	writeNested(&b, 3)
 	conn.Exec(ctx, b.String())
