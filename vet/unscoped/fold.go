@@ -184,17 +184,24 @@ func (e *evaluator) returned(decl *ast.FuncDecl, call *ast.CallExpr, depth int) 
 	}
 	defer e.pkg.leave(decl)
 	ce := e.callee(decl, call, depth)
+	var named *types.Var
+	if res := decl.Type.Results; res != nil && len(res.List) == 1 && len(res.List[0].Names) == 1 {
+		named, _ = e.pkg.info.Defs[res.List[0].Names[0]].(*types.Var)
+	}
 	var out values
 	ast.Inspect(decl.Body, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false
 		case *ast.ReturnStmt:
-			if len(n.Results) != 1 {
+			switch {
+			case len(n.Results) == 1:
+				out = union(out, ce.at(n.Pos()).eval(n.Results[0], depth+1))
+			case len(n.Results) == 0 && named != nil: // a bare return of a named result
+				out = union(out, ce.at(n.Pos()).variable(named, depth+1))
+			default:
 				out = union(out, e.holeValues())
-				return false
 			}
-			out = union(out, ce.at(n.Pos()).eval(n.Results[0], depth+1))
 			return false
 		}
 		return true

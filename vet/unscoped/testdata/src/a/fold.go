@@ -42,3 +42,15 @@ func folded(ctx context.Context, conn *pgx.Conn) {
 	conn.Exec(ctx, selectFrom("plans"))
 	conn.Exec(ctx, fmt.Sprint("SELECT id FROM plans LIMIT ", 10))
 }
+
+func namedResult(shared bool) (q string) {
+	q = "SELECT id FROM tickets"
+	if shared {
+		q = "SELECT id FROM plans"
+	}
+	return
+}
+
+func useNamed(ctx context.Context, conn *pgx.Conn) {
+	conn.Exec(ctx, namedResult(false)) // want `table "tickets" is tenant-scoped`
+}
