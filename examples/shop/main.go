@@ -29,6 +29,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -47,7 +48,9 @@ import (
 var migrationFiles embed.FS
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	// SIGTERM (a container stop, a process manager) ends it as Ctrl-C
+	// does: the server shuts down and the throwaway database is removed.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -176,7 +179,7 @@ func serve(ctx context.Context, url, addr string, selftest bool, out io.Writer, 
 
 func printTryIt(out io.Writer, base, token string) {
 	fmt.Fprintf(out, `
-serving on %[1]s (Ctrl-C stops). Try:
+serving on %[1]s (Ctrl-C or SIGTERM stops). Try:
 
   curl -s %[1]s/shops
   TOKEN=%[2]s   # wile@acme.test, shop acme

@@ -1,14 +1,19 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,12 +21,72 @@ import (
 
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/examples/shop/internal/db"
+	"github.com/tenantc/tenantc/internal/pgserver"
 	"github.com/tenantc/tenantc/migrate"
 	"github.com/tenantc/tenantc/tenancy"
 	"github.com/tenantc/tenantc/tenancy/tenanttest"
 )
 
-func TestMain(m *testing.M) { tenanttest.Main(m) }
+func TestMain(m *testing.M) {
+	if os.Getenv(mainChildEnv) != "" {
+		// TestSignals' child: the binary as a user runs it.
+		os.Args = []string{"shop"}
+		main()
+	}
+	tenanttest.Main(m)
+}
+
+const mainChildEnv = "SHOP_MAIN_CHILD"
+
+// TestSignals stops the example serving on a throwaway database with
+// SIGINT and with SIGTERM: both remove the database's directory.
+func TestSignals(t *testing.T) {
+	if _, err := pgserver.BinDir(); err != nil {
+		t.Skip(err)
+	}
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			tmp, err := os.MkdirTemp("", "shop-signal-")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { os.RemoveAll(tmp) })
+			// The server's user must be able to enter it.
+			if err := os.Chmod(tmp, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = append(os.Environ(), mainChildEnv+"=1", "TMPDIR="+tmp)
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			sc := bufio.NewScanner(out)
+			serving := false
+			for !serving && sc.Scan() {
+				serving = strings.HasPrefix(sc.Text(), "serving on ")
+			}
+			if !serving {
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatal("the example never served")
+			}
+			go io.Copy(io.Discard, out)
+			if err := cmd.Process.Signal(sig); err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Wait(); err != nil {
+				t.Errorf("after %v: %v, want exit 0", sig, err)
+			}
+			if entries, _ := os.ReadDir(tmp); len(entries) != 0 {
+				t.Errorf("after %v, TMPDIR holds %v", sig, entries)
+			}
+		})
+	}
+}
 
 // newEnv is a migrated database for the shop, from the embedded migrations
 // the binary uses.

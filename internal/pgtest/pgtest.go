@@ -40,9 +40,11 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"os/signal"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -321,5 +323,22 @@ func startLocal() (*Server, error) {
 	if err != nil {
 		return nil, fmt.Errorf("pgtest: %w", err)
 	}
+	stopOnSignal(srv)
 	return &Server{adminURL: srv.URL("postgres"), local: srv}, nil
+}
+
+// stopOnSignal stops srv and removes its directory when the test binary
+// is interrupted (Ctrl-C) or terminated (a CI runner's SIGTERM), which
+// would otherwise kill the binary before [Main] runs [Stop] and leave the
+// directory behind; then the binary dies of the same signal, as it would
+// have.
+func stopOnSignal(srv *pgserver.Server) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		sig := <-ch
+		srv.Stop()
+		signal.Reset(sig)
+		_ = syscall.Kill(os.Getpid(), sig.(syscall.Signal))
+	}()
 }
