@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/fsout"
 	"github.com/tenantc/tenantc/templates"
 )
@@ -16,6 +17,7 @@ type initOptions struct {
 	IO      *streams
 	Dir     string
 	Package string
+	From    string // a sqlc config to convert
 }
 
 func newInitCmd(s *streams, runF func(*initOptions) error) *cobra.Command {
@@ -35,7 +37,9 @@ func newInitCmd(s *streams, runF func(*initOptions) error) *cobra.Command {
 them exists it lists them, writes nothing and exits 1.`,
 		Example: `  tenantc init
   tenantc init --dir services/billing --package billingdb
-  go generate ./...`,
+  go generate ./...
+  # from a sqlc project: tenantc.yaml beside sqlc.yaml, with the same settings
+  tenantc init --from sqlc.yaml`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
@@ -46,10 +50,14 @@ them exists it lists them, writes nothing and exits 1.`,
 	}
 	cmd.Flags().StringVar(&opts.Dir, "dir", ".", "`directory` to scaffold the project in")
 	cmd.Flags().StringVar(&opts.Package, "package", "db", "Go package `name` of the generated code")
+	cmd.Flags().StringVar(&opts.From, "from", "", "write tenantc.yaml from the sqlc `config` (sqlc.yaml or sqlc.json, with its tenantc block or sidecar) beside it")
 	return cmd
 }
 
 func initRun(opts *initOptions) error {
+	if opts.From != "" {
+		return initFromSQLC(opts)
+	}
 	files, err := templates.Init(templates.InitData{Package: opts.Package})
 	if err != nil {
 		return &usageError{cmd: "tenantc init", err: fmt.Errorf("--package: %w", err)}
@@ -71,6 +79,29 @@ func initRun(opts *initOptions) error {
 	}
 	if !inModule(opts.Dir) {
 		fmt.Fprintf(opts.IO.Err, "tenantc: warning: no go.mod in %s or a parent directory: the generated package needs a module (run go mod init, then go get github.com/tenantc/tenantc)\n", opts.Dir)
+	}
+	return nil
+}
+
+// initFromSQLC writes the tenantc.yaml equivalent to a sqlc config beside
+// it, where the config's relative paths keep their meaning.
+func initFromSQLC(opts *initOptions) error {
+	src, err := config.FromSQLC(opts.From)
+	if err != nil {
+		return err
+	}
+	dir := filepath.Dir(opts.From)
+	written, err := fsout.Create(dir, map[string][]byte{config.FileName: src})
+	var exist *fsout.ExistError
+	if errors.As(err, &exist) {
+		fmt.Fprintf(opts.IO.Err, "tenantc: init would overwrite %s; nothing was written\n", filepath.Join(dir, config.FileName))
+		return errSilent
+	}
+	if err != nil {
+		return fmt.Errorf("init: %w", err)
+	}
+	for _, p := range written {
+		fmt.Fprintln(opts.IO.Out, "created", filepath.Join(dir, p))
 	}
 	return nil
 }
