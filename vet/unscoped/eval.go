@@ -632,25 +632,22 @@ func (e *evaluator) is(x ast.Expr, v *types.Var) bool {
 	return e.pkg.info.Uses[id] == v || e.pkg.info.Defs[id] == v
 }
 
-// identifier returns the parts of a pgx.Identifier expression; nil parts
-// and true for tenancy.Conn.Table, which qualifies for the bound tenant.
-func (e *evaluator) identifier(x ast.Expr, depth int) ([]value, bool) {
+// identifier returns the texts of each part of a pgx.Identifier
+// expression; nil parts and true for tenancy.Conn.Table, which qualifies
+// for the bound tenant.
+func (e *evaluator) identifier(x ast.Expr, depth int) ([]values, bool) {
 	if depth > maxDepth {
 		return nil, false
 	}
 	x = ast.Unparen(x)
 	switch x := x.(type) {
 	case *ast.CompositeLit:
-		parts := make([]value, 0, len(x.Elts))
+		parts := make([]values, 0, len(x.Elts))
 		for _, el := range x.Elts {
 			if _, ok := el.(*ast.KeyValueExpr); ok {
 				return nil, false
 			}
-			vs := e.eval(el, 0)
-			if len(vs) != 1 {
-				return []value{e.hole()}, true
-			}
-			parts = append(parts, vs[0])
+			parts = append(parts, e.eval(el, 0))
 		}
 		return parts, true
 	case *ast.CallExpr:

@@ -83,14 +83,17 @@ func (e *evaluator) sanitize(call *ast.CallExpr, depth int) values {
 	if !ok || len(parts) == 0 {
 		return e.holeValues()
 	}
-	quoted := make([]string, len(parts))
-	for i, p := range parts {
-		if !p.known() {
-			return e.holeValues()
+	quote := func(v value) value {
+		if !v.known() {
+			return e.hole()
 		}
-		quoted[i] = `"` + strings.ReplaceAll(strings.ReplaceAll(p.s, "\x00", ""), `"`, `""`) + `"`
+		return value{s: `"` + strings.ReplaceAll(strings.ReplaceAll(v.s, "\x00", ""), `"`, `""`) + `"`}
 	}
-	return values{{s: strings.Join(quoted, ".")}}
+	out := each(parts[0], quote)
+	for _, p := range parts[1:] {
+		out = cross(out, each(p, quote), func(a, b value) value { return value{s: a.s + "." + b.s, opaque: a.opaque && b.opaque} })
+	}
+	return out
 }
 
 // stringsFunc folds the pure functions of package strings over constant

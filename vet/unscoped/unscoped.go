@@ -494,19 +494,25 @@ func (fc *fileChecker) identifier(fs *findings, s site) {
 	if ok && parts == nil {
 		return // tenancy.Conn.Table: qualified for the bound tenant
 	}
-	if !ok || len(parts) == 0 || !parts[len(parts)-1].known() {
+	if !ok || len(parts) == 0 {
 		fs.add(RuleDynamic, "dynamic SQL: tenantc cannot see the table that CopyFrom writes to")
 		return
 	}
-	o, ok := fc.cat.Relation(parts[len(parts)-1].s)
-	if !ok || o.Scope != schema.Tenant {
-		return
+	for _, name := range parts[len(parts)-1] {
+		if !name.known() {
+			fs.add(RuleDynamic, "dynamic SQL: tenantc cannot see the table that CopyFrom writes to")
+			continue
+		}
+		o, ok := fc.cat.Relation(name.s)
+		if !ok || o.Scope != schema.Tenant {
+			continue
+		}
+		if len(parts) > 1 {
+			fs.add(RuleQualified, "tenant %s %q must not be schema-qualified; %s", o.Kind, o.Name, useInstead)
+			continue
+		}
+		fs.add(RuleUnscoped, "%s", unscopedMessage(o))
 	}
-	if len(parts) > 1 {
-		fs.add(RuleQualified, "tenant %s %q must not be schema-qualified; %s", o.Kind, o.Name, useInstead)
-		return
-	}
-	fs.add(RuleUnscoped, "%s", unscopedMessage(o))
 }
 
 // marked checks the text given to tenancy.ParseSQL: every tenant object

@@ -96,3 +96,12 @@ func builders(ctx context.Context, conn *pgx.Conn, tmpl *template.Template, data
 	tmpl.Execute(&all, data)
 	conn.Exec(ctx, all.String()) // want `dynamic SQL: tenantc cannot see the text`
 }
+
+func copyBranches(ctx context.Context, conn *pgx.Conn, tenantRows bool) {
+	table := "plans"
+	if tenantRows {
+		table = "tickets"
+	}
+	conn.CopyFrom(ctx, pgx.Identifier{table}, nil, nil) // want `table "tickets" is tenant-scoped`
+	conn.CopyFrom(ctx, pgx.Identifier{"plans"}, nil, nil)
+}
