@@ -3,6 +3,7 @@ package tenancy
 import (
 	"errors"
 	"fmt"
+	"log"
 	"net"
 	"net/http"
 	"strings"
@@ -98,8 +99,10 @@ func ByFunc(f func(*http.Request) (string, error)) Resolver { return Resolver(f)
 //     missing tenant),
 //   - 404 when the tenant is unknown ([ErrUnknownTenant], from the registry
 //     or from resolve), never a 500,
-//   - 503 when the registry cannot answer (the database is unreachable),
-//     logged with the registry's logger ([WithLogger]).
+//   - 503 when the registry cannot answer (the database is unreachable,
+//     the registry table does not exist), logged with the registry's
+//     logger ([WithLogger]), or without one where net/http logs a
+//     handler's panic, so that a 503 is never silent.
 //
 // The bodies are fixed strings: neither the resolver's error nor the
 // database's reaches the client.
@@ -125,11 +128,26 @@ func Middleware(r *Registry, resolve Resolver) func(http.Handler) http.Handler {
 				http.Error(w, "tenant not found", http.StatusNotFound)
 				return
 			case err != nil:
-				r.log.ErrorContext(req.Context(), "tenant lookup failed", "tenant_id", id, "err", err)
+				r.logFailure(req, id, err)
 				http.Error(w, "tenant registry unavailable", http.StatusServiceUnavailable)
 				return
 			}
 			next.ServeHTTP(w, req.WithContext(NewContext(req.Context(), t)))
 		})
 	}
+}
+
+// logFailure reports a lookup that failed with 503: to the registry's
+// logger, or when none was given to the serving http.Server's ErrorLog or
+// the standard logger, as net/http reports a panicking handler.
+func (r *Registry) logFailure(req *http.Request, id string, err error) {
+	if r.logSet {
+		r.log.ErrorContext(req.Context(), "tenant lookup failed", "tenant_id", id, "err", err)
+		return
+	}
+	if srv, ok := req.Context().Value(http.ServerContextKey).(*http.Server); ok && srv.ErrorLog != nil {
+		srv.ErrorLog.Printf("tenancy: tenant lookup failed, answered 503: tenant_id=%s: %v", id, err)
+		return
+	}
+	log.Printf("tenancy: tenant lookup failed, answered 503: tenant_id=%s: %v", id, err)
 }

@@ -1,9 +1,11 @@
 package tenancy_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -101,6 +103,38 @@ func TestMiddleware(t *testing.T) {
 					t.Errorf("Content-Type = %q, want text/plain", ct)
 				}
 			})
+		}
+	})
+
+	// A registry pointed at a table that does not exist (the config names
+	// another) answers 503, and says why in the server's error log even
+	// when the app gave the registry no logger.
+	t.Run("registry table missing, no logger", func(t *testing.T) {
+		pool := pgtest.Connect(t, db.URL)
+		reg := tenancy.NewRegistry(pool, tenancy.WithTable("public", "clinics"))
+		h := tenancy.Middleware(reg, tenancy.ByHeader("X-Tenant"))(
+			http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { t.Error("handler ran without a tenant") }))
+		var logged bytes.Buffer
+		srv := httptest.NewUnstartedServer(h)
+		srv.Config.ErrorLog = log.New(&logged, "", 0)
+		srv.Start()
+		defer srv.Close()
+		req, err := http.NewRequest(http.MethodGet, srv.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("X-Tenant", "acme")
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("status = %d, want 503", resp.StatusCode)
+		}
+		want := `tenancy: tenant lookup failed, answered 503: tenant_id=acme: tenancy: look up tenant "acme": registry table "public"."clinics" does not exist`
+		if !strings.Contains(logged.String(), want) {
+			t.Errorf("error log = %q, want it to contain %q", logged.String(), want)
 		}
 	})
 

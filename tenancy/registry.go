@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // ErrUnknownTenant is returned by [Registry.Lookup] for an id that has no row
@@ -36,9 +37,13 @@ const (
 type Registry struct {
 	db    DBTX
 	query string
+	table string // quoted, for messages
 	ttl   time.Duration
 	now   func() time.Time
 	log   *slog.Logger
+	// logSet is false when no [WithLogger] was given: [Middleware] then
+	// reports failures as net/http reports a handler's panic.
+	logSet bool
 
 	mu       sync.Mutex
 	cache    map[string]cacheEntry
@@ -69,6 +74,7 @@ type registryOptions struct {
 	schema, table string
 	ttl           time.Duration
 	log           *slog.Logger
+	logSet        bool
 }
 
 // WithTable reads tenants from schema.table instead of "public"."tenants".
@@ -83,12 +89,13 @@ func WithTTL(d time.Duration) Option {
 	return func(o *registryOptions) { o.ttl = d }
 }
 
-// WithLogger makes the registry, and [Middleware] using it, log lookups
-// that fail for another reason than an unknown tenant (the database is
-// unreachable, a registry row is invalid), which clients only see as 503.
-// The default logs nothing.
+// WithLogger makes [Middleware] log to l the lookups that fail for another
+// reason than an unknown tenant (the database is unreachable, the registry
+// table does not exist, a registry row is invalid), which clients only see
+// as 503. Without it, Middleware writes them where net/http writes a
+// handler's panic: the http.Server's ErrorLog, or the standard logger.
 func WithLogger(l *slog.Logger) Option {
-	return func(o *registryOptions) { o.log = l }
+	return func(o *registryOptions) { o.log, o.logSet = l, l != nil }
 }
 
 // NewRegistry returns a Registry reading the tenants table through db.
@@ -98,12 +105,18 @@ func NewRegistry(db DBTX, opts ...Option) *Registry {
 	for _, opt := range opts {
 		opt(&o)
 	}
+	if o.log == nil {
+		o.log = slog.New(slog.DiscardHandler)
+	}
+	table := pgx.Identifier{o.schema, o.table}.Sanitize()
 	return &Registry{
 		db:       db,
-		query:    "SELECT schema_name FROM " + pgx.Identifier{o.schema, o.table}.Sanitize() + " WHERE id = $1",
+		query:    "SELECT schema_name FROM " + table + " WHERE id = $1",
+		table:    table,
 		ttl:      o.ttl,
 		now:      time.Now,
 		log:      o.log,
+		logSet:   o.logSet,
 		cache:    make(map[string]cacheEntry),
 		inflight: make(map[string]*lookupCall),
 	}
@@ -182,6 +195,14 @@ func (r *Registry) fetch(ctx context.Context, id string) (Tenant, error) {
 	err := r.db.QueryRow(ctx, r.query, id).Scan(&schema)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Tenant{}, fmt.Errorf("tenancy: look up tenant %q: %w", id, ErrUnknownTenant)
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && (pgErr.Code == "42P01" || pgErr.Code == "3F000") {
+		// undefined_table, invalid_schema_name: a registry configured for
+		// another table than the one migrations created.
+		return Tenant{}, fmt.Errorf("tenancy: look up tenant %q: registry table %s does not exist "+
+			"(NewRegistry reads \"public\".\"tenants\" unless given WithTable; the generated NewRegistry reads tenantc.yaml's): %w",
+			id, r.table, err)
 	}
 	if err != nil {
 		return Tenant{}, fmt.Errorf("tenancy: look up tenant %q: %w", id, err)
