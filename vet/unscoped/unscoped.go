@@ -532,9 +532,18 @@ func (fc *fileChecker) marked(fs *findings, s site) {
 			continue // ParseSQL's caller finds out when the statement runs
 		}
 		for _, r := range refs {
-			if r.Object.Scope == schema.Tenant && !slices.Contains(marks, r.Offset) {
-				fs.add(RuleUnscoped, "unscoped query: %s %q is tenant-scoped but not marked; write {%s} so that Conn.SQL qualifies it", r.Object.Kind, r.Object.Name, r.Object.Name)
+			if r.Object.Scope != schema.Tenant || slices.Contains(marks, r.Offset) {
+				continue
 			}
+			if r.Offset > 0 && text[r.Offset-1] == '\'' {
+				fs.add(RuleUnscoped, "unscoped query: %s %q is tenant-scoped and named in a string literal, where tenancy.ParseSQL cannot mark it; write this statement in a query file", r.Object.Kind, r.Object.Name)
+				continue
+			}
+			name := r.Object.Name
+			if name != sqltok.Lower(name) {
+				name = `"` + name + `"`
+			}
+			fs.add(RuleUnscoped, "unscoped query: %s %q is tenant-scoped but not marked; write {%s} so that Conn.SQL qualifies it", r.Object.Kind, r.Object.Name, name)
 		}
 		for _, p := range problems {
 			if rule := problemRule(p); rule != "" {

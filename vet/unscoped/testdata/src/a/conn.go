@@ -33,5 +33,6 @@ func tenancyConn(ctx context.Context, c tenancy.Conn) {
 	tenancy.ParseSQL(`SELECT id FROM {"Patients"} /* {tickets} */`)
 
 	tenancy.ParseSQL("SELECT 1 FROM {tickets}, open_tickets") // want `view "open_tickets" is tenant-scoped but not marked`
-	tenancy.ParseSQL(`SELECT id FROM "Patients"`)             // want `table "Patients" is tenant-scoped but not marked`
+	tenancy.ParseSQL(`SELECT id FROM "Patients"`)             // want `table "Patients" is tenant-scoped but not marked; write \{"Patients"\}`
+	tenancy.ParseSQL(`SELECT nextval('invoice_seq')`)         // want `sequence "invoice_seq" is tenant-scoped and named in a string literal`
 }
