@@ -28,8 +28,8 @@ var ErrMarkedSQL = errors.New("tenancy: malformed tenant mark")
 // them. A name inside a string literal (nextval('seq'), 'name'::regclass)
 // cannot be marked; leave such statements to the generated queries.
 //
-// tenantc vet checks the text given to ParseSQL: an unmarked tenant object
-// is reported as unscoped SQL, a marked shared one as a mistake.
+// tenantc vet checks the text given to ParseSQL and reports each tenant
+// object left unmarked as unscoped SQL.
 func ParseSQL(text string) (*SQL, error) {
 	var b strings.Builder
 	b.Grow(len(text))
