@@ -3,6 +3,7 @@ package harness
 import (
 	"io"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 )
@@ -109,5 +110,30 @@ func TestBackendMemNote(t *testing.T) {
 	want := "largest of 8 backends 100.0 MiB, 60.0 MiB of it plans (most plans in one: 64.0 MiB)"
 	if got := m.note(); got != want {
 		t.Errorf("note() = %q, want %q", got, want)
+	}
+}
+
+func TestSteadyTPS(t *testing.T) {
+	progress := "starting vacuum...\nprogress: 1.0 s, 100.0 tps, lat 1.0 ms stddev 0.1, 0 failed\n" +
+		"progress: 2.0 s, 300.0 tps, lat 1.0 ms stddev 0.1, 0 failed\nprogress: 3.0 s, 500.0 tps, lat 1.0 ms stddev 0.1, 0 failed\n"
+	got, err := steadyTPS(progress, 1)
+	if err != nil || got != 400 {
+		t.Errorf("steadyTPS(after 1 s) = %v, %v; want 400", got, err)
+	}
+	if _, err := steadyTPS(progress, 3); err == nil {
+		t.Error("steadyTPS(after 3 s): no error")
+	}
+}
+
+func TestPgbenchScript(t *testing.T) {
+	s := pgbenchScript(10000)
+	for _, want := range []string{`\if :k < 10000`, `\set d0 (:t / 10000) % 10`, `\set d4 (:t / 1) % 10`,
+		"FROM tenant_t:d0:d1:d2:d3:d4.items WHERE id = :id;"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("script lacks %q:\n%s", want, s)
+		}
+	}
+	if fleetID(12345) != "t12345" {
+		t.Errorf("fleetID(12345) = %q: the script builds five-digit ids", fleetID(12345))
 	}
 }
