@@ -10,7 +10,9 @@
 // (its defaults, one hand-tuned variant, and behind PgBouncer
 // BehindPgBouncer), beside a plain pgxpool with tenancy.Bind, the
 // unoptimised path: P2 runs the point select over 100, 1,000 and 10,000
-// tenants; P3 compares it with SET search_path and SET LOCAL; P8 runs a mix
+// tenants, and measures with pgbench what the server itself does for one
+// tenant and for the fleet; P3 compares it with SET search_path and SET
+// LOCAL; P8 runs a mix
 // of ten tenant queries (queries/mix.sql and GetItem: reads, writes, joins,
 // an aggregate, an upsert) with Zipf-distributed tenant popularity and
 // uniformly. Each fleet row reports the largest server backend's memory,

@@ -117,8 +117,9 @@ func (h *harness) ceiling(ctx context.Context) error {
 	}
 	n := len(h.tenants)
 	// Every client visits every tenant first; a backend loads a tenant's
-	// catalog entries at some thousands per second.
-	warm := max(2, n/1000)
+	// catalog entries at about a thousand per second when eight share two
+	// cores.
+	warm := max(2, n/500)
 	fleet, err := h.pgbench(ctx, pgbenchScript(n), "simple", warm, d)
 	if err != nil {
 		return fmt.Errorf("pgbench fleet: %w", err)
