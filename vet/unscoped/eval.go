@@ -310,7 +310,7 @@ func (e *evaluator) index(x *ast.IndexExpr, depth int) values {
 		val := el
 		if kv, ok := el.(*ast.KeyValueExpr); ok {
 			val = kv.Value
-			if k := e.pkg.info.Types[kv.Key].Value; key != nil && k != nil && !constant.Compare(k, token.EQL, key) {
+			if k := e.pkg.info.Types[kv.Key].Value; key != nil && k != nil && (k.Kind() != key.Kind() || !constant.Compare(k, token.EQL, key)) {
 				continue
 			}
 		} else if key != nil {

@@ -40,3 +40,10 @@ func indexed(ctx context.Context, conn *pgx.Conn, name string) {
 	conn.Exec(ctx, "SELECT id FROM "+pgx.Identifier{"tickets"}.Sanitize()) // want `table "tickets" is tenant-scoped`
 	conn.Exec(ctx, "SELECT id FROM "+pgx.Identifier{"plans"}.Sanitize())
 }
+
+var mixed = map[any]string{1: "SELECT id FROM plans", "purge": "DELETE FROM tickets"}
+
+func mixedKeys(ctx context.Context, conn *pgx.Conn) {
+	conn.Exec(ctx, mixed["purge"]) // want `table "tickets" is tenant-scoped`
+	conn.Exec(ctx, mixed[1])
+}
