@@ -4,6 +4,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/tenantc/tenantc/tenancy"
 )
 
 func TestTokenize(t *testing.T) {
@@ -68,5 +70,24 @@ func TestFormatHoles(t *testing.T) {
 	want = `DELETE FROM tickets, "My T" WHERE a = 'it''s' AND b = tenantc_format_s4 AND c = tenantc_format_q5`
 	if got != want {
 		t.Errorf("Format = %q, want %q", got, want)
+	}
+}
+
+// TestUnmarkMatchesRuntime checks that vet reads {name} marks as the
+// runtime does: the same text once the braces are gone.
+func TestUnmarkMatchesRuntime(t *testing.T) {
+	for _, in := range []string{
+		"DELETE FROM {tickets} WHERE id = $1",
+		`SELECT '{1,2}'::int[], E'\'{x}', "{y}", $$ {z} $$, $q$ {w} $q$ /* {c} */ FROM {tickets} -- {d}`,
+		`SELECT {"Patients"}.id FROM {"Patients"} JOIN plans ON true`,
+		"SELECT $1::{ticket_status}, {ticket_count}()",
+	} {
+		s, err := tenancy.ParseSQL(in)
+		if err != nil {
+			t.Fatalf("ParseSQL(%q): %v", in, err)
+		}
+		if got, _ := Unmark(in); got != s.Text() {
+			t.Errorf("Unmark(%q) = %q, runtime text %q", in, got, s.Text())
+		}
 	}
 }
