@@ -71,6 +71,15 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 	if err != nil {
 		return nil, err
 	}
+	var dbURL string
+	if usesDatabase(cfg) {
+		db, err := openAnalysisDB(ctx, cfg, cat.Files)
+		if err != nil {
+			return nil, err
+		}
+		defer db.close()
+		dbURL = db.url
+	}
 
 	// The engine is a child process that takes most of the time; start it
 	// now and run our own checks meanwhile. Their errors come first, and
@@ -86,7 +95,7 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 	}
 	engineDone := make(chan engineResult, 1)
 	go func() {
-		res, err := o.engine.run(engineCtx, engineSettings(cfg), cat.Files, queryFiles, cfg.Rel)
+		res, err := o.engine.run(engineCtx, engineSettings(cfg, dbURL), cat.Files, queryFiles, cfg.Rel)
 		engineDone <- engineResult{res, err}
 	}()
 	stopEngine := func() {
@@ -144,7 +153,7 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 		if err := os.WriteFile(path, []byte("-- name: "+placeholder+" :exec\nSELECT 1;\n"), 0o644); err != nil {
 			return nil, fmt.Errorf("queries: %w", err)
 		}
-		er.res, er.err = o.engine.run(ctx, engineSettings(cfg), cat.Files, []string{path}, cfg.Rel)
+		er.res, er.err = o.engine.run(ctx, engineSettings(cfg, dbURL), cat.Files, []string{path}, cfg.Rel)
 	} else {
 		er = <-engineDone
 	}

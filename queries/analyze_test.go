@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/internal/sqlpos"
 	"github.com/tenantc/tenantc/queries"
 	"github.com/tenantc/tenantc/schema"
@@ -19,7 +20,7 @@ func TestMain(m *testing.M) {
 	if os.Getenv(queries.EngineEnv) == "1" {
 		os.Exit(queries.EngineMain(os.Args[1:]))
 	}
-	os.Exit(m.Run())
+	pgtest.Main(m)
 }
 
 // testSchema is the DDL the sqlc engine reads; testCatalog gives the scope

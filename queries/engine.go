@@ -200,9 +200,13 @@ func (e Engine) run(ctx context.Context, settings string, schemaFiles, queryFile
 
 // engineSettings are the analysis settings of the config that sqlc reads
 // from its own sql entry, under sqlc's names: strict_function_checks and
-// strict_order_by mean what they mean in a sqlc project.
-func engineSettings(cfg *config.Config) string {
+// strict_order_by mean what they mean in a sqlc project, and dbURL, when
+// set, is the database sqlc analyzes the queries with.
+func engineSettings(cfg *config.Config, dbURL string) string {
 	var b strings.Builder
+	if dbURL != "" {
+		fmt.Fprintf(&b, "  database:\n    uri: %s\n  analyzer:\n    database: true\n", strconv.Quote(dbURL))
+	}
 	if cfg.StrictFunctionChecks {
 		b.WriteString("  strict_function_checks: true\n")
 	}

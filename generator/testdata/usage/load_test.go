@@ -7,6 +7,7 @@ package usage
 
 import (
 	_ "github.com/tenantc/tenantc/generator/testdata/commands/go"
+	_ "github.com/tenantc/tenantc/generator/testdata/database_managed/go"
 	_ "github.com/tenantc/tenantc/generator/testdata/db_argument/go"
 	_ "github.com/tenantc/tenantc/generator/testdata/empty_slices/go"
 	_ "github.com/tenantc/tenantc/generator/testdata/enums/go"
