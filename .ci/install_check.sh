@@ -62,7 +62,7 @@ func main() {
 		panic(err)
 	}
 	defer pool.Close()
-	reg := tenancy.NewRegistry(pool)
+	reg := db.NewRegistry(pool)
 	t, err := reg.Lookup(ctx, "acme")
 	if err != nil {
 		panic(err)

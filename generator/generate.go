@@ -215,6 +215,7 @@ func (g *generator) validate() []error {
 	if g.model.Tenant {
 		fixed("generated name", "NewTenant")
 		fixed("generated name", "TenantQueries")
+		fixed("generated name", "NewRegistry")
 	}
 	if g.cfg.Gen.EmitInterface {
 		fixed("generated interface", "Querier")
@@ -574,6 +575,7 @@ func (g *generator) dbFile() *jen.File {
 	if !g.model.Tenant {
 		return f
 	}
+	g.registryFunc(f)
 	if dbArg {
 		f.Line()
 		f.Comment("NewTenant returns the tenant and shared queries; each method takes the")
@@ -615,6 +617,28 @@ func (g *generator) dbFile() *jen.File {
 		jen.Return(jen.Id("q").Dot("db").Dot("Tenant").Call()),
 	)
 	return f
+}
+
+// registryFunc declares NewRegistry, the tenancy.Registry of the config's
+// registry table: tenancy.NewRegistry alone reads "public"."tenants",
+// whatever shared_schema and registry.table say.
+func (g *generator) registryFunc(f *jen.File) {
+	schemaName, table := g.cfg.SharedSchema, g.cfg.Registry.Table
+	f.Line()
+	f.Comment("NewRegistry returns the tenancy.Registry of tenantc.yaml's registry table,")
+	f.Comment(fmt.Sprintf("%q.%q; opts come after it (tenancy.WithLogger, tenancy.WithTTL).", schemaName, table))
+	f.Func().Id("NewRegistry").Params(
+		jen.Id("db").Qual(tenancyPath, "DBTX"),
+		jen.Id("opts").Op("...").Qual(tenancyPath, "Option"),
+	).Op("*").Qual(tenancyPath, "Registry").Block(
+		jen.Return(jen.Qual(tenancyPath, "NewRegistry").Call(
+			jen.Id("db"),
+			jen.Append(
+				jen.Index().Qual(tenancyPath, "Option").Values(jen.Qual(tenancyPath, "WithTable").Call(jen.Lit(schemaName), jen.Lit(table))),
+				jen.Id("opts").Op("..."),
+			).Op("..."),
+		)),
+	)
 }
 
 // modelsFile declares the enums and the models.

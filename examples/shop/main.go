@@ -138,10 +138,9 @@ func serve(ctx context.Context, url, addr string, selftest bool, out io.Writer, 
 		pool:       pool,
 		cfg:        cfg,
 		migrations: migrations(),
-		reg: tenancy.NewRegistry(pool, tenancy.WithTable(cfg.SharedSchema, cfg.Registry.Table),
-			tenancy.WithTTL(registryTTL), tenancy.WithLogger(logger)),
-		tokens: tok,
-		log:    logger,
+		reg:        db.NewRegistry(pool, tenancy.WithTTL(registryTTL), tenancy.WithLogger(logger)),
+		tokens:     tok,
+		log:        logger,
 	}
 	demoToken, err := s.seed(ctx, out)
 	if err != nil {

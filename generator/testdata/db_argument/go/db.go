@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/tenantc/tenantc/tenancy"
 )
 
 // DBTX is what the shared queries need from a database handle: a
@@ -26,6 +27,12 @@ func New() *Queries {
 // Queries runs the shared queries. It has no tenant queries: those need a
 // tenant-bound connection (see NewTenant).
 type Queries struct{}
+
+// NewRegistry returns the tenancy.Registry of tenantc.yaml's registry table,
+// "public"."tenants"; opts come after it (tenancy.WithLogger, tenancy.WithTTL).
+func NewRegistry(db tenancy.DBTX, opts ...tenancy.Option) *tenancy.Registry {
+	return tenancy.NewRegistry(db, append([]tenancy.Option{tenancy.WithTable("public", "tenants")}, opts...)...)
+}
 
 // NewTenant returns the tenant and shared queries; each method takes the
 // tenancy.Conn to run on, so a tenant query still needs a tenant-bound

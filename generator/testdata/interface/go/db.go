@@ -34,6 +34,12 @@ func (q *Queries) WithTx(tx pgx.Tx) *Queries {
 	return &Queries{db: tx}
 }
 
+// NewRegistry returns the tenancy.Registry of tenantc.yaml's registry table,
+// "public"."tenants"; opts come after it (tenancy.WithLogger, tenancy.WithTTL).
+func NewRegistry(db tenancy.DBTX, opts ...tenancy.Option) *tenancy.Registry {
+	return tenancy.NewRegistry(db, append([]tenancy.Option{tenancy.WithTable("public", "tenants")}, opts...)...)
+}
+
 // NewTenant returns the tenant and shared queries on c, which is bound to
 // one tenant; every query of a TenantQueries built on an unbound Conn
 // returns tenancy.ErrUnbound.

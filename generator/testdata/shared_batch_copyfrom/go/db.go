@@ -36,6 +36,12 @@ func (q *Queries) WithTx(tx pgx.Tx) *Queries {
 	return &Queries{db: tx}
 }
 
+// NewRegistry returns the tenancy.Registry of tenantc.yaml's registry table,
+// "app"."clinics"; opts come after it (tenancy.WithLogger, tenancy.WithTTL).
+func NewRegistry(db tenancy.DBTX, opts ...tenancy.Option) *tenancy.Registry {
+	return tenancy.NewRegistry(db, append([]tenancy.Option{tenancy.WithTable("app", "clinics")}, opts...)...)
+}
+
 // NewTenant returns the tenant and shared queries on c, which is bound to
 // one tenant; every query of a TenantQueries built on an unbound Conn
 // returns tenancy.ErrUnbound.
