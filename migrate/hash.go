@@ -49,16 +49,21 @@ func hashDir(path string) error {
 
 var migrationName = regexp.MustCompile(`^[a-z0-9_]+$`)
 
+// ErrInvalidMigration is returned by [New] for a side other than
+// [SharedDir] and [TenantDir], or a name outside [a-z0-9_]+. Test with
+// errors.Is.
+var ErrInvalidMigration = errors.New("migrate: invalid migration side or name")
+
 // New creates an empty migration file named name in directory side
 // ([SharedDir] or [TenantDir]) for a change written by hand, with the next
 // version after both directories' latest (as [Diff] numbers its files),
 // and rehashes that directory. It returns the file's path.
 func New(cfg *config.Config, side, name string) (string, error) {
 	if side != SharedDir && side != TenantDir {
-		return "", fmt.Errorf("migration side %q: want %s or %s", side, SharedDir, TenantDir)
+		return "", fmt.Errorf("migration side %q: want %s or %s: %w", side, SharedDir, TenantDir, ErrInvalidMigration)
 	}
 	if !migrationName.MatchString(name) {
-		return "", fmt.Errorf("migration name %q: use lower-case letters, digits and _", name)
+		return "", fmt.Errorf("migration name %q: use lower-case letters, digits and _: %w", name, ErrInvalidMigration)
 	}
 	// The latest versions are read without checking atlas.sum: an edited
 	// directory must not stop a new file from being numbered.

@@ -846,6 +846,9 @@ func migrateNewRun(opts *migrateNewOptions) error {
 		return err
 	}
 	path, err := migrate.New(cfg, opts.Side, opts.Name)
+	if errors.Is(err, migrate.ErrInvalidMigration) {
+		return &usageError{cmd: "tenantc migrate new", err: err}
+	}
 	if err != nil {
 		return err
 	}
