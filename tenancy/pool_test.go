@@ -228,7 +228,7 @@ func TestPoolPlanCacheMode(t *testing.T) {
 }
 
 func TestPoolTransactionKeepsRouting(t *testing.T) {
-	url, tenants := poolFleet(t, 8)
+	url, tenants := poolFleet(t, 12)
 	p := openPool(t, url, 4, nil)
 	ctx := context.Background()
 	for _, tn := range tenants {
@@ -249,8 +249,16 @@ func TestPoolTransactionKeepsRouting(t *testing.T) {
 				t.Errorf("tenant %s: transaction on backend %d, its calls on %d", tn.ID(), pid, home)
 			}
 		}
-		if err := tx.Commit(ctx); err != nil {
+		// Statements prepared in a transaction outlive its rollback.
+		end := tx.Commit
+		if len(tn.ID())%2 == 0 {
+			end = tx.Rollback
+		}
+		if err := end(ctx); err != nil {
 			t.Fatal(err)
+		}
+		if pid := backend(t, c); pid != home {
+			t.Errorf("tenant %s: back on backend %d after the transaction, want %d", tn.ID(), pid, home)
 		}
 	}
 	// Every connection went back to the pool.
