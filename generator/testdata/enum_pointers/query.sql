@@ -1,0 +1,2 @@
+-- name: ListTasks :many
+SELECT * FROM tasks WHERE state = $1;
