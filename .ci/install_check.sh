@@ -12,7 +12,8 @@ cd "$work"
 # tenantc is not on the module proxy CI reaches, which answers 403 rather
 # than 404 for a module it does not serve: "|off" lets the go command fall
 # through to the replace instead of stopping there.
-export GOPROXY="${INSTALL_CHECK_GOPROXY:-https://proxy.golang.org|off}"
+proxies="$(go env GOPROXY | sed -e 's/,direct$//' -e 's/,/|/g')"
+export GOPROXY="${INSTALL_CHECK_GOPROXY:-$proxies|off}"
 export GOFLAGS=-mod=mod
 
 echo "== install: go get -tool"
