@@ -174,6 +174,12 @@ func (p *parser) fromSQLC(root, sidecar *yaml.Node) *yaml.Node {
 		// sqlc's default is database/sql; tenantc would change the API.
 		p.errorf(pkg, "sqlc generates database/sql code for this package (no sql_package); tenantc generates pgx/v5 only: set sql_package: pgx/v5")
 	}
+	// sqlc names the package after out's last element when package is unset.
+	if out := mapValue(gen, "out"); out != nil && !hasKey(gen, "package") {
+		name := *out
+		name.Value = filepath.Base(out.Value)
+		addGen(out, "package", &name)
+	}
 	// Global overrides and renames apply when the package has none of its own.
 	if !hasKey(gen, "overrides") && globalOverrides != nil {
 		addGen(globalOverrides, "overrides", globalOverrides)
