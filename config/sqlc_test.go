@@ -85,7 +85,7 @@ overrides:
 			},
 		},
 		{
-			name: "package named after out, as in sqlc",
+			name:  "package named after out, as in sqlc",
 			files: map[string]string{"sqlc.yaml": "version: \"2\"\nsql:\n- {engine: postgresql, schema: schema, queries: queries, gen: {go: {out: internal/store, sql_package: pgx/v5}}}\n"},
 			check: func(t *testing.T, c *Config) {
 				if c.Gen.Package != "store" {
