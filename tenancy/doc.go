@@ -59,7 +59,7 @@
 // A [Pool] makes the fast path the default:
 //
 //   - it routes each tenant to a home connection (an affinity group of
-//     [WithAffinity] connections, one by default), so that each backend
+//     [WithAffinity] connections, two by default), so that each backend
 //     sees a share of the tenants; a tenant whose home is busy queues
 //     briefly, and spills to an idle connection when the queue grows, so one
 //     busy tenant can still use the whole pool;

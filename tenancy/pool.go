@@ -36,11 +36,11 @@ import (
 // backend fills its catalog caches with every tenant's tables. Pool avoids
 // all three:
 //
-//   - Affinity: each tenant has a home connection group and an alternate,
-//     chosen by a hash of its id, so each backend sees a share of the tenants
-//     and keeps their statements and catalog entries. Affinity is a
-//     preference: when both groups are busy and a queue forms, a call takes
-//     any idle connection, so one busy tenant can use the whole pool.
+//   - Affinity: each tenant has a home group of connections (two by
+//     default), chosen by a hash of its id, so each backend sees a share of
+//     the tenants and keeps their statements and catalog entries. Affinity
+//     is a preference: when the home group is busy and a queue forms, a call
+//     takes any idle connection, so one busy tenant can use the whole pool.
 //   - Prepared statements within a budget: each connection keeps the
 //     statements it runs most often prepared, up to [WithPlanMemory] bytes of
 //     server memory (64 MiB by default). A statement outside that set runs in
@@ -120,13 +120,20 @@ func WithCustomPlans() PoolOption {
 	return func(o *poolOptions) { o.customPlans = true }
 }
 
-// WithAffinity sets how many connections each affinity group has (default
-// 1): each tenant's calls go to its home group, then its alternate. Bigger
-// groups serve a busy tenant with more connections before it spills over,
-// and let each backend see more tenants (more catalog and plan memory).
+// WithAffinity sets how many connections each affinity group has
+// ([DefaultAffinity] by default): each tenant's calls go to its home group.
+// Bigger groups queue less and serve a busy tenant with more connections
+// before it spills over, but let each backend see more tenants (more
+// catalog and plan memory); a group of cfg.MaxConns connections turns
+// affinity off.
 func WithAffinity(connsPerGroup int) PoolOption {
 	return func(o *poolOptions) { o.connsPerGroup = max(1, connsPerGroup) }
 }
+
+// DefaultAffinity is the default number of connections in an affinity
+// group of a [Pool]: a pool of cfg.MaxConns connections has
+// cfg.MaxConns / DefaultAffinity groups.
+const DefaultAffinity = 2
 
 // NewPool opens a [Pool] from cfg, which it does not modify. cfg.MaxConns is
 // the total number of connections, split among the affinity groups;
@@ -138,7 +145,7 @@ func NewPool(ctx context.Context, cfg *pgxpool.Config, opts ...PoolOption) (*Poo
 	if cfg == nil {
 		return nil, errors.New("tenancy: new pool: nil config (use pgxpool.ParseConfig)")
 	}
-	o := poolOptions{planMemory: DefaultPlanMemory, connsPerGroup: 1}
+	o := poolOptions{planMemory: DefaultPlanMemory, connsPerGroup: DefaultAffinity}
 	for _, opt := range opts {
 		opt(&o)
 	}

@@ -78,7 +78,10 @@ func backend(t *testing.T, c tenancy.Conn) int32 {
 
 func TestPoolRoutesTenantsToTheirConnections(t *testing.T) {
 	url, tenants := poolFleet(t, 24)
-	p := openPool(t, url, 4, nil)
+	if got := openPool(t, url, 8, nil).Stat().Groups; got != 8/tenancy.DefaultAffinity {
+		t.Errorf("8 connections in %d groups by default, want %d", got, 8/tenancy.DefaultAffinity)
+	}
+	p := openPool(t, url, 4, nil, tenancy.WithAffinity(1))
 	if got := p.Stat().Groups; got != 4 {
 		t.Fatalf("%d groups, want one per connection (4)", got)
 	}
@@ -229,7 +232,7 @@ func TestPoolPlanCacheMode(t *testing.T) {
 
 func TestPoolTransactionKeepsRouting(t *testing.T) {
 	url, tenants := poolFleet(t, 12)
-	p := openPool(t, url, 4, nil)
+	p := openPool(t, url, 4, nil, tenancy.WithAffinity(1))
 	ctx := context.Background()
 	for _, tn := range tenants {
 		c := p.Bind(tn)

@@ -66,6 +66,11 @@ func (h *harness) p2Runs() []p2Run {
 	for _, v := range tuned {
 		runs = append(runs, p2Run{n, v})
 	}
+	if !h.o.Short {
+		for _, v := range ablations() {
+			runs = append(runs, p2Run{n, v})
+		}
+	}
 	return runs
 }
 
@@ -142,7 +147,7 @@ func (h *harness) p2(ctx context.Context) error {
 		}
 		rows = append(rows, row)
 		largest = max(largest, run.n)
-		if len(run.v.opts) > 0 && run.n == largest && res.opsPerSec > tunedBest {
+		if len(run.v.opts) > 0 && !run.v.ablation && run.n == largest && res.opsPerSec > tunedBest {
 			v := run.v
 			h.tuned, tunedBest = &v, res.opsPerSec
 		}

@@ -22,6 +22,9 @@ type poolVariant struct {
 	name  string
 	plain bool
 	opts  []tenancy.PoolOption
+	// ablation marks a variant that turns one of the default's choices
+	// off, to measure it; it is never the hand-tuned pick.
+	ablation bool
 }
 
 // defaultPool is tenancy.NewPool with no options.
@@ -43,10 +46,24 @@ func bouncerPool() poolVariant {
 // fleet size (-short: the first only).
 func tunedPools() []poolVariant {
 	return []poolVariant{
-		{name: "NewPool(WithAffinity(2), WithPlanMemory(256 MiB))",
-			opts: []tenancy.PoolOption{tenancy.WithAffinity(2), tenancy.WithPlanMemory(256 << 20)}},
-		{name: "NewPool(WithAffinity(2))", opts: []tenancy.PoolOption{tenancy.WithAffinity(2)}},
 		{name: "NewPool(WithPlanMemory(256 MiB))", opts: []tenancy.PoolOption{tenancy.WithPlanMemory(256 << 20)}},
+		{name: "NewPool(WithAffinity(4), WithPlanMemory(256 MiB))",
+			opts: []tenancy.PoolOption{tenancy.WithAffinity(4), tenancy.WithPlanMemory(256 << 20)}},
+	}
+}
+
+// ablations are NewPool variants that each undo one choice of the
+// default, so that P2 measures what each choice is worth: no affinity (one
+// group of every connection), custom plans, no prepared statements (every
+// statement in exec mode), and a plan budget far below the hot set, which
+// must do no worse than exec mode.
+func ablations() []poolVariant {
+	return []poolVariant{
+		{name: "NewPool(WithAffinity(1)): groups of one", opts: []tenancy.PoolOption{tenancy.WithAffinity(1)}, ablation: true},
+		{name: "NewPool(WithAffinity(8)): no affinity", opts: []tenancy.PoolOption{tenancy.WithAffinity(8)}, ablation: true},
+		{name: "NewPool(WithCustomPlans())", opts: []tenancy.PoolOption{tenancy.WithCustomPlans()}, ablation: true},
+		{name: "NewPool(WithPlanMemory(0)): exec mode", opts: []tenancy.PoolOption{tenancy.WithPlanMemory(0)}, ablation: true},
+		{name: "NewPool(WithPlanMemory(1 MiB)): budget far below the hot set", opts: []tenancy.PoolOption{tenancy.WithPlanMemory(1 << 20)}, ablation: true},
 	}
 }
 
