@@ -39,6 +39,10 @@ func usesDatabase(cfg *config.Config) bool {
 func openAnalysisDB(ctx context.Context, cfg *config.Config, schemaFiles []string) (*analysisDB, error) {
 	a := &analysisDB{}
 	url := os.ExpandEnv(cfg.Database.URI) // sqlc expands ${VAR} too
+	if url == "" && !cfg.Database.Managed {
+		// pgx would connect to its defaults instead.
+		return nil, fmt.Errorf("queries: database.uri %q is empty once expanded: set the variable, or analyzer.database: false", cfg.Database.URI)
+	}
 	if cfg.Database.Managed {
 		srv, err := pgserver.Start(ctx, pgserver.Options{})
 		if err != nil {

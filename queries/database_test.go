@@ -43,3 +43,13 @@ func TestAnalyzeWithDatabase(t *testing.T) {
 		t.Errorf("error = %v, want PostgreSQL's missing FROM-clause entry", err)
 	}
 }
+
+func TestAnalyzeWithDatabaseUnsetURI(t *testing.T) {
+	_, err := analyze(t, map[string]string{"a.sql": "-- name: A :one\nSELECT 1;\n"}, func(c *config.Config) {
+		c.Database.URI = "${TENANTC_TEST_UNSET_DATABASE_URL}"
+	})
+	want := `queries: database.uri "${TENANTC_TEST_UNSET_DATABASE_URL}" is empty once expanded: set the variable, or analyzer.database: false`
+	if err == nil || err.Error() != want {
+		t.Errorf("error = %v, want %s", err, want)
+	}
+}
