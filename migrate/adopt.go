@@ -15,6 +15,7 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/migrate/internal/inspect"
 )
 
 // ErrNoMatchingVersion is returned by [AdoptTenant] when the objects of the
@@ -73,7 +74,7 @@ func AdoptTenant(ctx context.Context, pool DB, cfg *config.Config, id, fromSchem
 }
 
 func (p *provisioner) adopt(ctx context.Context, pool DB, id, schemaName, fromSchema string) (_ TenantInfo, err error) {
-	db := openSQL(pool)
+	db := inspect.OpenSQL(pool)
 	defer db.Close()
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -151,7 +152,7 @@ type adoptMatch struct {
 	version string
 	tables  []string
 	enums   []string
-	objects []objKey
+	objects []inspect.ObjKey
 }
 
 // match replays the tenant history into a scratch schema inside a
@@ -162,7 +163,7 @@ func (p *provisioner) match(ctx context.Context, conn *sql.Conn, drv atlasmigrat
 	if err != nil {
 		return nil, fmt.Errorf("inspect schema %q: %w", fromSchema, err)
 	}
-	actual := schemaOf(actualRealm, fromSchema)
+	actual := inspect.SchemaOf(actualRealm, fromSchema)
 	actualObjs, err := normalizedObjects(ctx, conn, fromSchema)
 	if err != nil {
 		return nil, err
@@ -177,7 +178,7 @@ func (p *provisioner) match(ctx context.Context, conn *sql.Conn, drv atlasmigrat
 		best         *adoptMatch
 		closest      string
 		closestDiffs []string
-		replayPath   = searchPath(adoptScratch, shared)
+		replayPath   = inspect.SearchPath(adoptScratch, shared)
 		setPath      = "SELECT set_config('search_path', $1, true)"
 		closestN     = -1
 	)
@@ -194,7 +195,7 @@ func (p *provisioner) match(ctx context.Context, conn *sql.Conn, drv atlasmigrat
 		if err != nil {
 			return nil, fmt.Errorf("inspect tenant state at %s: %w", f.Version, err)
 		}
-		exp := schemaOf(realm, adoptScratch)
+		exp := inspect.SchemaOf(realm, adoptScratch)
 		exp.Name = fromSchema
 		changes, err := drv.SchemaDiff(exp, actual)
 		if err != nil {
@@ -212,7 +213,7 @@ func (p *provisioner) match(ctx context.Context, conn *sql.Conn, drv atlasmigrat
 		if err != nil {
 			return nil, err
 		}
-		diffs := append(describe(changes), compareObjects(expObjs, actualObjs, false)...)
+		diffs := append(inspect.Describe(changes), compareObjects(expObjs, actualObjs, false)...)
 		if len(diffs) == 0 {
 			m := &adoptMatch{version: f.Version}
 			for _, t := range exp.Tables {
@@ -257,20 +258,20 @@ func moveObjects(ctx context.Context, c *pgx.Conn, m *adoptMatch, fromSchema, sc
 	}
 	var funcs []string
 	for _, k := range m.objects {
-		name := pgx.Identifier{fromSchema, k.name}.Sanitize()
-		switch k.kind {
-		case objView:
+		name := pgx.Identifier{fromSchema, k.Name}.Sanitize()
+		switch k.Kind {
+		case inspect.ObjView:
 			stmts = append(stmts, "ALTER VIEW "+name+" SET SCHEMA "+to)
-		case objMatView:
+		case inspect.ObjMatView:
 			stmts = append(stmts, "ALTER MATERIALIZED VIEW "+name+" SET SCHEMA "+to)
-		case objSequence:
+		case inspect.ObjSequence:
 			stmts = append(stmts, "ALTER SEQUENCE "+name+" SET SCHEMA "+to)
-		case objDomain:
+		case inspect.ObjDomain:
 			stmts = append(stmts, "ALTER DOMAIN "+name+" SET SCHEMA "+to)
-		case objComposite:
+		case inspect.ObjComposite:
 			stmts = append(stmts, "ALTER TYPE "+name+" SET SCHEMA "+to)
-		case objFunction:
-			funcs = append(funcs, k.name)
+		case inspect.ObjFunction:
+			funcs = append(funcs, k.Name)
 		}
 	}
 	for _, s := range stmts {

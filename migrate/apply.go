@@ -15,6 +15,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/migrate/internal/inspect"
 )
 
 // ErrTenantsFailed is wrapped by the error [Apply] returns when at least
@@ -91,7 +92,7 @@ func WithProgress(f func(Event)) Option { return func(o *options) { o.progress =
 // the pool's size less the connection holding the lock.
 func WithParallel(n int) Option { return func(o *options) { o.parallel = n } }
 
-// WithTenants limits [Apply], [Status] and [Drift] to the tenants with
+// WithTenants limits [Apply] and [Status] to the tenants with
 // these ids; an id not in the registry is an error.
 func WithTenants(ids ...string) Option {
 	return func(o *options) { o.tenants = append(o.tenants, ids...) }
@@ -669,7 +670,7 @@ func (a *applier) run(ctx context.Context, tenant, schemaName string, path []str
 // next schema of the path.
 func enter(ctx context.Context, conn *pgxpool.Conn, schemaName string, path []string, local bool) error {
 	_, err := conn.Exec(ctx, "SELECT set_config('search_path', $1, $2), $3::text::regnamespace",
-		searchPath(path...), local, pgx.Identifier{schemaName}.Sanitize())
+		inspect.SearchPath(path...), local, pgx.Identifier{schemaName}.Sanitize())
 	if err != nil {
 		return fmt.Errorf("enter schema %q: %w", schemaName, err)
 	}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"sync"
@@ -315,44 +314,6 @@ func TestApplyAtomic(t *testing.T) {
 	}
 }
 
-// TestDiffThenApply applies what Diff wrote for tables, a domain, a
-// trigger function and a view to two tenants, and checks that the tenant
-// function captured its own schema.
-func TestDiffThenApply(t *testing.T) {
-	src, err := os.ReadFile("testdata/diff/views_functions/2.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := newProject(t, string(src))
-	p.diff("init", "20260101000001")
-	pool := pgtest.New(t).Pool
-	addTenants(t, pool, p.cfg, "a", "b")
-	if _, err := Apply(t.Context(), pool, p.cfg); err != nil {
-		t.Fatal(err)
-	}
-	_, err = pool.Exec(t.Context(), `INSERT INTO app.plans VALUES (1, 'gold');
-INSERT INTO t_a.tickets (id, plan_id, title) VALUES (1, 1, 'x');
-UPDATE t_a.tickets SET title = 'y'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var touched bool
-	var plan string
-	if err := pool.QueryRow(t.Context(), `SELECT t.updated_at IS NOT NULL, v.plan FROM t_a.tickets t, t_a.open_tickets v`).Scan(&touched, &plan); err != nil {
-		t.Fatal(err)
-	}
-	if !touched || plan != "gold" {
-		t.Errorf("trigger touched = %v, view plan = %q", touched, plan)
-	}
-	var cfg []string
-	if err := pool.QueryRow(t.Context(), `SELECT proconfig FROM pg_proc WHERE oid = 't_b.touch'::regproc`).Scan(&cfg); err != nil {
-		t.Fatal(err)
-	}
-	if want := []string{`search_path="t_b", "app"`}; !cmp.Equal(want, cfg) {
-		t.Errorf("t_b.touch proconfig = %q, want %q", cfg, want)
-	}
-}
-
 func TestApplyFailFast(t *testing.T) {
 	p, pool := fleetProject(t)
 	addTenants(t, pool, p.cfg, "a", "b", "c")
@@ -436,21 +397,6 @@ func TestApplyFromFS(t *testing.T) {
 	if st.Shared.Version != "20260101000001" || st.Summary != (StatusSummary{Tenants: 2, Current: 2}) {
 		t.Errorf("status = %+v", st)
 	}
-	rep, err := Drift(t.Context(), pool, &cfg, WithMigrationsFS(fsys), WithDevURL(devURL(t)))
-	if err != nil {
-		t.Fatalf("Drift: %v", err)
-	}
-	if rep.Checked != 2 || len(rep.Tenants) != 0 {
-		t.Errorf("drift = %+v, want 2 checked, none drifted", rep)
-	}
-	lint, err := Lint(t.Context(), &cfg, WithMigrationsFS(fsys), WithDevURL(devURL(t)))
-	if err != nil {
-		t.Fatalf("Lint: %v", err)
-	}
-	if want := []string{"shared/20260101000001_init.sql", "tenant/20260101000002_title.sql"}; !cmp.Equal(want, lint.Files) {
-		t.Errorf("linted %q, want %q", lint.Files, want)
-	}
-
 	// A file changed after atlas.sum was written is refused, as on disk.
 	fsys[TenantDir+"/20260101000002_title.sql"] = &fstest.MapFile{Data: []byte(tenantV2 + "DROP TABLE tickets;\n")}
 	if _, err := Apply(t.Context(), pool, &cfg, WithMigrationsFS(fsys)); !errors.Is(err, atlasmigrate.ErrChecksumMismatch) {

@@ -17,7 +17,8 @@ import (
 	atlasschema "ariga.io/atlas/sql/schema"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
-	pg_query "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/tenantc/tenantc/migrate/internal/inspect"
 )
 
 // BaselinesTable is the shared table caching, per latest tenant version,
@@ -161,7 +162,7 @@ func (p *provisioner) buildBaseline(ctx context.Context, pool DB) (_ string, err
 	if err := p.checkFleet(ctx, pool); err != nil {
 		return "", err
 	}
-	db := openSQL(pool)
+	db := inspect.OpenSQL(pool)
 	defer db.Close()
 	conn, err := db.Conn(ctx)
 	if err != nil {
@@ -262,7 +263,7 @@ func (p *provisioner) plan(ctx context.Context, conn *sql.Conn) (script, reason 
 	}
 	// Only the scratch schema on the path while reading definitions back:
 	// its own objects print unqualified, shared ones stay qualified.
-	if _, err := conn.ExecContext(ctx, "SELECT set_config('search_path', $1, true)", searchPath(baselineScratch)); err != nil {
+	if _, err := conn.ExecContext(ctx, "SELECT set_config('search_path', $1, true)", inspect.SearchPath(baselineScratch)); err != nil {
 		return "", "", fmt.Errorf("set search_path: %w", err)
 	}
 	drv, err := postgres.Open(conn)
@@ -273,7 +274,7 @@ func (p *provisioner) plan(ctx context.Context, conn *sql.Conn) (script, reason 
 	if err != nil {
 		return "", "", fmt.Errorf("inspect tenant baseline: %w", err)
 	}
-	want := schemaOf(realm, baselineScratch)
+	want := inspect.SchemaOf(realm, baselineScratch)
 	changes, err := drv.SchemaDiff(atlasschema.New(baselineScratch), want)
 	if err != nil {
 		return "", "", fmt.Errorf("diff tenant baseline: %w", err)
@@ -309,7 +310,7 @@ func (p *provisioner) plan(ctx context.Context, conn *sql.Conn) (script, reason 
 	if _, err := conn.ExecContext(ctx, "CREATE SCHEMA "+baselineCheck); err != nil {
 		return "", "", fmt.Errorf("create scratch schema: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, "SELECT set_config('search_path', $1, true)", searchPath(baselineCheck, shared)); err != nil {
+	if _, err := conn.ExecContext(ctx, "SELECT set_config('search_path', $1, true)", inspect.SearchPath(baselineCheck, shared)); err != nil {
 		return "", "", fmt.Errorf("set search_path: %w", err)
 	}
 	if _, err := conn.ExecContext(ctx, script); err != nil {
@@ -332,7 +333,7 @@ func compareSchemas(ctx context.Context, conn *sql.Conn, drv atlasmigrate.Driver
 	if err != nil {
 		return nil, fmt.Errorf("inspect schemas: %w", err)
 	}
-	exp, act := schemaOf(realm, want), schemaOf(realm, got)
+	exp, act := inspect.SchemaOf(realm, want), inspect.SchemaOf(realm, got)
 	// Renamed in place, as in Drift: tables and enums point at their schema.
 	exp.Name = act.Name
 	changes, err := drv.SchemaDiff(exp, act)
@@ -340,7 +341,7 @@ func compareSchemas(ctx context.Context, conn *sql.Conn, drv atlasmigrate.Driver
 	if err != nil {
 		return nil, fmt.Errorf("diff schemas: %w", err)
 	}
-	diffs := describe(changes)
+	diffs := inspect.Describe(changes)
 	wantObjs, err := normalizedObjects(ctx, conn, want)
 	if err != nil {
 		return nil, err
@@ -355,21 +356,21 @@ func compareSchemas(ctx context.Context, conn *sql.Conn, drv atlasmigrate.Driver
 
 // compareObjects lists the non-Atlas objects of want that got lacks or
 // defines differently, and with extra, those only got has.
-func compareObjects(want, got map[objKey]string, extra bool) []string {
+func compareObjects(want, got map[inspect.ObjKey]string, extra bool) []string {
 	var out []string
-	for _, kind := range []string{objDomain, objComposite, objSequence, objFunction, objView, objMatView, objTrigger} {
-		for _, k := range sortedKeys(want, kind) {
+	for _, kind := range []string{inspect.ObjDomain, inspect.ObjComposite, inspect.ObjSequence, inspect.ObjFunction, inspect.ObjView, inspect.ObjMatView, inspect.ObjTrigger} {
+		for _, k := range inspect.SortedKeys(want, kind) {
 			switch g, ok := got[k]; {
 			case !ok:
-				out = append(out, fmt.Sprintf("- %s %q (missing)", k.kind, k.name))
+				out = append(out, fmt.Sprintf("- %s %q (missing)", k.Kind, k.Name))
 			case g != want[k]:
-				out = append(out, fmt.Sprintf("~ %s %q differs", k.kind, k.name))
+				out = append(out, fmt.Sprintf("~ %s %q differs", k.Kind, k.Name))
 			}
 		}
 		if extra {
-			for _, k := range sortedKeys(got, kind) {
+			for _, k := range inspect.SortedKeys(got, kind) {
 				if _, ok := want[k]; !ok {
-					out = append(out, fmt.Sprintf("+ %s %q", k.kind, k.name))
+					out = append(out, fmt.Sprintf("+ %s %q", k.Kind, k.Name))
 				}
 			}
 		}
@@ -379,21 +380,21 @@ func compareObjects(want, got map[objKey]string, extra bool) []string {
 
 // normalizedObjects fingerprints the non-Atlas objects of schemaName with
 // the schema's own name cut out, so that two schemas can be compared.
-func normalizedObjects(ctx context.Context, conn *sql.Conn, schemaName string) (map[objKey]string, error) {
-	if _, err := conn.ExecContext(ctx, "SELECT set_config('search_path', $1, true)", searchPath(schemaName)); err != nil {
+func normalizedObjects(ctx context.Context, conn *sql.Conn, schemaName string) (map[inspect.ObjKey]string, error) {
+	if _, err := conn.ExecContext(ctx, "SELECT set_config('search_path', $1, true)", inspect.SearchPath(schemaName)); err != nil {
 		return nil, fmt.Errorf("set search_path: %w", err)
 	}
-	var defs *objDefs
+	var defs *inspect.Objects
 	err := conn.Raw(func(dc any) error {
 		var err error
-		defs, err = readObjects(ctx, dc.(*stdlib.Conn).Conn(), schemaName)
+		defs, err = inspect.ReadObjects(ctx, dc.(*stdlib.Conn).Conn(), schemaName)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[objKey]string, len(defs.def))
-	for k, d := range defs.def {
+	out := make(map[inspect.ObjKey]string, len(defs.Def))
+	for k, d := range defs.Def {
 		d = strings.ReplaceAll(d, pgx.Identifier{schemaName}.Sanitize()+".", "")
 		out[k] = strings.ReplaceAll(d, schemaName+".", "")
 	}
@@ -485,7 +486,7 @@ func replayInto(ctx context.Context, conn *sql.Conn, schemaName, shared string, 
 	if _, err := conn.ExecContext(ctx, "CREATE SCHEMA "+pgx.Identifier{schemaName}.Sanitize()); err != nil {
 		return fmt.Errorf("create scratch schema: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, "SELECT set_config('search_path', $1, true)", searchPath(schemaName, shared)); err != nil {
+	if _, err := conn.ExecContext(ctx, "SELECT set_config('search_path', $1, true)", inspect.SearchPath(schemaName, shared)); err != nil {
 		return fmt.Errorf("set search_path: %w", err)
 	}
 	for _, s := range replayStmts(files, version) {
@@ -522,22 +523,59 @@ func terminated(s string) string {
 }
 
 // dataStatement names the first statement of the history that changes or
-// reads rows (INSERT, UPDATE, DELETE, COPY, MERGE, SELECT, CALL, DO): a
-// planned schema would drop its effect, so the baseline replays instead.
+// reads rows (INSERT, UPDATE, DELETE, COPY, MERGE, SELECT, VALUES, TABLE,
+// CALL, DO, or a WITH query): a planned schema would drop its effect, so
+// the baseline replays instead. Atlas's lexer has split the statements;
+// the first keyword after comments and parentheses tells the kind, as the
+// first node of PostgreSQL's own parse tree does. Tenant creation runs in
+// applications, which link no SQL parser.
 func dataStatement(files []File) string {
 	for _, s := range replayStmts(files, "") {
-		res, err := pg_query.Parse(s.SQL)
-		if err != nil {
-			return fmt.Sprintf("%s: %v", s.Where, err)
+		switch firstKeyword(s.SQL) {
+		case "INSERT", "UPDATE", "DELETE", "COPY", "MERGE", "SELECT", "VALUES", "TABLE", "WITH", "CALL", "DO":
+			return fmt.Sprintf("%s holds a data statement", s.Where)
 		}
-		for _, raw := range res.Stmts {
-			n := raw.Stmt
-			switch {
-			case n.GetInsertStmt() != nil, n.GetUpdateStmt() != nil, n.GetDeleteStmt() != nil,
-				n.GetCopyStmt() != nil, n.GetMergeStmt() != nil, n.GetSelectStmt() != nil,
-				n.GetCallStmt() != nil, n.GetDoStmt() != nil:
-				return fmt.Sprintf("%s holds a data statement", s.Where)
+	}
+	return ""
+}
+
+// firstKeyword returns the first word of a statement, upper-cased,
+// skipping white space, comments (-- and nested /* */) and opening
+// parentheses ("(SELECT 1)").
+func firstKeyword(sql string) string {
+	for i := 0; i < len(sql); {
+		switch c := sql[i]; {
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '(':
+			i++
+		case strings.HasPrefix(sql[i:], "--"):
+			n := strings.IndexByte(sql[i:], '\n')
+			if n < 0 {
+				return ""
 			}
+			i += n + 1
+		case strings.HasPrefix(sql[i:], "/*"):
+			depth := 0
+			for i < len(sql) {
+				switch {
+				case strings.HasPrefix(sql[i:], "/*"):
+					depth++
+					i += 2
+				case strings.HasPrefix(sql[i:], "*/"):
+					depth--
+					i += 2
+				default:
+					i++
+				}
+				if depth == 0 {
+					break
+				}
+			}
+		default:
+			j := i
+			for j < len(sql) && (sql[j] == '_' || 'a' <= sql[j]|0x20 && sql[j]|0x20 <= 'z') {
+				j++
+			}
+			return strings.ToUpper(sql[i:j])
 		}
 	}
 	return ""

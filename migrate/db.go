@@ -2,12 +2,10 @@ package migrate
 
 import (
 	"context"
-	"database/sql"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
-	"github.com/jackc/pgx/v5/stdlib"
 )
 
 // DB is the connection pool that migrations and tenant provisioning run
@@ -26,14 +24,3 @@ type DB interface {
 }
 
 var _ DB = (*pgxpool.Pool)(nil)
-
-// openSQL returns a database/sql handle on pool's database, for Atlas,
-// which inspects through database/sql: on a *pgxpool.Pool its own
-// connections, on any other DB (a *tenancy.Pool) connections of its own
-// made from pool's configuration. Close it when done.
-func openSQL(pool DB) *sql.DB {
-	if p, ok := pool.(*pgxpool.Pool); ok {
-		return stdlib.OpenDBFromPool(p)
-	}
-	return stdlib.OpenDB(*pool.Config().ConnConfig)
-}

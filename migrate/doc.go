@@ -1,5 +1,10 @@
-// Package migrate plans and applies schema migrations for schema-per-tenant
-// PostgreSQL: once for the shared schema, once for every tenant schema.
+// Package migrate applies schema migrations for schema-per-tenant
+// PostgreSQL, once for the shared schema and once for every tenant schema,
+// and creates, drops, adopts and renames tenants. It is the runtime side
+// that applications link: it builds with CGO_ENABLED=0 and links no SQL
+// parser and no server launcher. Writing, linting and drift-checking
+// migrations, which replay them on a dev database, live in
+// [github.com/tenantc/tenantc/migrate/migratedev], used by the tenantc CLI.
 //
 // # Directories
 //
@@ -11,16 +16,6 @@
 // reader validates it. [WithMigrationsFS] reads both from an fs.FS instead,
 // such as directories embedded in an app's binary.
 //
-// # Planning
-//
-// [Diff] replays both directories on a dev database, loads the annotated
-// schema next to them ([schema.Statements] splits it by scope), compares
-// the two with Atlas and writes one file per side that changed. Drops are
-// refused without [WithAllowDestructive]: the [DestructiveError] lists
-// them, with a [RenameCandidate] for each drop that an add of the same shape
-// may rename, and [WithRename] turns such a drop and add into a rename.
-// [Lint] runs Atlas's analyzers on pending files.
-//
 // # Applying
 //
 // [Apply] takes an advisory lock, applies pending shared files, then
@@ -29,8 +24,7 @@
 // <shared_schema>.tenantc_revisions; pending work is found with one query
 // over that table, so a no-op run over a large fleet is cheap and a run
 // that crashed or failed converges when repeated. [Status] reads the same
-// table; [Drift] inspects the tenant schemas and compares each with the
-// state its recorded version should have.
+// table.
 //
 // # Tenants
 //
@@ -103,25 +97,4 @@
 //
 // Apply needs a pool of at least two connections: one holds the migration
 // lock for the whole run.
-//
-// Writing a new migration (what `tenantc migrate diff NAME` does):
-//
-//	cat, err := schema.Load(ctx, cfg)
-//	...
-//	res, err := migrate.Diff(ctx, cfg, cat, "add_orders")
-//	if err == nil && !res.Changed() {
-//		fmt.Println("no changes")
-//	}
-//
-// # Objects Atlas does not plan
-//
-// The open-source Atlas library compares tables, columns, indexes, foreign
-// keys, checks and enum types. Views, materialized views, functions,
-// triggers, domains, composite types and standalone sequences are compared
-// by tenantc through the dev databases' catalogs; a new or changed one gets
-// the statement written in the schema (CREATE OR REPLACE for views and
-// functions, drop and create for triggers and materialized views). A
-// changed domain, composite type or sequence needs a hand-written migration
-// ([ErrUnplannable]). Tenant functions get SET search_path FROM CURRENT, so
-// each captures its own tenant schema when it is created.
 package migrate

@@ -11,6 +11,7 @@ import (
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 
 	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/migrate/internal/migdir"
 )
 
 // Hash rewrites the atlas.sum of both migration directories on disk from
@@ -20,7 +21,7 @@ import (
 func Hash(cfg *config.Config) ([]string, error) {
 	var out []string
 	for _, which := range []string{SharedDir, TenantDir} {
-		p := dirPath(cfg, which)
+		p := migdir.DirPath(cfg, which)
 		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
 			continue
 		}
@@ -56,7 +57,7 @@ var ErrInvalidMigration = errors.New("migrate: invalid migration side or name")
 
 // New creates an empty migration file named name in directory side
 // ([SharedDir] or [TenantDir]) for a change written by hand, with the next
-// version after both directories' latest (as [Diff] numbers its files),
+// version after both directories' latest (as migratedev.Diff numbers its files),
 // and rehashes that directory. It returns the file's path.
 func New(cfg *config.Config, side, name string) (string, error) {
 	if side != SharedDir && side != TenantDir {
@@ -67,27 +68,27 @@ func New(cfg *config.Config, side, name string) (string, error) {
 	}
 	// The latest versions are read without checking atlas.sum: an edited
 	// directory must not stop a new file from being numbered.
-	var latest [][]File
+	var latest [][]migdir.File
 	for _, which := range []string{SharedDir, TenantDir} {
-		p := dirPath(cfg, which)
+		p := migdir.DirPath(cfg, which)
 		if _, err := os.Stat(p); errors.Is(err, os.ErrNotExist) {
 			continue
 		}
-		files, err := (&fsDir{fsys: os.DirFS(p), name: cfg.Rel(p)}).Files()
+		files, err := migdir.Unchecked(p)
 		if err != nil {
 			return "", fmt.Errorf("read %s: %w", cfg.Rel(p), err)
 		}
-		var fs []File
+		var fs []migdir.File
 		for _, f := range files {
-			fs = append(fs, File{Version: f.Version(), Name: f.Name()})
+			fs = append(fs, migdir.File{Version: f.Version(), Name: f.Name()})
 		}
 		latest = append(latest, fs)
 	}
-	dir := dirPath(cfg, side)
+	dir := migdir.DirPath(cfg, side)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", fmt.Errorf("create migration directory: %w", err)
 	}
-	path := filepath.Join(dir, nextVersion(time.Now(), latest...)+"_"+name+".sql")
+	path := filepath.Join(dir, migdir.NextVersion(time.Now(), latest...)+"_"+name+".sql")
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return "", fmt.Errorf("create migration file: %w", err)

@@ -1,7 +1,6 @@
 package migrate
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/pgtest"
-	"github.com/tenantc/tenantc/schema"
 )
 
 func TestMain(m *testing.M) {
@@ -65,26 +63,6 @@ func (p *project) write(name, content string) {
 
 func (p *project) setSchema(sql string) { p.write("schema/app.sql", sql) }
 
-func (p *project) catalog() *schema.Catalog {
-	p.t.Helper()
-	cat, err := schema.Load(context.Background(), p.cfg)
-	if err != nil {
-		p.t.Fatalf("schema.Load: %v", err)
-	}
-	return cat
-}
-
-// diff runs Diff with a fixed version on the shared test server.
-func (p *project) diff(name, version string, opts ...Option) *DiffResult {
-	p.t.Helper()
-	opts = append([]Option{WithDevURL(pgtest.Get(p.t).AdminURL()), WithVersion(version)}, opts...)
-	res, err := Diff(context.Background(), p.cfg, p.catalog(), name, opts...)
-	if err != nil {
-		p.t.Fatalf("Diff %s: %v", name, err)
-	}
-	return res
-}
-
 func (p *project) read(rel string) string {
 	p.t.Helper()
 	b, err := os.ReadFile(filepath.Join(p.dir, rel))
@@ -93,8 +71,6 @@ func (p *project) read(rel string) string {
 	}
 	return string(b)
 }
-
-func devURL(t *testing.T) string { return pgtest.Get(t).AdminURL() }
 
 // migration writes a migration file into migrations/<side> and refreshes
 // that directory's atlas.sum.

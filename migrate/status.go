@@ -2,6 +2,8 @@ package migrate
 
 import (
 	"context"
+	"maps"
+	"slices"
 
 	"github.com/tenantc/tenantc/config"
 )
@@ -19,6 +21,8 @@ type StatusReport struct {
 type SharedStatus struct {
 	Version string `json:"version"`
 	Pending int    `json:"pending"`
+	// Applied are the versions applied, in order (not in the JSON form).
+	Applied []string `json:"-"`
 }
 
 // TenantStatus is one tenant's latest applied version, pending file count
@@ -29,6 +33,8 @@ type TenantStatus struct {
 	Version string  `json:"version"`
 	Pending int     `json:"pending"`
 	Error   *string `json:"error"`
+	// Applied are the versions applied, in order (not in the JSON form).
+	Applied []string `json:"-"`
 }
 
 // StatusSummary counts tenants: Current have nothing pending, Pending have
@@ -60,12 +66,14 @@ func Status(ctx context.Context, pool DB, cfg *config.Config, opts ...Option) (*
 			rep.Shared.Version = f.Version
 		}
 	}
+	rep.Shared.Applied = sortedVersions(applied)
 	tenants, err := readTenants(ctx, pool, cfg, o.tenants)
 	if err != nil {
 		return nil, err
 	}
 	for _, t := range tenants {
-		ts := TenantStatus{ID: t.id, Schema: t.schema, Version: t.version, Pending: len(pendingFiles(tenantFiles, t.applied))}
+		ts := TenantStatus{ID: t.id, Schema: t.schema, Version: t.version, Pending: len(pendingFiles(tenantFiles, t.applied)),
+			Applied: sortedVersions(t.applied)}
 		rep.Summary.Tenants++
 		switch {
 		case ts.Pending == 0:
@@ -81,4 +89,8 @@ func Status(ctx context.Context, pool DB, cfg *config.Config, opts ...Option) (*
 		rep.Tenants = append(rep.Tenants, ts)
 	}
 	return rep, nil
+}
+
+func sortedVersions(applied map[string]bool) []string {
+	return slices.Sorted(maps.Keys(applied))
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/migrate/internal/inspect"
 	"github.com/tenantc/tenantc/tenancy"
 )
 
@@ -92,9 +93,6 @@ type provisioner struct {
 
 func newProvisioner(cfg *config.Config, opts []Option) (*provisioner, error) {
 	o := newOptions(opts)
-	if o.err != nil {
-		return nil, o.err
-	}
 	shared, tenant, err := migrationFiles(cfg, o)
 	if err != nil {
 		return nil, err
@@ -348,7 +346,7 @@ func CreateTenant(ctx context.Context, pool DB, cfg *config.Config, id string, o
 		if ddl != "" {
 			// Transaction-local, as in Apply: functions created by the
 			// baseline capture it with SET search_path FROM CURRENT.
-			if _, err := tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", searchPath(schemaName, cfg.SharedSchema)); err != nil {
+			if _, err := tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", inspect.SearchPath(schemaName, cfg.SharedSchema)); err != nil {
 				return fmt.Errorf("enter schema %q: %w", schemaName, err)
 			}
 			// One simple-protocol round trip for the whole script.

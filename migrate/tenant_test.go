@@ -1,6 +1,7 @@
 package migrate
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -9,11 +10,14 @@ import (
 	"sync"
 	"testing"
 
+	"ariga.io/atlas/sql/postgres"
 	"github.com/google/go-cmp/cmp"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/pgtest"
+	"github.com/tenantc/tenantc/migrate/internal/inspect"
 	"github.com/tenantc/tenantc/tenancy"
 )
 
@@ -111,14 +115,12 @@ func TestCreateTenant(t *testing.T) {
 	if st.Summary != (StatusSummary{Tenants: 3, Current: 3}) {
 		t.Errorf("status summary = %+v, want 3 current", st.Summary)
 	}
-	drift, err := Drift(ctx, pool, p.cfg, WithDevURL(devURL(t)))
-	if err != nil {
-		t.Fatal(err)
+	for _, s := range []string{"t_applied", "t_acme", "custom_beta"} {
+		if d := driftOf(t, pool, p.cfg, s); len(d) > 0 {
+			t.Errorf("%s after create differs from the history: %q", s, d)
+		}
 	}
-	if len(drift.Tenants) > 0 {
-		t.Errorf("drift after create: %+v", drift.Tenants)
-	}
-	// The objects Drift does not compare must match the applied tenant's too.
+	// The objects must match the applied tenant's too.
 	for _, s := range []string{"t_acme", "custom_beta"} {
 		want, got := objectsOf(t, pool, "t_applied"), objectsOf(t, pool, s)
 		if diff := cmp.Diff(want, got); diff != "" {
@@ -154,8 +156,44 @@ func TestCreateTenant(t *testing.T) {
 	}
 }
 
+// driftOf lists how schema got differs from the tenant history replayed
+// into a scratch schema, in a transaction that is rolled back: the check
+// the baseline builder runs, with no dev database.
+func driftOf(t *testing.T, pool *pgxpool.Pool, cfg *config.Config, got string) []string {
+	t.Helper()
+	ctx := t.Context()
+	p, err := newProvisioner(cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := inspect.OpenSQL(pool)
+	defer db.Close()
+	conn, err := db.Conn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "BEGIN"); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _, _ = conn.ExecContext(context.WithoutCancel(ctx), "ROLLBACK") }()
+	const want = "tenantc_test_history"
+	if err := replayInto(ctx, conn, want, cfg.SharedSchema, p.tenantFiles, ""); err != nil {
+		t.Fatal(err)
+	}
+	drv, err := postgres.Open(conn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	diffs, err := compareSchemas(ctx, conn, drv, want, got, cfg.SharedSchema)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return diffs
+}
+
 // objectsOf fingerprints a schema's non-Atlas objects, its own name cut out.
-func objectsOf(t *testing.T, pool *pgxpool.Pool, schemaName string) map[objKey]string {
+func objectsOf(t *testing.T, pool *pgxpool.Pool, schemaName string) map[inspect.ObjKey]string {
 	t.Helper()
 	conn, err := pool.Acquire(t.Context())
 	if err != nil {
@@ -166,12 +204,12 @@ func objectsOf(t *testing.T, pool *pgxpool.Pool, schemaName string) map[objKey]s
 		t.Fatal(err)
 	}
 	defer conn.Exec(t.Context(), "RESET search_path")
-	defs, err := readObjects(t.Context(), conn.Conn(), schemaName)
+	defs, err := inspect.ReadObjects(t.Context(), conn.Conn(), schemaName)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[objKey]string{}
-	for k, d := range defs.def {
+	out := map[inspect.ObjKey]string{}
+	for k, d := range defs.Def {
 		out[k] = strings.ReplaceAll(d, schemaName+".", "")
 	}
 	return out
@@ -519,12 +557,8 @@ CREATE TABLE audit (id int);`
 			if _, err := Apply(ctx, pool, p.cfg); err != nil {
 				t.Fatal(err)
 			}
-			drift, err := Drift(ctx, pool, p.cfg, WithDevURL(devURL(t)))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(drift.Tenants) > 0 {
-				t.Errorf("drift after adopt: %+v", drift.Tenants)
+			if d := driftOf(t, pool, p.cfg, "t_first"); len(d) > 0 {
+				t.Errorf("t_first after adopt differs from the history: %q", d)
 			}
 			var ins string
 			if err := pool.QueryRow(ctx, `INSERT INTO t_first.tickets (id, plan_id, title) VALUES (0, 1, 'NEW') RETURNING title`).Scan(&ins); err != nil || ins != "new" {
@@ -663,9 +697,6 @@ func TestRegistrySchemaRefused(t *testing.T) {
 			if _, err := Status(ctx, pool, p.cfg); !errors.Is(err, ErrUnsafeSchema) {
 				t.Errorf("Status: %v, want ErrUnsafeSchema", err)
 			}
-			if _, err := Drift(ctx, pool, p.cfg, WithDevURL(devURL(t))); !errors.Is(err, ErrUnsafeSchema) {
-				t.Errorf("Drift: %v, want ErrUnsafeSchema", err)
-			}
 			if diff := cmp.Diff(before, snapshot(t, pool)); diff != "" {
 				t.Errorf("refused calls changed the database (-before +after):\n%s", diff)
 			}
@@ -710,5 +741,44 @@ func TestBaselineTampered(t *testing.T) {
 	}
 	if public {
 		t.Error("PUBLIC may insert into the baselines table")
+	}
+}
+
+// TestDataStatement classifies the statements of a tenant history without
+// a SQL parser, as PostgreSQL's parse tree would: a data statement makes
+// the baseline replay the history.
+func TestDataStatement(t *testing.T) {
+	tests := []struct {
+		name string
+		sql  string
+		data bool
+	}{
+		{"create table", `CREATE TABLE t (id int)`, false},
+		{"alter", `ALTER TABLE t ADD COLUMN x int`, false},
+		{"function with insert body", `CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $$ INSERT INTO t VALUES (1) $$`, false},
+		{"create table as", `CREATE TABLE t2 AS SELECT 1`, false},
+		{"comment", `COMMENT ON TABLE t IS 'insert'`, false},
+		{"insert", `INSERT INTO t VALUES (1)`, true},
+		{"lower case update", `update t set id = 2`, true},
+		{"delete", `DELETE FROM t`, true},
+		{"copy", `COPY t FROM stdin`, true},
+		{"merge", `MERGE INTO t USING s ON t.id = s.id WHEN MATCHED THEN DELETE`, true},
+		{"select", `SELECT setval('seq', 10)`, true},
+		{"parenthesized select", `(SELECT 1)`, true},
+		{"values", `VALUES (1)`, true},
+		{"table", `TABLE t`, true},
+		{"with", `WITH x AS (SELECT 1) INSERT INTO t SELECT * FROM x`, true},
+		{"call", `CALL p()`, true},
+		{"do", `DO $$ BEGIN END $$`, true},
+		{"after comments", "-- seed\n/* a /* nested */ comment */ INSERT INTO t VALUES (1)", true},
+		{"comment only", "-- INSERT", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := dataStatement([]File{{Name: "1_a.sql", Stmts: []string{tt.sql}}}) != ""
+			if got != tt.data {
+				t.Errorf("dataStatement(%q) = %v, want %v", tt.sql, got, tt.data)
+			}
+		})
 	}
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/ghactions"
 	"github.com/tenantc/tenantc/migrate"
+	"github.com/tenantc/tenantc/migrate/migratedev"
 	"github.com/tenantc/tenantc/schema"
 )
 
@@ -163,15 +164,15 @@ func migrateDiffRun(ctx context.Context, opts *migrateDiffOptions) error {
 	if err != nil {
 		return err
 	}
-	mopts := []migrate.Option{migrate.WithLogger(opts.IO.Logger()), migrate.WithAllowDestructive(opts.AllowDestructive)}
+	mopts := []migratedev.Option{migratedev.WithLogger(opts.IO.Logger()), migratedev.WithAllowDestructive(opts.AllowDestructive)}
 	if opts.DevURL != "" {
-		mopts = append(mopts, migrate.WithDevURL(opts.DevURL))
+		mopts = append(mopts, migratedev.WithDevURL(opts.DevURL))
 	}
 	for _, r := range opts.Renames {
-		mopts = append(mopts, migrate.WithRename(r))
+		mopts = append(mopts, migratedev.WithRename(r))
 	}
-	res, err := migrate.Diff(ctx, cfg, cat, opts.Name, mopts...)
-	var de *migrate.DestructiveError
+	res, err := migratedev.Diff(ctx, cfg, cat, opts.Name, mopts...)
+	var de *migratedev.DestructiveError
 	if errors.As(err, &de) && len(de.Renames) > 0 && opts.Interactive {
 		hints, aerr := askRenames(opts.IO, de.Renames)
 		if aerr != nil {
@@ -179,9 +180,9 @@ func migrateDiffRun(ctx context.Context, opts *migrateDiffOptions) error {
 		}
 		if len(hints) > 0 {
 			for _, h := range hints {
-				mopts = append(mopts, migrate.WithRename(h))
+				mopts = append(mopts, migratedev.WithRename(h))
 			}
-			res, err = migrate.Diff(ctx, cfg, cat, opts.Name, mopts...)
+			res, err = migratedev.Diff(ctx, cfg, cat, opts.Name, mopts...)
 		}
 	}
 	if errors.As(err, &de) {
@@ -203,7 +204,7 @@ func migrateDiffRun(ctx context.Context, opts *migrateDiffOptions) error {
 // askRenames asks, for each candidate, whether it is a rename, and returns
 // the hints of those answered yes. A dropped or added name that is already
 // part of an accepted rename is not asked about again.
-func askRenames(s *streams, cands []migrate.RenameCandidate) ([]string, error) {
+func askRenames(s *streams, cands []migratedev.RenameCandidate) ([]string, error) {
 	in := bufio.NewReader(s.In)
 	used := map[string]bool{}
 	var hints []string
@@ -232,7 +233,7 @@ func askRenames(s *streams, cands []migrate.RenameCandidate) ([]string, error) {
 
 // destructiveError is a refused plan as the CLI reports it: the drops, and
 // the flags that would plan it.
-type destructiveError struct{ de *migrate.DestructiveError }
+type destructiveError struct{ de *migratedev.DestructiveError }
 
 func (e *destructiveError) Error() string {
 	msg := "the plan drops data:\n  " + strings.Join(e.de.Changes, "\n  ") +
@@ -615,11 +616,11 @@ func migrateDriftRun(ctx context.Context, opts *migrateDriftOptions) error {
 		return err
 	}
 	defer pool.Close()
-	mopts := []migrate.Option{migrate.WithTenants(opts.Tenants...), migrate.WithLogger(opts.IO.Logger())}
+	mopts := []migratedev.Option{migratedev.WithTenants(opts.Tenants...), migratedev.WithLogger(opts.IO.Logger())}
 	if opts.DevURL != "" {
-		mopts = append(mopts, migrate.WithDevURL(opts.DevURL))
+		mopts = append(mopts, migratedev.WithDevURL(opts.DevURL))
 	}
-	rep, err := migrate.Drift(ctx, pool, cfg, mopts...)
+	rep, err := migratedev.Drift(ctx, pool, cfg, mopts...)
 	if err != nil {
 		return err
 	}
@@ -693,9 +694,9 @@ func migrateLintRun(ctx context.Context, opts *migrateLintOptions) error {
 	if err != nil {
 		return err
 	}
-	mopts := []migrate.Option{migrate.WithLatest(opts.Latest), migrate.WithLogger(opts.IO.Logger())}
+	mopts := []migratedev.Option{migratedev.WithLatest(opts.Latest), migratedev.WithLogger(opts.IO.Logger())}
 	if opts.DevURL != "" {
-		mopts = append(mopts, migrate.WithDevURL(opts.DevURL))
+		mopts = append(mopts, migratedev.WithDevURL(opts.DevURL))
 	}
 	if opts.URL != "" {
 		pool, err := connect(ctx, opts.URL)
@@ -703,9 +704,9 @@ func migrateLintRun(ctx context.Context, opts *migrateLintOptions) error {
 			return err
 		}
 		defer pool.Close()
-		mopts = append(mopts, migrate.WithPool(pool))
+		mopts = append(mopts, migratedev.WithPool(pool))
 	}
-	rep, err := migrate.Lint(ctx, cfg, mopts...)
+	rep, err := migratedev.Lint(ctx, cfg, mopts...)
 	if err != nil {
 		return err
 	}
@@ -724,7 +725,7 @@ func migrateLintRun(ctx context.Context, opts *migrateLintOptions) error {
 // writeLint prints lint's findings: as vet prints its own in text
 // (file:line:col: [warning: ]message (rule)), as a JSON array, or as GitHub
 // annotations through the writer vet uses.
-func writeLint(w io.Writer, format string, diags []migrate.LintDiagnostic) error {
+func writeLint(w io.Writer, format string, diags []migratedev.LintDiagnostic) error {
 	switch format {
 	case "json":
 		return writeJSON(w, diags)

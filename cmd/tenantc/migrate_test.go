@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tenantc/tenantc/internal/pgtest"
-	"github.com/tenantc/tenantc/migrate"
+	"github.com/tenantc/tenantc/migrate/migratedev"
 )
 
 func TestMigrateApplyFlags(t *testing.T) {
@@ -88,7 +88,7 @@ func TestMigrateDiffArgs(t *testing.T) {
 }
 
 func TestAskRenames(t *testing.T) {
-	cands := []migrate.RenameCandidate{
+	cands := []migratedev.RenameCandidate{
 		{Side: "tenant", Table: "tickets", From: "note", To: "remark"},
 		{Side: "tenant", Table: "tickets", From: "note", To: "summary"}, // note is taken by then
 		{Side: "tenant", Table: "tickets", From: "body", To: "remark"},  // so is remark
@@ -179,7 +179,7 @@ func TestMigrateDiffAsksRename(t *testing.T) {
 // TestWriteLint checks lint's output formats: GitHub annotations are
 // escaped as vet's are, and warnings say so in text.
 func TestWriteLint(t *testing.T) {
-	diags := []migrate.LintDiagnostic{
+	diags := []migratedev.LintDiagnostic{
 		{File: "migrations/tenant/1_a,b.sql", Line: 2, Col: 3, Rule: "DS103", Severity: "error", Message: "drops column \"x\"\n::error::forged"},
 		{File: "migrations/tenant/1_a.sql", Line: 4, Col: 1, Rule: "MF103", Severity: "warning", Message: "data-dependent change"},
 	}

@@ -1,4 +1,4 @@
-package migrate
+package migratedev
 
 import (
 	"context"
@@ -8,6 +8,9 @@ import (
 	atlasschema "ariga.io/atlas/sql/schema"
 
 	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/migrate"
+	"github.com/tenantc/tenantc/migrate/internal/inspect"
+	"github.com/tenantc/tenantc/migrate/internal/migdir"
 )
 
 // DriftReport lists the tenants whose schema differs from what their
@@ -36,16 +39,17 @@ const inspectBatch = 200
 // compares it with the state that replaying the tenant migrations up to
 // its applied version gives on the dev database ([WithDevURL], the
 // config's dev_url, or a throwaway server).
-func Drift(ctx context.Context, pool DB, cfg *config.Config, opts ...Option) (*DriftReport, error) {
+func Drift(ctx context.Context, pool migrate.DB, cfg *config.Config, opts ...Option) (*DriftReport, error) {
 	o := newOptions(opts)
-	sharedFiles, tenantFiles, err := migrationFiles(cfg, o)
+	sharedFiles, tenantFiles, err := migdir.Read(cfg, o.fsys)
 	if err != nil {
 		return nil, err
 	}
-	tenants, err := readTenants(ctx, pool, cfg, o.tenants)
+	status, err := migrate.Status(ctx, pool, cfg, migrate.WithMigrationsFS(o.fsys), migrate.WithTenants(o.tenants...))
 	if err != nil {
 		return nil, err
 	}
+	tenants := status.Tenants
 	rep := &DriftReport{Checked: len(tenants), Tenants: []TenantDrift{}}
 	if len(tenants) == 0 {
 		return rep, nil
@@ -54,7 +58,7 @@ func Drift(ctx context.Context, pool DB, cfg *config.Config, opts ...Option) (*D
 	expected := map[string]*atlasschema.Schema{"": atlasschema.New(scratchTenant)}
 	var env *devEnv
 	for _, t := range tenants {
-		if _, ok := expected[t.version]; ok {
+		if _, ok := expected[t.Version]; ok {
 			continue
 		}
 		if env == nil {
@@ -63,15 +67,15 @@ func Drift(ctx context.Context, pool DB, cfg *config.Config, opts ...Option) (*D
 			}
 			defer env.close()
 		}
-		st, err := loadState(ctx, env, cfg.SharedSchema, replayStmts(sharedFiles, ""), replayStmts(tenantFiles, t.version))
+		st, err := loadState(ctx, env, cfg.SharedSchema, migdir.Replay(sharedFiles, ""), migdir.Replay(tenantFiles, t.Version))
 		if err != nil {
-			return nil, fmt.Errorf("replay tenant migrations up to %s: %w", t.version, err)
+			return nil, fmt.Errorf("replay tenant migrations up to %s: %w", t.Version, err)
 		}
 		st.db.drop(context.WithoutCancel(ctx))
-		expected[t.version] = schemaOf(st.realm, scratchTenant)
+		expected[t.Version] = inspect.SchemaOf(st.realm, scratchTenant)
 	}
 
-	db := openSQL(pool)
+	db := inspect.OpenSQL(pool)
 	defer db.Close()
 	drv, err := postgres.Open(db)
 	if err != nil {
@@ -81,17 +85,17 @@ func Drift(ctx context.Context, pool DB, cfg *config.Config, opts ...Option) (*D
 		batch := tenants[lo:min(lo+inspectBatch, len(tenants))]
 		names := make([]string, len(batch))
 		for i, t := range batch {
-			names[i] = t.schema
+			names[i] = t.Schema
 		}
 		realm, err := drv.InspectRealm(ctx, &atlasschema.InspectRealmOption{Schemas: names})
 		if err != nil {
 			return nil, fmt.Errorf("inspect tenant schemas: %w", err)
 		}
 		for _, t := range batch {
-			d := TenantDrift{ID: t.id, Schema: t.schema, Version: t.version}
-			actual, ok := realm.Schema(t.schema)
+			d := TenantDrift{ID: t.ID, Schema: t.Schema, Version: t.Version}
+			actual, ok := realm.Schema(t.Schema)
 			if !ok {
-				d.Differences = []string{fmt.Sprintf("- schema %q (missing)", t.schema)}
+				d.Differences = []string{fmt.Sprintf("- schema %q (missing)", t.Schema)}
 				rep.Tenants = append(rep.Tenants, d)
 				continue
 			}
@@ -99,108 +103,16 @@ func Drift(ctx context.Context, pool DB, cfg *config.Config, opts ...Option) (*D
 			// scratch schema of another name. The schema is renamed in
 			// place because its tables and types point at it, and Atlas
 			// compares a column's enum type with its schema's name.
-			exp := expected[t.version]
+			exp := expected[t.Version]
 			exp.Name = actual.Name
 			changes, err := drv.SchemaDiff(exp, actual)
 			if err != nil {
-				return nil, fmt.Errorf("diff schema %q: %w", t.schema, err)
+				return nil, fmt.Errorf("diff schema %q: %w", t.Schema, err)
 			}
-			if d.Differences = describe(changes); len(d.Differences) > 0 {
+			if d.Differences = inspect.Describe(changes); len(d.Differences) > 0 {
 				rep.Tenants = append(rep.Tenants, d)
 			}
 		}
 	}
 	return rep, nil
-}
-
-// describe renders schema changes (from the expected state to the actual
-// one) as difference lines.
-func describe(changes []atlasschema.Change) []string {
-	var out []string
-	add := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
-	for _, c := range changes {
-		switch c := c.(type) {
-		case *atlasschema.AddTable:
-			add("+ table %q", c.T.Name)
-		case *atlasschema.DropTable:
-			add("- table %q (missing)", c.T.Name)
-		case *atlasschema.AddObject:
-			add("+ %s", objectName(c.O))
-		case *atlasschema.DropObject:
-			add("- %s (missing)", objectName(c.O))
-		case *atlasschema.ModifyObject:
-			add("~ %s differs", objectName(c.To))
-		case *atlasschema.ModifyTable:
-			t := c.T.Name
-			for _, tc := range c.Changes {
-				switch tc := tc.(type) {
-				case *atlasschema.AddColumn:
-					add("+ column %q.%q", t, tc.C.Name)
-				case *atlasschema.DropColumn:
-					add("- column %q.%q (missing)", t, tc.C.Name)
-				case *atlasschema.ModifyColumn:
-					add("~ column %q.%q differs: expected %s, found %s", t, tc.To.Name, columnDef(tc.From), columnDef(tc.To))
-				case *atlasschema.AddIndex:
-					add("+ index %q on %q", tc.I.Name, t)
-				case *atlasschema.DropIndex:
-					add("- index %q on %q (missing)", tc.I.Name, t)
-				case *atlasschema.ModifyIndex:
-					add("~ index %q on %q differs", tc.To.Name, t)
-				case *atlasschema.AddForeignKey:
-					add("+ foreign key %q on %q", tc.F.Symbol, t)
-				case *atlasschema.DropForeignKey:
-					add("- foreign key %q on %q (missing)", tc.F.Symbol, t)
-				case *atlasschema.ModifyForeignKey:
-					add("~ foreign key %q on %q differs", tc.To.Symbol, t)
-				case *atlasschema.AddCheck:
-					add("+ check %q on %q", tc.C.Name, t)
-				case *atlasschema.DropCheck:
-					add("- check %q on %q (missing)", tc.C.Name, t)
-				case *atlasschema.ModifyCheck:
-					add("~ check %q on %q differs: expected %s, found %s", tc.To.Name, t, tc.From.Expr, tc.To.Expr)
-				case *atlasschema.AddPrimaryKey, *atlasschema.DropPrimaryKey, *atlasschema.ModifyPrimaryKey:
-					add("~ primary key of %q differs", t)
-				default:
-					add("~ table %q differs", t)
-				}
-			}
-		default:
-			add("~ %T", c)
-		}
-	}
-	return out
-}
-
-// columnDef is a column's type, nullability and default as DDL writes
-// them ("text NOT NULL DEFAULT 'x'"), to say what a changed column was
-// expected to be and what it is.
-func columnDef(c *atlasschema.Column) string {
-	def := "?"
-	if c.Type != nil {
-		if f, err := postgres.FormatType(c.Type.Type); err == nil {
-			def = f
-		} else if c.Type.Raw != "" {
-			def = c.Type.Raw
-		}
-		if c.Type.Null {
-			def += " NULL"
-		} else {
-			def += " NOT NULL"
-		}
-	}
-	switch d := c.Default.(type) {
-	case *atlasschema.Literal:
-		def += " DEFAULT " + d.V
-	case *atlasschema.RawExpr:
-		def += " DEFAULT " + d.X
-	}
-	return def
-}
-
-func objectName(o atlasschema.Object) string {
-	switch o := o.(type) {
-	case *atlasschema.EnumType:
-		return fmt.Sprintf("enum %q", o.T)
-	}
-	return fmt.Sprintf("%T", o)
 }

@@ -1,14 +1,14 @@
-package migrate
+// Package inspect reads what a PostgreSQL schema holds beyond what Atlas
+// inspects, and renders the differences between two schemas, for both the
+// runtime side of migrate (tenant baselines, adoption) and the authoring
+// side (diff, drift).
+package inspect
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"regexp"
 
-	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"github.com/jackc/pgx/v5"
-	pg_query "github.com/pganalyze/pg_query_go/v6"
 )
 
 // The open-source Atlas library plans tables, indexes, constraints and
@@ -19,30 +19,30 @@ import (
 
 // Kinds of objects planned outside Atlas.
 const (
-	objView      = "view"
-	objMatView   = "materialized view"
-	objFunction  = "function"
-	objTrigger   = "trigger"
-	objDomain    = "domain"
-	objComposite = "composite type"
-	objSequence  = "sequence"
+	ObjView      = "view"
+	ObjMatView   = "materialized view"
+	ObjFunction  = "function"
+	ObjTrigger   = "trigger"
+	ObjDomain    = "domain"
+	ObjComposite = "composite type"
+	ObjSequence  = "sequence"
 )
 
-// objKey names an object: kind and name ("table.trigger" for triggers,
+// ObjKey names an object: kind and name ("table.trigger" for triggers,
 // the function name without arguments: all overloads go together).
-type objKey struct{ kind, name string }
+type ObjKey struct{ Kind, Name string }
 
-// objDefs maps each object of a schema to a fingerprint of its definition,
+// Objects maps each object of a schema to a fingerprint of its definition,
 // and functions and triggers to what dropping them needs.
-type objDefs struct {
-	def  map[objKey]string
-	drop map[objKey][]string // DROP statements
+type Objects struct {
+	Def  map[ObjKey]string
+	Drop map[ObjKey][]string // DROP statements
 }
 
-// readObjects fingerprints the non-Atlas objects of one schema. Function
+// ReadObjects fingerprints the non-Atlas objects of one schema. Function
 // fingerprints leave out proconfig: migrate adds SET search_path FROM
 // CURRENT to tenant functions, which captures the (scratch) schema.
-func readObjects(ctx context.Context, conn *pgx.Conn, schemaName string) (*objDefs, error) {
+func ReadObjects(ctx context.Context, conn *pgx.Conn, schemaName string) (*Objects, error) {
 	const q = `
 SELECT 'view', c.relname, pg_get_viewdef(c.oid), format('DROP VIEW %I', c.relname)
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -89,177 +89,31 @@ ORDER BY 1, 2, 4`
 		return nil, fmt.Errorf("read views, functions and types of %s: %w", schemaName, err)
 	}
 	defer rows.Close()
-	d := &objDefs{def: map[objKey]string{}, drop: map[objKey][]string{}}
+	d := &Objects{Def: map[ObjKey]string{}, Drop: map[ObjKey][]string{}}
 	for rows.Next() {
 		var kind, name, def, drop string
 		if err := rows.Scan(&kind, &name, &def, &drop); err != nil {
 			return nil, fmt.Errorf("read views, functions and types of %s: %w", schemaName, err)
 		}
-		k := objKey{kind, name}
-		d.def[k] += def + "\n" // overloads concatenate, in argument order
-		d.drop[k] = append(d.drop[k], drop)
+		k := ObjKey{kind, name}
+		d.Def[k] += def + "\n" // overloads concatenate, in argument order
+		d.Drop[k] = append(d.Drop[k], drop)
 	}
 	return d, rows.Err()
 }
 
-// statementObject returns the non-Atlas object a statement creates.
-func statementObject(sql string) (objKey, bool) {
-	res, err := pg_query.Parse(sql)
-	if err != nil || len(res.Stmts) != 1 {
-		return objKey{}, false
-	}
-	n := res.Stmts[0].Stmt
-	switch {
-	case n.GetViewStmt() != nil:
-		return objKey{objView, n.GetViewStmt().View.Relname}, true
-	case n.GetCreateTableAsStmt() != nil && n.GetCreateTableAsStmt().Objtype == pg_query.ObjectType_OBJECT_MATVIEW:
-		return objKey{objMatView, n.GetCreateTableAsStmt().Into.Rel.Relname}, true
-	case n.GetCreateFunctionStmt() != nil:
-		return objKey{objFunction, lastString(n.GetCreateFunctionStmt().Funcname)}, true
-	case n.GetCreateTrigStmt() != nil:
-		t := n.GetCreateTrigStmt()
-		return objKey{objTrigger, t.Relation.Relname + "." + t.Trigname}, true
-	case n.GetCreateDomainStmt() != nil:
-		return objKey{objDomain, lastString(n.GetCreateDomainStmt().Domainname)}, true
-	case n.GetCompositeTypeStmt() != nil:
-		return objKey{objComposite, n.GetCompositeTypeStmt().Typevar.Relname}, true
-	case n.GetCreateSeqStmt() != nil:
-		return objKey{objSequence, n.GetCreateSeqStmt().Sequence.Relname}, true
-	}
-	return objKey{}, false
-}
-
-func lastString(ns []*pg_query.Node) string {
-	if len(ns) == 0 {
-		return ""
-	}
-	return ns[len(ns)-1].GetString_().GetSval()
-}
-
-// hasSearchPath reports whether a CREATE FUNCTION sets search_path.
-func hasSearchPath(sql string) bool {
-	res, err := pg_query.Parse(sql)
-	if err != nil || len(res.Stmts) != 1 {
-		return false
-	}
-	f := res.Stmts[0].Stmt.GetCreateFunctionStmt()
-	if f == nil {
-		return false
-	}
-	for _, o := range f.Options {
-		if de := o.GetDefElem(); de != nil && de.Defname == "set" {
-			if vs := de.Arg.GetVariableSetStmt(); vs != nil && vs.Name == "search_path" {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-var (
-	createView     = regexp.MustCompile(`(?i)^CREATE\s+VIEW\b`)
-	createFunction = regexp.MustCompile(`(?i)^CREATE\s+FUNCTION\b`)
-	createOrRepl   = regexp.MustCompile(`(?i)^CREATE\s+OR\s+REPLACE\b`)
-)
-
-// ErrUnplannable is wrapped by [Diff] when a domain, composite type or
-// sequence changed: PostgreSQL has no CREATE OR REPLACE for them and the
-// ALTER statements depend on intent. Test with errors.Is.
-var ErrUnplannable = errors.New("migrate: change needs a hand-written migration")
-
-// objectPlan is the part of one side's plan made outside Atlas: pre runs
-// before Atlas's changes (drops, and types, sequences and functions that
-// tables may use), post after (views and triggers, which use tables).
-type objectPlan struct {
-	pre, post []*atlasmigrate.Change
-}
-
-func (p *objectPlan) empty() bool { return len(p.pre) == 0 && len(p.post) == 0 }
-
-// planObjects compares the non-Atlas objects of the desired and current
-// states of one side. stmts are the desired side's statements in order.
-func planObjects(desired, current *objDefs, stmts []stmt, tenant bool) (*objectPlan, error) {
-	p := &objectPlan{}
-	// Drops first, in reverse dependency order (views and triggers before
-	// functions and types), so nothing still depends on what goes.
-	order := []string{objTrigger, objMatView, objView, objFunction, objSequence, objComposite, objDomain}
-	for _, kind := range order {
-		for _, k := range sortedKeys(current.def, kind) {
-			if _, ok := desired.def[k]; !ok {
-				for _, d := range current.drop[k] {
-					p.pre = append(p.pre, &atlasmigrate.Change{Cmd: d, Comment: fmt.Sprintf("drop %s %q", k.kind, k.name)})
-				}
-			}
-		}
-	}
-	done := map[objKey]bool{}
-	for _, s := range stmts {
-		k, ok := statementObject(s.SQL)
-		if !ok {
-			continue
-		}
-		want, have := desired.def[k], current.def[k]
-		if want == have || have == "" && want == "" {
-			continue
-		}
-		sql := s.SQL
-		if k.kind == objFunction && tenant && !hasSearchPath(sql) {
-			// Tenant functions must resolve tenant objects in their own
-			// schema without relying on the caller's search_path.
-			sql += "\nSET search_path FROM CURRENT"
-		}
-		c := &atlasmigrate.Change{Cmd: sql, Comment: fmt.Sprintf("create %s %q", k.kind, k.name)}
-		var drop []*atlasmigrate.Change
-		if have != "" {
-			c.Comment = fmt.Sprintf("replace %s %q", k.kind, k.name)
-			switch k.kind {
-			case objView:
-				c.Cmd = createView.ReplaceAllString(sql, "CREATE OR REPLACE VIEW")
-			case objFunction:
-				c.Cmd = createFunction.ReplaceAllString(sql, "CREATE OR REPLACE FUNCTION")
-			case objTrigger, objMatView:
-				if !done[k] {
-					for _, d := range current.drop[k] {
-						drop = append(drop, &atlasmigrate.Change{Cmd: d, Comment: fmt.Sprintf("drop %s %q", k.kind, k.name)})
-					}
-				}
-			default:
-				return nil, fmt.Errorf("%s: %s %q changed: %w", s.Where, k.kind, k.name, ErrUnplannable)
-			}
-			if k.kind == objFunction && !createOrRepl.MatchString(c.Cmd) {
-				return nil, fmt.Errorf("%s: function %q changed: %w", s.Where, k.name, ErrUnplannable)
-			}
-		}
-		done[k] = true
-		switch k.kind {
-		case objDomain, objComposite, objSequence, objFunction:
-			p.pre = append(p.pre, c)
-		default:
-			p.post = append(p.post, drop...)
-			p.post = append(p.post, c)
-		}
-	}
-	return p, nil
-}
-
-func sortedKeys(m map[objKey]string, kind string) []objKey {
-	var out []objKey
+// SortedKeys returns the keys of m of one kind, sorted by name.
+func SortedKeys(m map[ObjKey]string, kind string) []ObjKey {
+	var out []ObjKey
 	for k := range m {
-		if k.kind == kind {
+		if k.Kind == kind {
 			out = append(out, k)
 		}
 	}
 	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].name < out[j-1].name; j-- {
+		for j := i; j > 0 && out[j].Name < out[j-1].Name; j-- {
 			out[j], out[j-1] = out[j-1], out[j]
 		}
 	}
 	return out
-}
-
-// around puts the object changes around Atlas's.
-func (p *objectPlan) around(changes []*atlasmigrate.Change) []*atlasmigrate.Change {
-	out := append([]*atlasmigrate.Change{}, p.pre...)
-	out = append(out, changes...)
-	return append(out, p.post...)
 }

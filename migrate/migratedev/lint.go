@@ -1,8 +1,9 @@
-package migrate
+package migratedev
 
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 
 	"ariga.io/atlas/schemahcl"
@@ -11,10 +12,11 @@ import (
 	atlasschema "ariga.io/atlas/sql/schema"
 	"ariga.io/atlas/sql/sqlcheck"
 	"ariga.io/atlas/sql/sqlclient"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/migrate"
+	"github.com/tenantc/tenantc/migrate/internal/migdir"
 )
 
 // LintReport is every finding of [Lint], sorted by position.
@@ -52,7 +54,7 @@ func WithLatest(n int) Option { return func(o *options) { o.latest = n } }
 // files are pending: for the shared directory, the files not applied to
 // the shared schema; for the tenant directory, the files some tenant has
 // not applied.
-func WithPool(pool *pgxpool.Pool) Option { return func(o *options) { o.pool = pool } }
+func WithPool(pool migrate.DB) Option { return func(o *options) { o.pool = pool } }
 
 // Lint runs Atlas's analyzers (destructive changes, data-dependent changes
 // such as a new NOT NULL or unique constraint, backward-incompatible
@@ -64,7 +66,7 @@ func WithPool(pool *pgxpool.Pool) Option { return func(o *options) { o.pool = po
 // errors (destructive changes) are errors, the rest warnings.
 func Lint(ctx context.Context, cfg *config.Config, opts ...Option) (*LintReport, error) {
 	o := newOptions(opts)
-	sharedFiles, tenantFiles, err := migrationFiles(cfg, o)
+	sharedFiles, tenantFiles, err := migdir.Read(cfg, o.fsys)
 	if err != nil {
 		return nil, err
 	}
@@ -87,13 +89,13 @@ func Lint(ctx context.Context, cfg *config.Config, opts ...Option) (*LintReport,
 	defer env.close()
 	sides := []struct {
 		dir    string
-		files  []File
+		files  []migdir.File
 		from   int
 		schema string
 		path   []string
 	}{
-		{SharedDir, sharedFiles, sharedFrom, cfg.SharedSchema, []string{cfg.SharedSchema}},
-		{TenantDir, tenantFiles, tenantFrom, scratchTenant, []string{scratchTenant, cfg.SharedSchema}},
+		{migdir.SharedDir, sharedFiles, sharedFrom, cfg.SharedSchema, []string{cfg.SharedSchema}},
+		{migdir.TenantDir, tenantFiles, tenantFrom, scratchTenant, []string{scratchTenant, cfg.SharedSchema}},
 	}
 	for _, side := range sides {
 		if side.from == len(side.files) {
@@ -108,9 +110,9 @@ func Lint(ctx context.Context, cfg *config.Config, opts ...Option) (*LintReport,
 			// State before the first linted file: all of shared (for the
 			// tenant side, whose files may reference it), and the earlier
 			// files of this side.
-			shared, tenant := replayStmts(sharedFiles, ""), replayStmts(tenantFiles[:tenantFrom], "")
-			if side.dir == SharedDir {
-				shared, tenant = replayStmts(sharedFiles[:sharedFrom], ""), nil
+			shared, tenant := migdir.Replay(sharedFiles, ""), migdir.Replay(tenantFiles[:tenantFrom], "")
+			if side.dir == migdir.SharedDir {
+				shared, tenant = migdir.Replay(sharedFiles[:sharedFrom], ""), nil
 			}
 			if _, err := loadInto(ctx, db, cfg.SharedSchema, shared, tenant); err != nil {
 				return fmt.Errorf("replay %s migrations on the dev database: %w", side.dir, err)
@@ -119,13 +121,13 @@ func Lint(ctx context.Context, cfg *config.Config, opts ...Option) (*LintReport,
 				return err
 			}
 			for _, f := range side.files[side.from:] {
-				name := migrationPath(cfg, o, side.dir, f.Name)
+				name := migdir.Path(cfg, o.fsys, side.dir, f.Name)
 				rep.Files = append(rep.Files, name)
 				diags, err := lintFile(ctx, db, azs, side.schema, f)
 				if err != nil {
 					return fmt.Errorf("lint %s: %w", name, err)
 				}
-				pf := sqlpos.NewFile(name, f.atlas.Bytes())
+				pf := sqlpos.NewFile(name, f.Atlas.Bytes())
 				for _, d := range diags {
 					pos := pf.Pos(d.Pos)
 					sev := "warning"
@@ -151,7 +153,7 @@ func Lint(ctx context.Context, cfg *config.Config, opts ...Option) (*LintReport,
 }
 
 // lintStart returns the index of the first file to lint in each directory.
-func lintStart(ctx context.Context, cfg *config.Config, o *options, shared, tenant []File) (int, int, error) {
+func lintStart(ctx context.Context, cfg *config.Config, o *options, shared, tenant []migdir.File) (int, int, error) {
 	if o.pool == nil {
 		n := max(o.latest, 1)
 		return max(len(shared)-n, 0), max(len(tenant)-n, 0), nil
@@ -159,11 +161,11 @@ func lintStart(ctx context.Context, cfg *config.Config, o *options, shared, tena
 	if o.latest > 0 {
 		return max(len(shared)-o.latest, 0), max(len(tenant)-o.latest, 0), nil
 	}
-	applied, err := sharedApplied(ctx, o.pool, cfg.SharedSchema)
+	st, err := migrate.Status(ctx, o.pool, cfg, migrate.WithMigrationsFS(o.fsys))
 	if err != nil {
 		return 0, 0, err
 	}
-	first := func(files []File, done func(string) bool) int {
+	first := func(files []migdir.File, done func(string) bool) int {
 		for i, f := range files {
 			if !done(f.Version) {
 				return i
@@ -171,19 +173,15 @@ func lintStart(ctx context.Context, cfg *config.Config, o *options, shared, tena
 		}
 		return len(files)
 	}
-	tenants, err := readTenants(ctx, o.pool, cfg, nil)
-	if err != nil {
-		return 0, 0, err
-	}
-	return first(shared, func(v string) bool { return applied[v] }),
+	return first(shared, func(v string) bool { return slices.Contains(st.Shared.Applied, v) }),
 		first(tenant, func(v string) bool {
 			// Pending while any tenant lacks it; with no tenants, nothing
 			// has been applied anywhere and every file is pending.
-			if len(tenants) == 0 {
+			if len(st.Tenants) == 0 {
 				return false
 			}
-			for _, t := range tenants {
-				if !t.applied[v] {
+			for _, t := range st.Tenants {
+				if !slices.Contains(t.Applied, v) {
 					return false
 				}
 			}
@@ -193,8 +191,8 @@ func lintStart(ctx context.Context, cfg *config.Config, o *options, shared, tena
 
 // lintFile runs f's statements one by one in schemaName on db, records
 // the schema changes each made, and runs the analyzers.
-func lintFile(ctx context.Context, db *devDB, azs []sqlcheck.Analyzer, schemaName string, f File) ([]finding, error) {
-	decls, err := f.atlas.StmtDecls()
+func lintFile(ctx context.Context, db *devDB, azs []sqlcheck.Analyzer, schemaName string, f migdir.File) ([]finding, error) {
+	decls, err := f.Atlas.StmtDecls()
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +201,7 @@ func lintFile(ctx context.Context, db *devDB, azs []sqlcheck.Analyzer, schemaNam
 	if err != nil {
 		return nil, err
 	}
-	file := &sqlcheck.File{File: f.atlas, From: from}
+	file := &sqlcheck.File{File: f.Atlas, From: from}
 	prev := from
 	for _, st := range decls {
 		if _, err := db.conn.Exec(ctx, st.Text); err != nil {

@@ -1,4 +1,4 @@
-package migrate
+package migratedev
 
 import (
 	"errors"
@@ -10,10 +10,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"github.com/google/go-cmp/cmp"
+	"github.com/tenantc/tenantc/migrate"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -42,7 +42,7 @@ func TestDiffGolden(t *testing.T) {
 				p.setSchema(string(src))
 				p.diff(fmt.Sprintf("step%d", i+1), fmt.Sprintf("2026010100000%d", i+1))
 			}
-			for _, side := range []string{SharedDir, TenantDir} {
+			for _, side := range []string{migrate.SharedDir, migrate.TenantDir} {
 				d, err := atlasmigrate.NewLocalDir(filepath.Join(p.dir, "migrations", side))
 				if err != nil {
 					continue // a side that never changed has no directory
@@ -186,27 +186,5 @@ CREATE TABLE tags (id bigint PRIMARY KEY, name text NOT NULL);
 		if !strings.Contains(got, want) {
 			t.Errorf("plan lacks %s:\n%s", want, got)
 		}
-	}
-}
-
-func TestNextVersion(t *testing.T) {
-	now := time.Date(2026, 1, 1, 12, 0, 0, 500, time.UTC)
-	files := func(v string) []File { return []File{{Version: "20250101000000"}, {Version: v}} }
-	tests := []struct {
-		name           string
-		shared, tenant []File
-		want           string
-	}{
-		{"empty", nil, nil, "20260101120000"},
-		{"older", files("20260101115959"), nil, "20260101120000"},
-		{"same second", nil, files("20260101120000"), "20260101120001"},
-		{"ahead", files("20260101120005"), files("20260101120002"), "20260101120006"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := nextVersion(now, tt.shared, tt.tenant); got != tt.want {
-				t.Errorf("nextVersion = %s, want %s", got, tt.want)
-			}
-		})
 	}
 }

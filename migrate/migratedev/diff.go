@@ -1,4 +1,4 @@
-package migrate
+package migratedev
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -16,9 +17,11 @@ import (
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 	atlasschema "ariga.io/atlas/sql/schema"
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/migrate"
+	"github.com/tenantc/tenantc/migrate/internal/inspect"
+	"github.com/tenantc/tenantc/migrate/internal/migdir"
 	"github.com/tenantc/tenantc/schema"
 )
 
@@ -81,8 +84,8 @@ func (r RenameCandidate) FromName() string {
 	return fmt.Sprintf("column %q.%q", r.Table, r.From)
 }
 
-// Option configures [Diff], [Apply], [Status], [Drift] and [Lint]; each
-// ignores the options that do not concern it.
+// Option configures [Diff], [Drift] and [Lint]; each ignores the options
+// that do not concern it.
 type Option func(*options)
 
 type options struct {
@@ -91,30 +94,31 @@ type options struct {
 	allowDestructive bool
 	version          string
 	log              *slog.Logger
-	progress         func(Event)
-	parallel         int
 	tenants          []string
-	failFast         bool
-	dryRun           bool
-	atomic           bool
-	atomicLimit      int
-	lockTimeout      time.Duration
-	schemaName       string            // tenant provisioning: WithSchemaName
-	registryValues   map[string]any    // tenant provisioning: WithRegistryValues
-	registryText     map[string]string // tenant provisioning: WithRegistryText
 	fsys             fs.FS
 	latest           int
-	pool             *pgxpool.Pool
+	pool             migrate.DB
 	err              error
 }
 
 func newOptions(opts []Option) *options {
-	o := &options{atomicLimit: 100, log: slog.New(slog.DiscardHandler)}
+	o := &options{log: slog.New(slog.DiscardHandler)}
 	for _, f := range opts {
 		f(o)
 	}
 	return o
 }
+
+// WithTenants limits [Drift] to the given tenant ids.
+func WithTenants(ids ...string) Option {
+	return func(o *options) { o.tenants = append(o.tenants, ids...) }
+}
+
+// WithMigrationsFS makes [Drift] and [Lint] read the migration
+// directories from fsys (holding shared/ and tenant/) instead of
+// migrations.dir on disk, as [migrate.WithMigrationsFS] does for apply.
+// [Diff] ignores it: it writes the directories on disk.
+func WithMigrationsFS(fsys fs.FS) Option { return func(o *options) { o.fsys = fsys } }
 
 // WithDevURL sets the dev database that states are replayed on, overriding
 // the config's migrations.dev_url. The server must let tenantc create and
@@ -159,6 +163,9 @@ func parseRename(h string) (rename, error) {
 
 var versionRe = regexp.MustCompile(`^[0-9]{14}$`)
 
+// migrationName is what [migrate.New] accepts as a file name too.
+var migrationName = regexp.MustCompile(`^[a-z0-9_]+$`)
+
 // Diff replays the migration directories on the dev database, loads the
 // annotated schema's desired state next to it, and writes a migration file
 // named name for each side that differs: migrations/shared (qualified with
@@ -181,16 +188,16 @@ func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name str
 	if err != nil {
 		return nil, err
 	}
-	var wantShared, wantTenant []stmt
+	var wantShared, wantTenant []migdir.Stmt
 	for _, s := range stmts {
-		st := stmt{SQL: s.SQL, Where: cfg.Rel(s.Pos.File) + fmt.Sprintf(":%d:%d", s.Pos.Line, s.Pos.Col)}
+		st := migdir.Stmt{SQL: s.SQL, Where: cfg.Rel(s.Pos.File) + fmt.Sprintf(":%d:%d", s.Pos.Line, s.Pos.Col)}
 		if s.Scope == schema.Tenant {
 			wantTenant = append(wantTenant, st)
 		} else {
 			wantShared = append(wantShared, st)
 		}
 	}
-	sharedFiles, tenantFiles, err := migrationFiles(cfg, nil)
+	sharedFiles, tenantFiles, err := migdir.Read(cfg, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -205,7 +212,7 @@ func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name str
 		return nil, fmt.Errorf("load the annotated schema on the dev database: %w", err)
 	}
 	defer desired.db.drop(context.WithoutCancel(ctx))
-	current, err := loadState(ctx, env, cfg.SharedSchema, replayStmts(sharedFiles, ""), replayStmts(tenantFiles, ""))
+	current, err := loadState(ctx, env, cfg.SharedSchema, migdir.Replay(sharedFiles, ""), migdir.Replay(tenantFiles, ""))
 	if err != nil {
 		return nil, fmt.Errorf("replay the migration directories on the dev database: %w", err)
 	}
@@ -213,11 +220,11 @@ func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name str
 
 	o.log.Debug("states loaded", "dev_database", desired.db.name, "shared_files", len(sharedFiles), "tenant_files", len(tenantFiles))
 	drv := desired.db.drv
-	sharedChanges, err := drv.SchemaDiff(schemaOf(current.realm, cfg.SharedSchema), schemaOf(desired.realm, cfg.SharedSchema))
+	sharedChanges, err := drv.SchemaDiff(inspect.SchemaOf(current.realm, cfg.SharedSchema), inspect.SchemaOf(desired.realm, cfg.SharedSchema))
 	if err != nil {
 		return nil, fmt.Errorf("diff shared schema: %w", err)
 	}
-	tenantChanges, err := drv.SchemaDiff(schemaOf(current.realm, scratchTenant), schemaOf(desired.realm, scratchTenant))
+	tenantChanges, err := drv.SchemaDiff(inspect.SchemaOf(current.realm, scratchTenant), inspect.SchemaOf(desired.realm, scratchTenant))
 	if err != nil {
 		return nil, fmt.Errorf("diff tenant schema: %w", err)
 	}
@@ -262,12 +269,12 @@ func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name str
 	}
 	version := o.version
 	if version == "" {
-		version = nextVersion(time.Now(), sharedFiles, tenantFiles)
+		version = migdir.NextVersion(time.Now(), sharedFiles, tenantFiles)
 	}
 	if !versionRe.MatchString(version) {
 		return nil, fmt.Errorf("migration version %q: want YYYYMMDDHHMMSS", version)
 	}
-	for _, fs := range [][]File{sharedFiles, tenantFiles} {
+	for _, fs := range [][]migdir.File{sharedFiles, tenantFiles} {
 		if n := len(fs); n > 0 && fs[n-1].Version >= version {
 			return nil, fmt.Errorf("migration version %s is not after the latest existing version %s", version, fs[n-1].Version)
 		}
@@ -323,24 +330,6 @@ func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name str
 	return res, nil
 }
 
-// nextVersion is now as YYYYMMDDHHMMSS (UTC), or one second after the
-// latest existing version when that is not earlier: two diffs within one
-// second, or a clock behind a teammate's, still get ordered versions.
-func nextVersion(now time.Time, dirs ...[]File) string {
-	const layout = "20060102150405"
-	v := now.UTC()
-	for _, fs := range dirs {
-		if len(fs) == 0 {
-			continue
-		}
-		latest, err := time.Parse(layout, fs[len(fs)-1].Version)
-		if err == nil && !latest.Before(v.Truncate(time.Second)) {
-			v = latest.Add(time.Second)
-		}
-	}
-	return v.Format(layout)
-}
-
 func cmpOr(a, b string) string {
 	if a != "" {
 		return a
@@ -357,7 +346,7 @@ type state struct {
 // loadState creates a dev database holding the shared schema (statements
 // run with search_path = shared) and the scratch tenant schema (search_path
 // = tenant, shared), and inspects both. The caller drops the database.
-func loadState(ctx context.Context, env *devEnv, shared string, sharedStmts, tenantStmts []stmt) (*state, error) {
+func loadState(ctx context.Context, env *devEnv, shared string, sharedStmts, tenantStmts []migdir.Stmt) (*state, error) {
 	db, err := env.create(ctx)
 	if err != nil {
 		return nil, err
@@ -370,7 +359,7 @@ func loadState(ctx context.Context, env *devEnv, shared string, sharedStmts, ten
 	return &state{db: db, realm: r}, nil
 }
 
-func loadInto(ctx context.Context, db *devDB, shared string, sharedStmts, tenantStmts []stmt) (*atlasschema.Realm, error) {
+func loadInto(ctx context.Context, db *devDB, shared string, sharedStmts, tenantStmts []migdir.Stmt) (*atlasschema.Realm, error) {
 	if err := db.load(ctx, shared, []string{shared}, sharedStmts); err != nil {
 		return nil, err
 	}
@@ -382,12 +371,12 @@ func loadInto(ctx context.Context, db *devDB, shared string, sharedStmts, tenant
 
 // diffObjects plans one side's views, functions, triggers, domains,
 // composite types and sequences.
-func diffObjects(ctx context.Context, desired, current *state, schemaName string, stmts []stmt, tenant bool) (*objectPlan, error) {
-	want, err := readObjects(ctx, desired.db.conn, schemaName)
+func diffObjects(ctx context.Context, desired, current *state, schemaName string, stmts []migdir.Stmt, tenant bool) (*objectPlan, error) {
+	want, err := inspect.ReadObjects(ctx, desired.db.conn, schemaName)
 	if err != nil {
 		return nil, err
 	}
-	have, err := readObjects(ctx, current.db.conn, schemaName)
+	have, err := inspect.ReadObjects(ctx, current.db.conn, schemaName)
 	if err != nil {
 		return nil, err
 	}
@@ -589,4 +578,31 @@ func sameShape(a, b *atlasschema.Column) bool {
 		return ok1 && ok2 && ea.T == eb.T
 	}
 	return reflect.DeepEqual(a.Type.Type, b.Type.Type)
+}
+
+// dirs are the migration directories of a config, for writing.
+type dirs struct {
+	shared, tenant *atlasmigrate.LocalDir
+}
+
+// openDirs makes both directories on disk and opens them for [Diff] to
+// write into.
+func openDirs(cfg *config.Config) (*dirs, error) {
+	var d dirs
+	for _, which := range []string{migdir.SharedDir, migdir.TenantDir} {
+		p := migdir.DirPath(cfg, which)
+		if err := os.MkdirAll(p, 0o755); err != nil {
+			return nil, fmt.Errorf("create migration directory: %w", err)
+		}
+		ld, err := atlasmigrate.NewLocalDir(p)
+		if err != nil {
+			return nil, fmt.Errorf("open migration directory: %w", err)
+		}
+		if which == migdir.SharedDir {
+			d.shared = ld
+		} else {
+			d.tenant = ld
+		}
+	}
+	return &d, nil
 }

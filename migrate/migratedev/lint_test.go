@@ -1,20 +1,21 @@
-package migrate
+package migratedev
 
 import (
 	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/tenantc/tenantc/migrate"
 )
 
 func TestLint(t *testing.T) {
 	p, pool := fleetProject(t)
 	addTenants(t, pool, p.cfg, "a")
-	if _, err := Apply(t.Context(), pool, p.cfg); err != nil {
+	if _, err := migrate.Apply(t.Context(), pool, p.cfg); err != nil {
 		t.Fatal(err)
 	}
-	p.migration(TenantDir, "20260101000002_title.sql", tenantV2)
-	p.migration(TenantDir, "20260101000003_drop.sql", `-- drop the title
+	p.migration(migrate.TenantDir, "20260101000002_title.sql", tenantV2)
+	p.migration(migrate.TenantDir, "20260101000003_drop.sql", `-- drop the title
 ALTER TABLE "tickets" DROP COLUMN "title";
 `)
 	rep, err := Lint(t.Context(), p.cfg, WithDevURL(devURL(t)), WithPool(pool))

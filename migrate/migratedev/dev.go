@@ -1,4 +1,4 @@
-package migrate
+package migratedev
 
 import (
 	"context"
@@ -14,6 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"github.com/tenantc/tenantc/internal/pgserver"
+	"github.com/tenantc/tenantc/migrate/internal/inspect"
+	"github.com/tenantc/tenantc/migrate/internal/migdir"
 )
 
 // scratchTenant is the schema that stands for "a tenant" in a dev database.
@@ -109,20 +111,14 @@ func (d *devDB) drop(ctx context.Context) {
 	_, _ = admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{d.name}.Sanitize()+" WITH (FORCE)")
 }
 
-// stmt is a statement to replay, with where it comes from for errors.
-type stmt struct {
-	SQL   string
-	Where string
-}
-
 // load creates schemaName (if missing) and runs stmts in it, with the
 // search path set to path (schemaName first). A dev database is private to
 // the run, so a session-level search_path is safe here.
-func (d *devDB) load(ctx context.Context, schemaName string, path []string, stmts []stmt) error {
+func (d *devDB) load(ctx context.Context, schemaName string, path []string, stmts []migdir.Stmt) error {
 	if _, err := d.conn.Exec(ctx, "CREATE SCHEMA IF NOT EXISTS "+pgx.Identifier{schemaName}.Sanitize()); err != nil {
 		return fmt.Errorf("create schema %s: %w", schemaName, err)
 	}
-	if _, err := d.conn.Exec(ctx, "SELECT set_config('search_path', $1, false)", searchPath(path...)); err != nil {
+	if _, err := d.conn.Exec(ctx, "SELECT set_config('search_path', $1, false)", inspect.SearchPath(path...)); err != nil {
 		return fmt.Errorf("set search_path: %w", err)
 	}
 	for _, s := range stmts {
@@ -140,24 +136,4 @@ func (d *devDB) inspect(ctx context.Context, schemas ...string) (*atlasschema.Re
 		return nil, fmt.Errorf("inspect dev database: %w", err)
 	}
 	return r, nil
-}
-
-// searchPath renders schema names as a search_path value, each quoted.
-func searchPath(schemas ...string) string {
-	s := ""
-	for i, n := range schemas {
-		if i > 0 {
-			s += ", "
-		}
-		s += pgx.Identifier{n}.Sanitize()
-	}
-	return s
-}
-
-// schemaOf returns the named schema of r, or an empty one.
-func schemaOf(r *atlasschema.Realm, name string) *atlasschema.Schema {
-	if s, ok := r.Schema(name); ok {
-		return s
-	}
-	return atlasschema.New(name)
 }

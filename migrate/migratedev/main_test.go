@@ -1,0 +1,179 @@
+package migratedev
+
+import (
+	"context"
+	"maps"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"testing/fstest"
+
+	atlasmigrate "ariga.io/atlas/sql/migrate"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/internal/pgtest"
+	"github.com/tenantc/tenantc/migrate"
+	"github.com/tenantc/tenantc/schema"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
+
+const (
+	sharedV1 = `CREATE TABLE "app"."plans" ("id" bigint NOT NULL, PRIMARY KEY ("id"));
+INSERT INTO "app"."plans" VALUES (1);
+`
+	tenantV1 = `CREATE TABLE "tickets" ("id" bigint NOT NULL, "plan_id" bigint NOT NULL REFERENCES "app"."plans" ("id"), "title" text NULL, PRIMARY KEY ("id"));
+`
+	tenantV2 = `ALTER TABLE "tickets" ALTER COLUMN "title" SET NOT NULL;
+CREATE INDEX "tickets_plan" ON "tickets" ("plan_id");
+`
+)
+
+// project is a tenantc project in a temporary directory.
+type project struct {
+	t   *testing.T
+	dir string
+	cfg *config.Config
+}
+
+const testConfig = `version: "1"
+schema: [schema]
+queries: [schema]
+shared_schema: app
+tenant_schema: "t_{id}"
+`
+
+func newProject(t *testing.T, schemaSQL string) *project {
+	t.Helper()
+	dir := t.TempDir()
+	p := &project{t: t, dir: dir}
+	p.write("tenantc.yaml", testConfig)
+	p.setSchema(schemaSQL)
+	cfg, err := config.Load(filepath.Join(dir, "tenantc.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.cfg = cfg
+	return p
+}
+
+// fleetProject is a project with one migration per side, on a fresh
+// database.
+func fleetProject(t *testing.T) (*project, *pgxpool.Pool) {
+	p := newProject(t, "")
+	p.migration(migrate.SharedDir, "20260101000001_init.sql", sharedV1)
+	p.migration(migrate.TenantDir, "20260101000001_init.sql", tenantV1)
+	return p, pgtest.New(t).Pool
+}
+
+func (p *project) write(name, content string) {
+	p.t.Helper()
+	path := filepath.Join(p.dir, name)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		p.t.Fatal(err)
+	}
+	if err := os.WriteFile(path, []byte(content), 0o644); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+func (p *project) setSchema(sql string) { p.write("schema/app.sql", sql) }
+
+func (p *project) catalog() *schema.Catalog {
+	p.t.Helper()
+	cat, err := schema.Load(context.Background(), p.cfg)
+	if err != nil {
+		p.t.Fatalf("schema.Load: %v", err)
+	}
+	return cat
+}
+
+// diff runs Diff with a fixed version on the shared test server.
+func (p *project) diff(name, version string, opts ...Option) *DiffResult {
+	p.t.Helper()
+	opts = append([]Option{WithDevURL(pgtest.Get(p.t).AdminURL()), WithVersion(version)}, opts...)
+	res, err := Diff(context.Background(), p.cfg, p.catalog(), name, opts...)
+	if err != nil {
+		p.t.Fatalf("Diff %s: %v", name, err)
+	}
+	return res
+}
+
+func (p *project) read(rel string) string {
+	p.t.Helper()
+	b, err := os.ReadFile(filepath.Join(p.dir, rel))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	return string(b)
+}
+
+func devURL(t *testing.T) string { return pgtest.Get(t).AdminURL() }
+
+// migration writes a migration file into migrations/<side> and refreshes
+// that directory's atlas.sum.
+func (p *project) migration(side, file, content string) {
+	p.t.Helper()
+	p.write(filepath.Join("migrations", side, file), content)
+	d, err := atlasmigrate.NewLocalDir(filepath.Join(p.dir, "migrations", side))
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	sum, err := d.Checksum()
+	if err != nil {
+		p.t.Fatal(err)
+	}
+	if err := atlasmigrate.WriteSumFile(d, sum); err != nil {
+		p.t.Fatal(err)
+	}
+}
+
+// addTenants registers tenants and creates their (empty) schemas, as
+// tenant provisioning would before migrating them.
+func addTenants(t *testing.T, pool *pgxpool.Pool, cfg *config.Config, ids ...string) {
+	t.Helper()
+	ctx := t.Context()
+	reg := pgx.Identifier{cfg.SharedSchema, cfg.Registry.Table}.Sanitize()
+	_, err := pool.Exec(ctx, `CREATE SCHEMA IF NOT EXISTS `+pgx.Identifier{cfg.SharedSchema}.Sanitize()+`;
+CREATE TABLE IF NOT EXISTS `+reg+` (id text PRIMARY KEY, schema_name text UNIQUE NOT NULL, created_at timestamptz NOT NULL DEFAULT now())`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &pgx.Batch{}
+	for _, id := range ids {
+		s := cfg.TenantSchemaFor(id)
+		b.Queue("CREATE SCHEMA " + pgx.Identifier{s}.Sanitize())
+		b.Queue("INSERT INTO "+reg+" (id, schema_name) VALUES ($1, $2)", id, s)
+	}
+	if err := pool.SendBatch(ctx, b).Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// migrationsFS is an embed-style tree of migration directories, each with
+// the atlas.sum Atlas would write for it.
+func migrationsFS(t *testing.T, dirs map[string]map[string]string) fstest.MapFS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for dir, files := range dirs {
+		var af []atlasmigrate.File
+		names := slices.Sorted(maps.Keys(files))
+		for _, name := range names {
+			fsys[dir+"/"+name] = &fstest.MapFile{Data: []byte(files[name])}
+			af = append(af, atlasmigrate.NewLocalFile(name, []byte(files[name])))
+		}
+		sum, err := atlasmigrate.NewHashFile(af)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := sum.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[dir+"/"+atlasmigrate.HashFileName] = &fstest.MapFile{Data: b}
+	}
+	return fsys
+}
