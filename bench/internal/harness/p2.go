@@ -93,10 +93,12 @@ func (h *harness) pointSelectRun(ctx context.Context, url string, v poolVariant,
 	if err != nil {
 		return loadResult{}, backendMem{}, st, err
 	}
+	before := p.snapshot()
 	res, err := h.pointSelect(ctx, ts, p.bind, h.warmup(), h.o.Duration)
 	if err != nil {
 		return res, backendMem{}, st, err
 	}
+	st.calls = poolCalls(before, p.snapshot())
 	if res.leaks != 0 {
 		return res, backendMem{}, st, fmt.Errorf("%d rows of another tenant", res.leaks)
 	}

@@ -287,10 +287,12 @@ func (h *harness) mixRun(ctx context.Context, v poolVariant, ts []tenancy.Tenant
 	if err != nil {
 		return loadResult{}, backendMem{}, st, err
 	}
+	before := p.snapshot()
 	res, err := h.mix(ctx, ts, dist, p.bind, h.warmup(), h.o.Duration)
 	if err != nil {
 		return res, backendMem{}, st, err
 	}
+	st.calls = poolCalls(before, p.snapshot())
 	if res.leaks != 0 {
 		return res, backendMem{}, st, fmt.Errorf("%d rows of another tenant", res.leaks)
 	}

@@ -91,6 +91,30 @@ type opened struct {
 	// prepares counts the statements a tenancy.Pool prepares; nil for a
 	// plain pool.
 	prepares *prepCounter
+	// stat is a tenancy.Pool's Stat; nil for a plain pool.
+	stat func() tenancy.Stats
+}
+
+// snapshot returns p's counters, zero for a plain pool.
+func (p *opened) snapshot() tenancy.Stats {
+	if p.stat == nil {
+		return tenancy.Stats{}
+	}
+	return p.stat()
+}
+
+// poolCalls says, for a tenancy.Pool, how the calls between two Stat
+// snapshots ran: on a statement kept prepared, and routed off their
+// tenant's home group.
+func poolCalls(a, b tenancy.Stats) string {
+	stmts := (b.Hits - a.Hits) + (b.Prepared - a.Prepared) + (b.Unprepared - a.Unprepared)
+	routed := (b.Home - a.Home) + (b.Queued - a.Queued) + (b.Spilled - a.Spilled)
+	if stmts == 0 || routed == 0 {
+		return ""
+	}
+	pct := func(n, of int64) float64 { return 100 * float64(n) / float64(of) }
+	return fmt.Sprintf("timed calls: %.0f%% hit a prepared statement, %.0f%% queued for their home group, %.0f%% spilled",
+		pct(b.Hits-a.Hits, stmts), pct(b.Queued-a.Queued, routed), pct(b.Spilled-a.Spilled, routed))
 }
 
 // prepCounter is a pgx tracer that counts prepared statements: a
@@ -137,10 +161,16 @@ type settled struct {
 	took time.Duration
 	// rate is the share of calls that prepared in the last round.
 	rate float64
+	// calls says how the timed calls ran (poolCalls).
+	calls string
 }
 
 func (s settled) note() string {
-	return fmt.Sprintf("settled %s (%.1f%% of calls prepared at the end)", s.took.Round(100*time.Millisecond), 100*s.rate)
+	n := fmt.Sprintf("settled %s (%.1f%% of calls prepared at the end)", s.took.Round(100*time.Millisecond), 100*s.rate)
+	if s.calls != "" {
+		n += "; " + s.calls
+	}
+	return n
 }
 
 // settle runs round (the workload for a given time, returning its calls)
@@ -195,7 +225,7 @@ func (h *harness) open(ctx context.Context, url string, conns int, v poolVariant
 	for deadline := time.Now().Add(10 * time.Second); pool.Stat().TotalConns < int32(conns) && time.Now().Before(deadline); {
 		time.Sleep(10 * time.Millisecond)
 	}
-	return &opened{v: v, conns: conns, close: pool.Close, acquire: pool.Acquire, bind: pool.Bind, prepares: prep}, nil
+	return &opened{v: v, conns: conns, close: pool.Close, acquire: pool.Acquire, bind: pool.Bind, prepares: prep, stat: pool.Stat}, nil
 }
 
 // warm brings the pool to the steady state a long-running app reaches
