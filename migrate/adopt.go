@@ -51,7 +51,7 @@ const adoptScratch = "tenantc_adopt"
 // changes and the error wraps [ErrNoMatchingVersion] with the differences
 // from the closest version. Refusals are as for [CreateTenant], except
 // that other tenants may be behind.
-func AdoptTenant(ctx context.Context, pool DB, cfg *config.Config, id, fromSchema string, opts ...Option) (TenantInfo, error) {
+func AdoptTenant(ctx context.Context, pool DB, cfg *config.Config, id, fromSchema string, opts ...AdoptOption) (TenantInfo, error) {
 	p, err := newProvisioner(cfg, opts)
 	if err != nil {
 		return TenantInfo{}, err

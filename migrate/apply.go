@@ -86,41 +86,43 @@ func (TenantDone) event()     {}
 func (TenantFailed) event()   {}
 
 // WithProgress sets the func that receives [Apply]'s events.
-func WithProgress(f func(Event)) Option { return func(o *options) { o.progress = f } }
+func WithProgress(f func(Event)) ApplyOption { return applyOnly(func(o *options) { o.progress = f }) }
 
 // WithParallel sets how many tenants are migrated at once; the default is
 // the pool's size less the connection holding the lock.
-func WithParallel(n int) Option { return func(o *options) { o.parallel = n } }
+func WithParallel(n int) ApplyOption { return applyOnly(func(o *options) { o.parallel = n }) }
 
 // WithTenants limits [Apply] and [Status] to the tenants with
 // these ids; an id not in the registry is an error.
-func WithTenants(ids ...string) Option {
+func WithTenants(ids ...string) FleetOption {
 	return func(o *options) { o.tenants = append(o.tenants, ids...) }
 }
 
 // WithFailFast stops starting tenants after the first failure.
-func WithFailFast(b bool) Option { return func(o *options) { o.failFast = b } }
+func WithFailFast(b bool) ApplyOption { return applyOnly(func(o *options) { o.failFast = b }) }
 
 // WithDryRun makes [Apply] report the pending versions per schema, and in
 // [Result.Plan] the statements they hold, without changing anything.
-func WithDryRun(b bool) Option { return func(o *options) { o.dryRun = b } }
+func WithDryRun(b bool) ApplyOption { return applyOnly(func(o *options) { o.dryRun = b }) }
 
 // WithAtomic applies every tenant in one transaction: all or none. It is
 // refused above limit tenants (0 keeps the default, 100), because each
 // schema's locks stay held until the commit and max_locks_per_transaction
 // runs out on large fleets.
-func WithAtomic(b bool, limit int) Option {
-	return func(o *options) {
+func WithAtomic(b bool, limit int) ApplyOption {
+	return applyOnly(func(o *options) {
 		o.atomic = b
 		if limit > 0 {
 			o.atomicLimit = limit
 		}
-	}
+	})
 }
 
 // WithLockTimeout bounds the wait for the migration lock; 0 waits for as
 // long as ctx allows.
-func WithLockTimeout(d time.Duration) Option { return func(o *options) { o.lockTimeout = d } }
+func WithLockTimeout(d time.Duration) ApplyOption {
+	return applyOnly(func(o *options) { o.lockTimeout = d })
+}
 
 // Result is what [Apply] did (or, in a dry run, would do).
 type Result struct {
@@ -195,7 +197,7 @@ type TenantResult struct {
 // a tenant that fails is rolled back, its error is recorded, and the
 // others go on unless [WithFailFast] is set. The error wraps
 // [ErrTenantsFailed] when any tenant failed.
-func Apply(ctx context.Context, pool DB, cfg *config.Config, opts ...Option) (*Result, error) {
+func Apply(ctx context.Context, pool DB, cfg *config.Config, opts ...ApplyOption) (*Result, error) {
 	o := newOptions(opts)
 	sharedFiles, tenantFiles, err := migrationFiles(cfg, o)
 	if err != nil {

@@ -67,6 +67,17 @@
 // tenants may write the table (SELECT, INSERT, UPDATE); tenantc creates it
 // with no privileges for PUBLIC, and no other role should be granted any.
 //
+// # Options
+//
+// Each operation takes its own option type ([ApplyOption], [StatusOption],
+// [CreateOption], …), so that an option given to an operation it does not
+// concern is a compile error rather than silently ignored. An option
+// several operations take implements each of their types: [Option]
+// ([WithLogger], [WithMigrationsFS]) every one, [FleetOption]
+// ([WithTenants]) Apply and Status, [SchemaOption] ([WithSchemaName])
+// CreateTenant, AdoptTenant and RenameTenant, [RegistryOption]
+// ([WithRegistryValues], [WithRegistryText]) CreateTenant and AdoptTenant.
+//
 // # Usage
 //
 // Migrating at start-up, with the migration directories embedded in the

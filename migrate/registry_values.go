@@ -21,7 +21,7 @@ import (
 //
 // Keys are column names, quoted as identifiers; id and schema_name are
 // tenantc's and cannot be given.
-func WithRegistryValues(values map[string]any) Option {
+func WithRegistryValues(values map[string]any) RegistryOption {
 	return func(o *options) { o.registryValues = values }
 }
 
@@ -31,7 +31,7 @@ func WithRegistryValues(values map[string]any) Option {
 // function (json_populate_record over the registry's row type), so "42"
 // fills an integer column and "2026-01-01" a date. A column given in both
 // options is an error.
-func WithRegistryText(values map[string]string) Option {
+func WithRegistryText(values map[string]string) RegistryOption {
 	return func(o *options) { o.registryText = values }
 }
 

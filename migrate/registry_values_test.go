@@ -29,7 +29,7 @@ func TestRegistryInsert(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := &provisioner{o: newOptions([]Option{WithRegistryValues(tt.values), WithRegistryText(tt.text)}), reg: `"public"."shops"`}
+			p := &provisioner{o: newOptions([]CreateOption{WithRegistryValues(tt.values), WithRegistryText(tt.text)}), reg: `"public"."shops"`}
 			sql, args, err := p.registryInsert("acme", "shop_acme")
 			if (err != nil) != tt.wantErr {
 				t.Fatalf("err = %v, want error %v", err, tt.wantErr)

@@ -49,7 +49,7 @@ type StatusSummary struct {
 // Status reads the migration state of the shared schema and of every
 // tenant (or those of [WithTenants]) from the revisions table, in two
 // queries whatever the fleet's size. It changes nothing.
-func Status(ctx context.Context, pool DB, cfg *config.Config, opts ...Option) (*StatusReport, error) {
+func Status(ctx context.Context, pool DB, cfg *config.Config, opts ...StatusOption) (*StatusReport, error) {
 	o := newOptions(opts)
 	sharedFiles, tenantFiles, err := migrationFiles(cfg, o)
 	if err != nil {

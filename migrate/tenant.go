@@ -46,7 +46,7 @@ type TenantInfo struct {
 // WithSchemaName makes [CreateTenant], [AdoptTenant] and [RenameTenant] use
 // name as the tenant's schema instead of the config's tenant_schema pattern
 // (for RenameTenant: rename the schema too, which it otherwise keeps).
-func WithSchemaName(name string) Option { return func(o *options) { o.schemaName = name } }
+func WithSchemaName(name string) SchemaOption { return func(o *options) { o.schemaName = name } }
 
 // provisionKey is the advisory lock key of one tenant id or schema name,
 // taken exclusively by every provisioning transaction that touches it, so
@@ -91,7 +91,7 @@ type provisioner struct {
 	reg, revs                string // quoted registry and revisions tables
 }
 
-func newProvisioner(cfg *config.Config, opts []Option) (*provisioner, error) {
+func newProvisioner[O setter](cfg *config.Config, opts []O) (*provisioner, error) {
 	o := newOptions(opts)
 	shared, tenant, err := migrationFiles(cfg, o)
 	if err != nil {
@@ -308,7 +308,7 @@ func existsError(err error, id string) error {
 // Creates wait for a running [Apply] and run in parallel with each other;
 // two creates of the same id run one after the other and the second gets
 // ErrTenantExists.
-func CreateTenant(ctx context.Context, pool DB, cfg *config.Config, id string, opts ...Option) (TenantInfo, error) {
+func CreateTenant(ctx context.Context, pool DB, cfg *config.Config, id string, opts ...CreateOption) (TenantInfo, error) {
 	p, err := newProvisioner(cfg, opts)
 	if err != nil {
 		return TenantInfo{}, err
@@ -368,7 +368,7 @@ func CreateTenant(ctx context.Context, pool DB, cfg *config.Config, id string, o
 // DropTenant removes tenant id in one transaction: its schema with
 // everything in it, its registry row and its revision rows. An id that is
 // not registered is [ErrNoSuchTenant]. It waits for a running [Apply].
-func DropTenant(ctx context.Context, pool DB, cfg *config.Config, id string, opts ...Option) error {
+func DropTenant(ctx context.Context, pool DB, cfg *config.Config, id string, opts ...DropOption) error {
 	p, err := newProvisioner(cfg, opts)
 	if err != nil {
 		return err
@@ -452,7 +452,7 @@ func (p *provisioner) lookup(ctx context.Context, tx pgx.Tx, id string) (string,
 
 // ListTenants returns the registered tenants by id, each with its latest
 // applied tenant version. A database that was never migrated has none.
-func ListTenants(ctx context.Context, pool DB, cfg *config.Config, opts ...Option) ([]TenantInfo, error) {
+func ListTenants(ctx context.Context, pool DB, cfg *config.Config, opts ...ListOption) ([]TenantInfo, error) {
 	p, err := newProvisioner(cfg, opts)
 	if err != nil {
 		return nil, err
@@ -492,7 +492,7 @@ GROUP BY t.id, t.schema_name, t.created_at ORDER BY t.id`)
 // the schema keeps its name: the registry's schema_name, not the pattern,
 // says where a tenant lives. An unknown oldID is [ErrNoSuchTenant]; a
 // registered newID or an existing schema is [ErrTenantExists].
-func RenameTenant(ctx context.Context, pool DB, cfg *config.Config, oldID, newID string, opts ...Option) (TenantInfo, error) {
+func RenameTenant(ctx context.Context, pool DB, cfg *config.Config, oldID, newID string, opts ...RenameOption) (TenantInfo, error) {
 	p, err := newProvisioner(cfg, opts)
 	if err != nil {
 		return TenantInfo{}, err

@@ -162,7 +162,7 @@ func TestCreateTenant(t *testing.T) {
 func driftOf(t *testing.T, pool *pgxpool.Pool, cfg *config.Config, got string) []string {
 	t.Helper()
 	ctx := t.Context()
-	p, err := newProvisioner(cfg, nil)
+	p, err := newProvisioner[Option](cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -255,16 +255,16 @@ func TestCreateTenantRefusals(t *testing.T) {
 		name  string
 		setup func(t *testing.T, p *project, pool *pgxpool.Pool)
 		id    string
-		opts  []Option
+		opts  []CreateOption
 		want  error
 		msg   string // in the error, when set
 	}{
 		{name: "invalid id", id: "Acme-1", want: tenancy.ErrInvalidTenantID},
 		{name: "too long id", id: strings.Repeat("a", 49), want: tenancy.ErrInvalidTenantID},
-		{name: "invalid schema", id: "acme", opts: []Option{WithSchemaName("pg_acme")}, want: tenancy.ErrInvalidSchemaName},
-		{name: "shared schema", id: "acme", opts: []Option{WithSchemaName("app")}, want: tenancy.ErrInvalidSchemaName},
+		{name: "invalid schema", id: "acme", opts: []CreateOption{WithSchemaName("pg_acme")}, want: tenancy.ErrInvalidSchemaName},
+		{name: "shared schema", id: "acme", opts: []CreateOption{WithSchemaName("app")}, want: tenancy.ErrInvalidSchemaName},
 		{name: "duplicate id", id: "taken", want: ErrTenantExists},
-		{name: "duplicate schema", id: "other", opts: []Option{WithSchemaName("t_taken")}, want: ErrTenantExists},
+		{name: "duplicate schema", id: "other", opts: []CreateOption{WithSchemaName("t_taken")}, want: ErrTenantExists},
 		{
 			name: "schema exists",
 			setup: func(t *testing.T, p *project, pool *pgxpool.Pool) {
@@ -412,14 +412,14 @@ func TestRenameTenant(t *testing.T) {
 
 	refusals := []struct {
 		old, new string
-		opts     []Option
+		opts     []RenameOption
 		want     error
 	}{
 		{"nobody", "x", nil, ErrNoSuchTenant},
 		{"acme3", "other", nil, ErrTenantExists},
-		{"acme3", "x", []Option{WithSchemaName("t_other")}, ErrTenantExists},
+		{"acme3", "x", []RenameOption{WithSchemaName("t_other")}, ErrTenantExists},
 		{"acme3", "Bad", nil, tenancy.ErrInvalidTenantID},
-		{"acme3", "x", []Option{WithSchemaName("pg_x")}, tenancy.ErrInvalidSchemaName},
+		{"acme3", "x", []RenameOption{WithSchemaName("pg_x")}, tenancy.ErrInvalidSchemaName},
 	}
 	for _, r := range refusals {
 		before := snapshot(t, pool)

@@ -164,7 +164,7 @@ func migrateDiffRun(ctx context.Context, opts *migrateDiffOptions) error {
 	if err != nil {
 		return err
 	}
-	mopts := []migratedev.Option{migratedev.WithLogger(opts.IO.Logger()), migratedev.WithAllowDestructive(opts.AllowDestructive)}
+	mopts := []migratedev.DiffOption{migratedev.WithLogger(opts.IO.Logger()), migratedev.WithAllowDestructive(opts.AllowDestructive)}
 	if opts.DevURL != "" {
 		mopts = append(mopts, migratedev.WithDevURL(opts.DevURL))
 	}
@@ -616,7 +616,7 @@ func migrateDriftRun(ctx context.Context, opts *migrateDriftOptions) error {
 		return err
 	}
 	defer pool.Close()
-	mopts := []migratedev.Option{migratedev.WithTenants(opts.Tenants...), migratedev.WithLogger(opts.IO.Logger())}
+	mopts := []migratedev.DriftOption{migratedev.WithTenants(opts.Tenants...), migratedev.WithLogger(opts.IO.Logger())}
 	if opts.DevURL != "" {
 		mopts = append(mopts, migratedev.WithDevURL(opts.DevURL))
 	}
@@ -694,7 +694,7 @@ func migrateLintRun(ctx context.Context, opts *migrateLintOptions) error {
 	if err != nil {
 		return err
 	}
-	mopts := []migratedev.Option{migratedev.WithLatest(opts.Latest), migratedev.WithLogger(opts.IO.Logger())}
+	mopts := []migratedev.LintOption{migratedev.WithLatest(opts.Latest), migratedev.WithLogger(opts.IO.Logger())}
 	if opts.DevURL != "" {
 		mopts = append(mopts, migratedev.WithDevURL(opts.DevURL))
 	}

@@ -174,7 +174,7 @@ func registryText(cmdPath string, pairs []string) (map[string]string, error) {
 
 func tenantCreateRun(ctx context.Context, opts *tenantCreateOptions) error {
 	return tenantSession(ctx, &opts.tenantFlags, func(cfg *config.Config, pool *pgxpool.Pool) error {
-		mopts := []migrate.Option{migrate.WithLogger(opts.IO.Logger()), migrate.WithRegistryText(opts.text)}
+		mopts := []migrate.CreateOption{migrate.WithLogger(opts.IO.Logger()), migrate.WithRegistryText(opts.text)}
 		if opts.Schema != "" {
 			mopts = append(mopts, migrate.WithSchemaName(opts.Schema))
 		}
@@ -359,7 +359,7 @@ tenantc migrate apply afterwards to bring the tenant to the latest version.`,
 
 func tenantAdoptRun(ctx context.Context, opts *tenantAdoptOptions) error {
 	return tenantSession(ctx, &opts.tenantFlags, func(cfg *config.Config, pool *pgxpool.Pool) error {
-		mopts := []migrate.Option{migrate.WithLogger(opts.IO.Logger())}
+		mopts := []migrate.AdoptOption{migrate.WithLogger(opts.IO.Logger())}
 		if opts.Schema != "" {
 			mopts = append(mopts, migrate.WithSchemaName(opts.Schema))
 		}
@@ -410,7 +410,7 @@ tenant's functions at the new name.`,
 
 func tenantRenameRun(ctx context.Context, opts *tenantRenameOptions) error {
 	return tenantSession(ctx, &opts.tenantFlags, func(cfg *config.Config, pool *pgxpool.Pool) error {
-		mopts := []migrate.Option{migrate.WithLogger(opts.IO.Logger())}
+		mopts := []migrate.RenameOption{migrate.WithLogger(opts.IO.Logger())}
 		if opts.Schema != "" {
 			mopts = append(mopts, migrate.WithSchemaName(opts.Schema))
 		}

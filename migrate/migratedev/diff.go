@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -19,7 +17,6 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantc/tenantc/config"
-	"github.com/tenantc/tenantc/migrate"
 	"github.com/tenantc/tenantc/migrate/internal/inspect"
 	"github.com/tenantc/tenantc/migrate/internal/migdir"
 	"github.com/tenantc/tenantc/schema"
@@ -84,69 +81,27 @@ func (r RenameCandidate) FromName() string {
 	return fmt.Sprintf("column %q.%q", r.Table, r.From)
 }
 
-// Option configures [Diff], [Drift] and [Lint]; each ignores the options
-// that do not concern it.
-type Option func(*options)
-
-type options struct {
-	devURL           string
-	renames          []rename
-	allowDestructive bool
-	version          string
-	log              *slog.Logger
-	tenants          []string
-	fsys             fs.FS
-	latest           int
-	pool             migrate.DB
-	err              error
-}
-
-func newOptions(opts []Option) *options {
-	o := &options{log: slog.New(slog.DiscardHandler)}
-	for _, f := range opts {
-		f(o)
-	}
-	return o
-}
-
-// WithTenants limits [Drift] to the given tenant ids.
-func WithTenants(ids ...string) Option {
-	return func(o *options) { o.tenants = append(o.tenants, ids...) }
-}
-
-// WithMigrationsFS makes [Drift] and [Lint] read the migration
-// directories from fsys (holding shared/ and tenant/) instead of
-// migrations.dir on disk, as [migrate.WithMigrationsFS] does for apply.
-// [Diff] ignores it: it writes the directories on disk.
-func WithMigrationsFS(fsys fs.FS) Option { return func(o *options) { o.fsys = fsys } }
-
-// WithDevURL sets the dev database that states are replayed on, overriding
-// the config's migrations.dev_url. The server must let tenantc create and
-// drop databases.
-func WithDevURL(url string) Option { return func(o *options) { o.devURL = url } }
-
-// WithLogger sets the logger for debug output; the default discards it.
-func WithLogger(l *slog.Logger) Option { return func(o *options) { o.log = l } }
-
 // WithAllowDestructive lets [Diff] write plans that drop tables or columns.
-func WithAllowDestructive(b bool) Option { return func(o *options) { o.allowDestructive = b } }
+func WithAllowDestructive(b bool) DiffOption {
+	return diffOnly(func(o *options) { o.allowDestructive = b })
+}
 
 // WithVersion fixes the version of the files [Diff] writes (normally the
 // current UTC time, YYYYMMDDHHMMSS).
-func WithVersion(v string) Option { return func(o *options) { o.version = v } }
+func WithVersion(v string) DiffOption { return diffOnly(func(o *options) { o.version = v }) }
 
 // WithRename tells [Diff] that a table or column was renamed rather than
 // dropped and re-created, which Atlas cannot tell apart: "old:new" for a
 // table, "table.old:new" for a column of table.
-func WithRename(hint string) Option {
-	return func(o *options) {
+func WithRename(hint string) DiffOption {
+	return diffOnly(func(o *options) {
 		r, err := parseRename(hint)
 		if err != nil {
 			o.err = errors.Join(o.err, err)
 			return
 		}
 		o.renames = append(o.renames, r)
-	}
+	})
 }
 
 type rename struct{ table, from, to string } // table set for a column
@@ -176,7 +131,7 @@ var migrationName = regexp.MustCompile(`^[a-z0-9_]+$`)
 // Atlas plans tables, columns, indexes, foreign keys, checks and enums;
 // views, functions, triggers, domains, composite types and sequences are
 // planned by tenantc (see the package documentation).
-func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name string, opts ...Option) (*DiffResult, error) {
+func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name string, opts ...DiffOption) (*DiffResult, error) {
 	o := newOptions(opts)
 	if o.err != nil {
 		return nil, o.err

@@ -39,7 +39,7 @@ const inspectBatch = 200
 // compares it with the state that replaying the tenant migrations up to
 // its applied version gives on the dev database ([WithDevURL], the
 // config's dev_url, or a throwaway server).
-func Drift(ctx context.Context, pool migrate.DB, cfg *config.Config, opts ...Option) (*DriftReport, error) {
+func Drift(ctx context.Context, pool migrate.DB, cfg *config.Config, opts ...DriftOption) (*DriftReport, error) {
 	o := newOptions(opts)
 	sharedFiles, tenantFiles, err := migdir.Read(cfg, o.fsys)
 	if err != nil {

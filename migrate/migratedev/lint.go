@@ -48,13 +48,13 @@ type LintDiagnostic struct {
 
 // WithLatest makes [Lint] check the last n files of each directory instead
 // of the pending ones.
-func WithLatest(n int) Option { return func(o *options) { o.latest = n } }
+func WithLatest(n int) LintOption { return lintOnly(func(o *options) { o.latest = n }) }
 
 // WithPool gives [Lint] the target database, whose revisions decide which
 // files are pending: for the shared directory, the files not applied to
 // the shared schema; for the tenant directory, the files some tenant has
 // not applied.
-func WithPool(pool migrate.DB) Option { return func(o *options) { o.pool = pool } }
+func WithPool(pool migrate.DB) LintOption { return lintOnly(func(o *options) { o.pool = pool }) }
 
 // Lint runs Atlas's analyzers (destructive changes, data-dependent changes
 // such as a new NOT NULL or unique constraint, backward-incompatible
@@ -64,7 +64,7 @@ func WithPool(pool migrate.DB) Option { return func(o *options) { o.pool = pool 
 // dev database statement by statement, as Atlas does, so every finding
 // points at its statement. Findings of analyzers that Atlas configures as
 // errors (destructive changes) are errors, the rest warnings.
-func Lint(ctx context.Context, cfg *config.Config, opts ...Option) (*LintReport, error) {
+func Lint(ctx context.Context, cfg *config.Config, opts ...LintOption) (*LintReport, error) {
 	o := newOptions(opts)
 	sharedFiles, tenantFiles, err := migdir.Read(cfg, o.fsys)
 	if err != nil {

@@ -92,9 +92,9 @@ func (p *project) catalog() *schema.Catalog {
 }
 
 // diff runs Diff with a fixed version on the shared test server.
-func (p *project) diff(name, version string, opts ...Option) *DiffResult {
+func (p *project) diff(name, version string, opts ...DiffOption) *DiffResult {
 	p.t.Helper()
-	opts = append([]Option{WithDevURL(pgtest.Get(p.t).AdminURL()), WithVersion(version)}, opts...)
+	opts = append([]DiffOption{WithDevURL(pgtest.Get(p.t).AdminURL()), WithVersion(version)}, opts...)
 	res, err := Diff(context.Background(), p.cfg, p.catalog(), name, opts...)
 	if err != nil {
 		p.t.Fatalf("Diff %s: %v", name, err)

@@ -149,7 +149,7 @@ func New(tb testing.TB, opts ...Option) *Env {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	if _, err := migrate.Apply(ctx, pool, cfg, o.migrateOpts...); err != nil {
+	if _, err := migrate.Apply(ctx, pool, cfg, each[migrate.ApplyOption](o.migrateOpts)...); err != nil {
 		tb.Fatalf("tenanttest: apply migrations: %v", err)
 	}
 	for _, id := range o.tenants {
@@ -203,11 +203,11 @@ func loadConfig(path string) (*config.Config, error) {
 
 // CreateTenant creates tenant id with [migrate.CreateTenant] (the Env's
 // migrate options first, then opts) and returns it as the registry reads it.
-func (e *Env) CreateTenant(id string, opts ...migrate.Option) tenancy.Tenant {
+func (e *Env) CreateTenant(id string, opts ...migrate.CreateOption) tenancy.Tenant {
 	e.tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	all := append(append([]migrate.Option{}, e.migrateOpts...), opts...)
+	all := append(each[migrate.CreateOption](e.migrateOpts), opts...)
 	if _, err := migrate.CreateTenant(ctx, e.Pool, e.Config, id, all...); err != nil {
 		e.tb.Fatalf("tenanttest: %v", err)
 	}
@@ -220,7 +220,7 @@ func (e *Env) DropTenant(id string) {
 	e.tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), setupTimeout)
 	defer cancel()
-	if err := migrate.DropTenant(ctx, e.Pool, e.Config, id, e.migrateOpts...); err != nil {
+	if err := migrate.DropTenant(ctx, e.Pool, e.Config, id, each[migrate.DropOption](e.migrateOpts)...); err != nil {
 		e.tb.Fatalf("tenanttest: %v", err)
 	}
 	e.Registry.Invalidate(id)
@@ -250,4 +250,14 @@ func (e *Env) Conn(id string) tenancy.Conn {
 func (e *Env) Context(id string) context.Context {
 	e.tb.Helper()
 	return tenancy.NewContext(context.Background(), e.Tenant(id))
+}
+
+// each is opts as the option type of one migrate operation: every
+// [migrate.Option] implements every operation's option type.
+func each[O any](opts []migrate.Option) []O {
+	out := make([]O, 0, len(opts))
+	for _, o := range opts {
+		out = append(out, any(o).(O))
+	}
+	return out
 }

@@ -1,0 +1,24 @@
+// Package x passes WithMigrationsFS to Diff, which writes the directories on disk: it does not compile.
+package x
+
+import (
+	"context"
+	"log/slog"
+	"testing/fstest"
+
+	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/migrate"
+	"github.com/tenantc/tenantc/migrate/migratedev"
+	"github.com/tenantc/tenantc/schema"
+)
+
+var (
+	_ = slog.Default
+	_ = fstest.MapFS{}
+	_ *schema.Catalog
+	_ = migratedev.Diff
+)
+
+func run(ctx context.Context, pool migrate.DB, cfg *config.Config, cat *schema.Catalog) {
+	_, _ = migratedev.Diff(ctx, cfg, cat, "x", migratedev.WithMigrationsFS(fstest.MapFS{}))
+}

@@ -1,0 +1,24 @@
+// Package x passes WithTenants to CreateTenant: it does not compile.
+package x
+
+import (
+	"context"
+	"log/slog"
+	"testing/fstest"
+
+	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/migrate"
+	"github.com/tenantc/tenantc/migrate/migratedev"
+	"github.com/tenantc/tenantc/schema"
+)
+
+var (
+	_ = slog.Default
+	_ = fstest.MapFS{}
+	_ *schema.Catalog
+	_ = migratedev.Diff
+)
+
+func run(ctx context.Context, pool migrate.DB, cfg *config.Config, cat *schema.Catalog) {
+	_, _ = migrate.CreateTenant(ctx, pool, cfg, "a", migrate.WithTenants("b"))
+}
