@@ -33,3 +33,17 @@ func IsPrepared(tb testing.TB, p *Pool, sql string) bool {
 	}
 	return found
 }
+
+// SetLooseTenants sets the active tenant count up to which p spills at
+// the first wait.
+func SetLooseTenants(p *Pool, n int64) { p.looseTenants = n }
+
+// ActiveEstimate feeds n distinct hashes to a fresh estimator and returns
+// its estimate.
+func ActiveEstimate(n int) int64 {
+	var a activeTenants
+	for i := range n {
+		a.add(uint32(i) * 2654435761)
+	}
+	return a.estimate()
+}

@@ -61,6 +61,10 @@ type Pool struct {
 	shards []*shard
 	cfg    *pgxpool.Config
 	o      poolOptions
+	// active estimates the tenants served lately; at most looseTenants of
+	// them, a busy home group spills at once (see route).
+	active       activeTenants
+	looseTenants int64
 }
 
 // shard is one group of connections and the calls routed to it.
@@ -156,7 +160,7 @@ func NewPool(ctx context.Context, cfg *pgxpool.Config, opts ...PoolOption) (*Poo
 	if !o.bouncer {
 		n = max(1, int(cfg.MaxConns)/o.connsPerGroup)
 	}
-	p := &Pool{cfg: cfg.Copy(), o: o, shards: make([]*shard, 0, n)}
+	p := &Pool{cfg: cfg.Copy(), o: o, shards: make([]*shard, 0, n), looseTenants: LooseAffinityTenants}
 	for i := range n {
 		c := cfg.Copy()
 		c.MaxConns = max(1, split(cfg.MaxConns, n, i))
@@ -202,22 +206,38 @@ func (p *Pool) Bind(t Tenant) Conn {
 }
 
 // spillQueue is how many calls, per connection of a busy group, may wait for
-// it before a call goes to any idle connection instead.
+// it before a call goes to any idle connection instead, when the pool
+// serves more than [LooseAffinityTenants] tenants.
 const spillQueue = 2
 
+// LooseAffinityTenants is how many active tenants a [Pool] serves with loose
+// affinity: up to this many (estimated over the last few hundred thousand
+// calls), a call whose home group is busy takes an idle connection of
+// another group at once, since every backend can then cache every
+// tenant's tables (each backend's catalog caches take about 7.5 KB per
+// table it has touched, so 1,500 tenants of 3 tables add some 35 MiB, the
+// plan budget aside); past it, a call waits for its
+// home group until a queue of spillQueue calls per connection has formed,
+// so that each backend holds only its groups' share of a large fleet.
+const LooseAffinityTenants = 1500
+
 // route returns the shard for a call for t: t's home shard while it has a
-// free connection or a short queue; when spillQueue calls per connection
-// already wait for it, the least busy shard if that has a free
-// connection. The zero Tenant (shared statements) gets the least busy
-// shard.
+// free connection; when it is busy, the least busy shard if that has a
+// free connection and the pool serves few tenants (LooseAffinityTenants)
+// or a queue of spillQueue calls per connection already waits at home;
+// else the home shard, to wait. The zero Tenant (shared statements) gets
+// the least busy shard.
 //
-// Waiting briefly for the home shard costs little: the server's CPU, not
-// the number of connections in use, bounds throughput, and the home
-// backend has the tenant's statements prepared and its tables in its
-// catalog caches. In tuning runs (10,000 tenants, 8 clients, groups of one
-// connection), giving each tenant a second "alternate" group raised the
-// largest backend from 40 to 70 MiB with no gain in throughput, and so did
-// spilling as soon as one call waited (spillQueue 1 instead of 2 or 3).
+// Waiting briefly for the home shard costs little when the fleet is
+// large: the server's CPU, not the number of connections in use, bounds
+// throughput, and the home backend has the tenant's statements prepared
+// and its tables in its catalog caches, where another backend would run
+// the statement unprepared and cache one more tenant's tables. In tuning
+// runs (10,000 tenants, 8 clients, groups of one connection), giving each
+// tenant a second "alternate" group raised the largest backend from 40 to
+// 70 MiB with no gain in throughput, and so did spilling as soon as one
+// call waited. With few tenants every backend holds them all anyway, and
+// waiting only costs throughput (BENCHMARKS.md, P2 at 1,000 tenants).
 func (p *Pool) route(t Tenant) *shard {
 	n := uint32(len(p.shards))
 	if n == 1 {
@@ -232,18 +252,24 @@ func (p *Pool) route(t Tenant) *shard {
 		h ^= uint32(t.id[i])
 		h *= 16777619
 	}
+	p.active.add(h)
 	home := p.shards[h%n]
-	if b := home.busy.Load(); b >= home.size*(1+spillQueue) {
+	b := home.busy.Load()
+	if b < home.size {
+		home.home.Add(1)
+		return home
+	}
+	queue := int32(spillQueue)
+	if p.active.count() <= p.looseTenants {
+		queue = 0
+	}
+	if b >= home.size*(1+queue) {
 		if s := p.leastBusy(); s.busy.Load() < s.size {
 			s.spilled.Add(1)
 			return s
 		}
-		home.queued.Add(1)
-	} else if b >= home.size {
-		home.queued.Add(1)
-	} else {
-		home.home.Add(1)
 	}
+	home.queued.Add(1)
 	return home
 }
 
@@ -416,8 +442,10 @@ type Stats struct {
 
 	// Tenant calls by where they ran: on a free connection of the
 	// tenant's home group, queued for it, or spilled to the least busy
-	// group because the home group's queue was long.
+	// group because the home group was busy (see [LooseAffinityTenants]).
 	Home, Queued, Spilled int64
+	// ActiveTenants estimates the distinct tenants served lately.
+	ActiveTenants int64
 	// Statements by how they ran: Hits on a connection that kept them
 	// prepared, Prepared first (Evicted counts the statements dropped to
 	// make room), Unprepared in exec mode because they did not earn a
@@ -427,7 +455,7 @@ type Stats struct {
 
 // Stat returns the pool's counters.
 func (p *Pool) Stat() Stats {
-	st := Stats{Groups: len(p.shards)}
+	st := Stats{Groups: len(p.shards), ActiveTenants: p.active.count()}
 	for _, s := range p.shards {
 		ps := s.pool.Stat()
 		st.MaxConns += ps.MaxConns()

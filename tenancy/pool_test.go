@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -448,5 +449,53 @@ func TestConnFromContextAndBindUseThePool(t *testing.T) {
 	}
 	if got := tenancy.ConnFromContext(context.Background(), p); got != (tenancy.Conn{}) {
 		t.Errorf("ConnFromContext without a tenant = %+v, want the unbound Conn", got)
+	}
+}
+
+func TestActiveTenantEstimate(t *testing.T) {
+	for _, n := range []int{10, 100, 1000, 1500, 10000, 100000} {
+		got := tenancy.ActiveEstimate(n)
+		if d := float64(got-int64(n)) / float64(n); d < -0.08 || d > 0.08 {
+			t.Errorf("%d tenants estimated as %d (%+.1f%%), want within 8%%", n, got, 100*d)
+		}
+	}
+}
+
+func TestPoolSpillsAtOnceOnlyForFewTenants(t *testing.T) {
+	url, tenants := poolFleet(t, 1)
+	sleep := tenancy.NewSQL("SELECT pg_backend_pid() FROM items, pg_sleep(0.4) WHERE id = $1", 29)
+	// Two calls of one tenant, the second while the first runs.
+	twoCalls := func(p *tenancy.Pool) (int32, int32) {
+		c := p.Bind(tenants[0])
+		var first int32
+		done := make(chan error)
+		go func() { done <- c.QueryRow(context.Background(), c.SQL(sleep), 1).Scan(&first) }()
+		for p.Stat().AcquiredConns == 0 {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(50 * time.Millisecond)
+		var second int32
+		if err := c.QueryRow(context.Background(), c.SQL(sleep), 1).Scan(&second); err != nil {
+			t.Fatal(err)
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		return first, second
+	}
+	few := openPool(t, url, 4, nil, tenancy.WithAffinity(1))
+	if a, b := twoCalls(few); a == b {
+		t.Errorf("few tenants: the second call waited for the busy home connection (backend %d), want an idle one", a)
+	}
+	if st := few.Stat(); st.Spilled != 1 || st.ActiveTenants != 1 {
+		t.Errorf("few tenants: stats %+v, want 1 spilled call and 1 active tenant", st)
+	}
+	many := openPool(t, url, 4, nil, tenancy.WithAffinity(1))
+	tenancy.SetLooseTenants(many, 0)
+	if a, b := twoCalls(many); a != b {
+		t.Errorf("many tenants: the second call ran on backend %d, want the home backend %d after a short wait", b, a)
+	}
+	if st := many.Stat(); st.Spilled != 0 || st.Queued != 1 {
+		t.Errorf("many tenants: stats %+v, want 1 queued call and none spilled", st)
 	}
 }
