@@ -60,9 +60,10 @@
 //
 //   - it routes each tenant to a home connection (an affinity group of
 //     [WithAffinity] connections, two by default), so that each backend
-//     sees a share of the tenants; a tenant whose home is busy queues
-//     briefly, and spills to an idle connection when the queue grows, so one
-//     busy tenant can still use the whole pool;
+//     sees a share of the tenants; with up to [LooseAffinityTenants] active
+//     tenants a call whose home is busy takes any idle connection, with more
+//     it queues briefly and spills to an idle connection when the queue
+//     grows, so one busy tenant can still use the whole pool;
 //   - it keeps the statements each connection runs more than once prepared,
 //     within a budget of estimated plan memory per backend ([WithPlanMemory],
 //     [DefaultPlanMemory] = 64 MiB); past the budget a statement replaces the

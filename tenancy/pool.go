@@ -39,8 +39,10 @@ import (
 //   - Affinity: each tenant has a home group of connections (two by
 //     default), chosen by a hash of its id, so each backend sees a share of
 //     the tenants and keeps their statements and catalog entries. Affinity
-//     is a preference: when the home group is busy and a queue forms, a call
-//     takes any idle connection, so one busy tenant can use the whole pool.
+//     is a preference: with few active tenants ([LooseAffinityTenants]) a
+//     call whose home group is busy takes any idle connection; with more, it
+//     waits for its home group until a queue forms, then takes any idle
+//     connection, so one busy tenant can still use the whole pool.
 //   - Prepared statements within a budget: each connection keeps the
 //     statements it runs most often prepared, up to [WithPlanMemory] bytes of
 //     server memory (64 MiB by default). A statement outside that set runs in
