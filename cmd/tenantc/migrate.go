@@ -698,15 +698,17 @@ func migrateLintRun(ctx context.Context, opts *migrateLintOptions) error {
 	if opts.DevURL != "" {
 		mopts = append(mopts, migratedev.WithDevURL(opts.DevURL))
 	}
+	// Without a database, the last files are linted.
+	var pool migrate.DB
 	if opts.URL != "" {
-		pool, err := connect(ctx, opts.URL)
+		p, err := connect(ctx, opts.URL)
 		if err != nil {
 			return err
 		}
-		defer pool.Close()
-		mopts = append(mopts, migratedev.WithPool(pool))
+		defer p.Close()
+		pool = p
 	}
-	rep, err := migratedev.Lint(ctx, cfg, mopts...)
+	rep, err := migratedev.Lint(ctx, pool, cfg, mopts...)
 	if err != nil {
 		return err
 	}

@@ -68,7 +68,7 @@ func TestDriftAndLintFromFS(t *testing.T) {
 	if rep.Checked != 2 || len(rep.Tenants) != 0 {
 		t.Errorf("drift = %+v, want 2 checked, none drifted", rep)
 	}
-	lint, err := Lint(t.Context(), &cfg, WithMigrationsFS(fsys), WithDevURL(devURL(t)))
+	lint, err := Lint(t.Context(), nil, &cfg, WithMigrationsFS(fsys), WithDevURL(devURL(t)))
 	if err != nil {
 		t.Fatalf("Lint: %v", err)
 	}

@@ -50,22 +50,20 @@ type LintDiagnostic struct {
 // of the pending ones.
 func WithLatest(n int) LintOption { return lintOnly(func(o *options) { o.latest = n }) }
 
-// WithPool gives [Lint] the target database, whose revisions decide which
-// files are pending: for the shared directory, the files not applied to
-// the shared schema; for the tenant directory, the files some tenant has
-// not applied.
-func WithPool(pool migrate.DB) LintOption { return lintOnly(func(o *options) { o.pool = pool }) }
-
 // Lint runs Atlas's analyzers (destructive changes, data-dependent changes
 // such as a new NOT NULL or unique constraint, backward-incompatible
-// renames, constraint drops) on the pending files of both directories:
-// those not yet applied to the database of [WithPool], or the last
-// [WithLatest] files, by default the last one. Each file is replayed on the
+// renames, constraint drops) on the pending files of both directories.
+// The revisions of pool, the target database, decide which files are
+// pending: for the shared directory, the files not applied to the shared
+// schema; for the tenant directory, the files some tenant has not applied.
+// With a nil pool, or with [WithLatest], the last files are linted, by
+// default the last one of each directory. Each file is replayed on the
 // dev database statement by statement, as Atlas does, so every finding
 // points at its statement. Findings of analyzers that Atlas configures as
 // errors (destructive changes) are errors, the rest warnings.
-func Lint(ctx context.Context, cfg *config.Config, opts ...LintOption) (*LintReport, error) {
+func Lint(ctx context.Context, pool migrate.DB, cfg *config.Config, opts ...LintOption) (*LintReport, error) {
 	o := newOptions(opts)
+	o.pool = pool
 	sharedFiles, tenantFiles, err := migdir.Read(cfg, o.fsys)
 	if err != nil {
 		return nil, err

@@ -18,7 +18,7 @@ func TestLint(t *testing.T) {
 	p.migration(migrate.TenantDir, "20260101000003_drop.sql", `-- drop the title
 ALTER TABLE "tickets" DROP COLUMN "title";
 `)
-	rep, err := Lint(t.Context(), p.cfg, WithDevURL(devURL(t)), WithPool(pool))
+	rep, err := Lint(t.Context(), pool, p.cfg, WithDevURL(devURL(t)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,7 +74,7 @@ type options struct {
 	tenants          []string
 	fsys             fs.FS
 	latest           int
-	pool             migrate.DB
+	pool             migrate.DB // Lint's parameter
 	err              error
 }
 

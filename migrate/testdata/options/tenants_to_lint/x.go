@@ -20,5 +20,5 @@ var (
 )
 
 func run(ctx context.Context, pool migrate.DB, cfg *config.Config, cat *schema.Catalog) {
-	_, _ = migratedev.Lint(ctx, cfg, migratedev.WithTenants("a"))
+	_, _ = migratedev.Lint(ctx, pool, cfg, migratedev.WithTenants("a"))
 }

@@ -35,6 +35,6 @@ func run(ctx context.Context, pool migrate.DB, cfg *config.Config, cat *schema.C
 	dev := migratedev.WithDevURL("postgres://")
 	_, _ = migratedev.Diff(ctx, cfg, cat, "x", dev, migratedev.WithLogger(slog.Default()),
 		migratedev.WithAllowDestructive(true), migratedev.WithVersion("20260101000000"), migratedev.WithRename("a:b"))
-	_, _ = migratedev.Lint(ctx, cfg, dev, migratedev.WithMigrationsFS(fstest.MapFS{}), migratedev.WithLatest(1), migratedev.WithPool(pool))
+	_, _ = migratedev.Lint(ctx, pool, cfg, dev, migratedev.WithMigrationsFS(fstest.MapFS{}), migratedev.WithLatest(1))
 	_, _ = migratedev.Drift(ctx, pool, cfg, dev, migratedev.WithMigrationsFS(fstest.MapFS{}), migratedev.WithTenants("a"))
 }
