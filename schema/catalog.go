@@ -84,6 +84,10 @@ type Catalog struct {
 	Files []string
 	// Ignores are the files' tenantc:ignore comments, in file order.
 	Ignores []Ignore
+	// SharedSchema is the config's shared_schema. DDL may qualify names
+	// with it, as pg_dump does; [Statements] drops that qualifier from the
+	// names of catalog objects, whose schema tenantc chooses.
+	SharedSchema string
 
 	relations map[string]*Object
 	types     map[string]*Object

@@ -7,7 +7,8 @@ import (
 )
 
 // FuzzLoad feeds arbitrary schema text to Load: it must not panic, and any
-// error it returns must be positional and inside the file.
+// error it returns must be positional and inside the file. Text that loads
+// must split into Statements too.
 func FuzzLoad(f *testing.F) {
 	for _, seed := range []string{
 		"-- tenantc:shared\nCREATE TABLE plans (id bigserial PRIMARY KEY);\n",
@@ -23,6 +24,8 @@ func FuzzLoad(f *testing.F) {
 		"-- tenantc:shared\nCREATE VIEW v AS SELECT t.*, x.* FROM u t, (VALUES (1)) x;\nSELECT * INTO t FROM u;",
 		"-- tenantc:shared\nCREATE TRIGGER t AFTER INSERT ON x EXECUTE",
 		"\xff\xfe -- tenantc:shared\n$$",
+		"\\restrict k\n-- tenantc:default shared\nSET x = 0;\nCREATE TABLE public.t (id int);\nALTER TABLE ONLY public.t ALTER COLUMN id SET DEFAULT nextval('public.t'::regclass);\n\\unrestrict k",
+		"-- tenantc:tenant\nCREATE SEQUENCE \"public\".\"s\" OWNED BY public.t.id;\nSELECT pg_catalog.set_config('search_path', '', false);",
 	} {
 		f.Add(seed)
 	}
@@ -31,6 +34,9 @@ func FuzzLoad(f *testing.F) {
 		if err == nil {
 			if cat == nil {
 				t.Fatal("Load returned neither a catalog nor an error")
+			}
+			if _, err := Statements(cat); err != nil {
+				t.Fatalf("Statements of a loaded file: %v", err)
 			}
 			return
 		}

@@ -50,7 +50,7 @@ func Load(ctx context.Context, cfg *config.Config) (*Catalog, error) {
 	if err != nil {
 		return nil, fmt.Errorf("schema: %w", err)
 	}
-	l := &loader{cfg: cfg, cat: &Catalog{Files: files}}
+	l := &loader{cfg: cfg, cat: &Catalog{Files: files, SharedSchema: cfg.SharedSchema}}
 	for _, path := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -102,7 +102,7 @@ type stmt struct {
 
 func (l *loader) file(name string, src []byte) {
 	f := &file{File: sqlpos.NewFile(name, src)}
-	text, p := l.parse(f, string(src))
+	text, p := l.parse(f, BlankMetaCommands(string(src)))
 	if p.tree == nil {
 		return // too many syntax errors: nothing else is reliable
 	}
@@ -186,6 +186,45 @@ func (l *loader) parse(f *file, text string) (string, parsed) {
 	}
 	// Too many errors or no progress: the rest of the file is not loaded.
 	return text, p
+}
+
+// BlankMetaCommands returns src with its psql meta-command lines blanked
+// out, newlines kept so that offsets do not move. Load and [Statements]
+// apply it before parsing; so should any other reader of schema files.
+// pg_dump writes "\restrict KEY" and "\unrestrict KEY" around a plain
+// dump since PostgreSQL 17.6, 16.10, 15.14, 14.19 and 13.22, and they are
+// not SQL. A line is one when it starts with a backslash and a letter, "!",
+// "?" or ";", as sqlc decides (internal/migrations), so that the loader and
+// sqlc's analysis of the same files agree on what is SQL.
+func BlankMetaCommands(src string) string {
+	var b []byte
+	for off := 0; off < len(src); {
+		end := strings.IndexByte(src[off:], '\n')
+		if end < 0 {
+			end = len(src)
+		} else {
+			end += off
+		}
+		if end-off >= 2 && src[off] == '\\' && isMetaCommandStart(src[off+1]) {
+			if b == nil {
+				b = []byte(src)
+			}
+			for i := off; i < end; i++ {
+				if b[i] != '\r' {
+					b[i] = ' '
+				}
+			}
+		}
+		off = end + 1
+	}
+	if b == nil {
+		return src
+	}
+	return string(b)
+}
+
+func isMetaCommandStart(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || c == '!' || c == '?' || c == ';'
 }
 
 // oneLine keeps an error message on one line: PostgreSQL quotes the rest of

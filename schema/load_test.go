@@ -192,6 +192,61 @@ CREATE TABLE tenants (id int);
 			},
 		},
 		{
+			// pg_dump --schema-only qualifies every name and adds session
+			// statements; the scope still comes from the annotations.
+			name: "qualified by the shared schema, as pg_dump writes it",
+			files: []schemaFile{{"a.sql", `-- tenantc:default tenant
+SET statement_timeout = 0;
+SELECT pg_catalog.set_config('search_path', '', false);
+CREATE SCHEMA public;
+COMMENT ON SCHEMA public IS 'standard public schema';
+CREATE EXTENSION IF NOT EXISTS citext WITH SCHEMA public;
+COMMENT ON EXTENSION citext IS 'case-insensitive strings';
+-- tenantc:shared
+CREATE TABLE public.users (id bigint NOT NULL, email public.citext);
+ALTER TABLE public.users OWNER TO postgres;
+CREATE TYPE public.mood AS ENUM ('ok');
+ALTER TYPE public.mood OWNER TO postgres;
+CREATE DOMAIN public.qty AS integer CHECK (VALUE > 0);
+CREATE SEQUENCE public.notes_id_seq START WITH 1;
+ALTER TABLE public.notes_id_seq OWNER TO postgres;
+CREATE TABLE public.notes (id bigint NOT NULL, author bigint, mood public.mood, n public.qty);
+ALTER SEQUENCE public.notes_id_seq OWNED BY public.notes.id;
+ALTER TABLE ONLY public.notes ALTER COLUMN id SET DEFAULT nextval('public.notes_id_seq'::regclass);
+ALTER TABLE ONLY public.notes ADD CONSTRAINT notes_author_fkey FOREIGN KEY (author) REFERENCES public.users(id);
+CREATE INDEX notes_mood_idx ON public.notes USING btree (mood);
+CREATE FUNCTION public.note_count() RETURNS bigint LANGUAGE sql AS $$ SELECT count(*) FROM public.notes $$;
+ALTER FUNCTION public.note_count() OWNER TO postgres;
+CREATE VIEW public.note_moods AS SELECT notes.mood, public.note_count() AS total FROM public.notes;
+CREATE OR REPLACE VIEW public.note_moods AS SELECT notes.mood FROM public.notes;
+`}},
+			want: []*Object{
+				{Name: "users", Kind: Table, Scope: Shared, Pos: pos("a.sql", 9, 21), Columns: []string{"id", "email"}},
+				{Name: "mood", Kind: Enum, Scope: Tenant, Pos: pos("a.sql", 11, 20)},
+				{Name: "qty", Kind: Domain, Scope: Tenant, Pos: pos("a.sql", 13, 22)},
+				{Name: "notes_id_seq", Kind: Sequence, Scope: Tenant, Pos: pos("a.sql", 14, 24)},
+				{Name: "notes", Kind: Table, Scope: Tenant, Pos: pos("a.sql", 16, 21), Columns: []string{"id", "author", "mood", "n"},
+					Refs: []string{"mood", "qty", "notes_id_seq", "users"}},
+				{Name: "note_count", Kind: Function, Scope: Tenant, Pos: pos("a.sql", 21, 24), Refs: []string{"notes"}},
+				{Name: "note_moods", Kind: View, Scope: Tenant, Pos: pos("a.sql", 23, 20), Columns: []string{"mood"},
+					Refs: []string{"note_count", "notes"}},
+			},
+		},
+		{
+			name:  "qualified by a shared schema other than public",
+			extra: "shared_schema: app\n",
+			files: []schemaFile{{"a.sql", `-- tenantc:default shared
+CREATE SCHEMA app;
+CREATE TABLE app.plans (id int PRIMARY KEY);
+-- tenantc:tenant
+CREATE TABLE app.tickets (id int, plan int REFERENCES app.plans);
+`}},
+			want: []*Object{
+				{Name: "plans", Kind: Table, Scope: Shared, Pos: pos("a.sql", 3, 18), Columns: []string{"id"}},
+				{Name: "tickets", Kind: Table, Scope: Tenant, Pos: pos("a.sql", 5, 18), Columns: []string{"id", "plan"}, Refs: []string{"plans"}},
+			},
+		},
+		{
 			name: "qualified built-in and extension names are not tenantc's",
 			files: []schemaFile{{"a.sql", `-- tenantc:tenant
 CREATE TABLE notes (
@@ -374,7 +429,8 @@ CREATE TABLE copy AS SELECT * FROM tickets;
 			},
 		},
 		{
-			name: "schema-qualified names in DDL",
+			name:  "schema-qualified names in DDL",
+			extra: "shared_schema: app\n",
 			files: []schemaFile{{"b.sql", `-- tenantc:default tenant
 CREATE TABLE public.plans (id int);
 CREATE TYPE tenant_x.mood AS ENUM ('ok');
@@ -387,6 +443,24 @@ ALTER TABLE public.t ADD COLUMN r int;
 				`schema/b.sql:4:34: schema-qualified name "public.plans": tenantc chooses the schema, write "plans"`,
 				`schema/b.sql:4:65: schema-qualified name "tenant_acme.t": tenantc chooses the schema, write "t"`,
 				`schema/b.sql:5:13: schema-qualified name "public.t": tenantc chooses the schema, write "t"`,
+			},
+		},
+		{
+			name: "a schema other than the shared one, next to shared-qualified names",
+			files: []schemaFile{{"b.sql", `-- tenantc:default tenant
+CREATE TABLE public.users (id int PRIMARY KEY);
+CREATE TABLE other.plans (id int);
+CREATE INDEX users_id ON other.users (id);
+ALTER TABLE ONLY shop.public.users ADD COLUMN n int;
+CREATE TABLE t (u int REFERENCES public.users, v int REFERENCES tenant_1.users);
+CREATE SEQUENCE s OWNED BY other.users.id;
+`}},
+			want: []string{
+				`schema/b.sql:3:14: schema-qualified name "other.plans": tenantc chooses the schema, write "plans"`,
+				`schema/b.sql:4:26: schema-qualified name "other.users": tenantc chooses the schema, write "users"`,
+				`schema/b.sql:5:18: schema-qualified name "shop.public.users": tenantc chooses the schema, write "users"`,
+				`schema/b.sql:6:65: schema-qualified name "tenant_1.users": tenantc chooses the schema, write "users"`,
+				`schema/b.sql:7:28: schema-qualified name "other.users": tenantc chooses the schema, write "users"`,
 			},
 		},
 		{

@@ -37,7 +37,7 @@ func (l *loader) stmt(f *file, s *stmt) {
 		v := n.ViewStmt
 		cols := renamed(l.queryColumns(v.Query.GetSelectStmt(), nil), v.Aliases)
 		if prev, ok := l.cat.Relation(v.GetView().GetRelname()); ok && v.Replace && prev.Kind == View &&
-			prev.Scope == l.scopeFor(f, s) && len(rangeVarParts(v.View)) == 1 {
+			prev.Scope == l.scopeFor(f, s) && len(l.unqualified(rangeVarParts(v.View))) == 1 {
 			// CREATE OR REPLACE VIEW redefines the view; it is not a second one.
 			prev.Columns = cols
 			l.walk(f, s, prev, v, v.View)
@@ -60,8 +60,8 @@ func (l *loader) stmt(f *file, s *stmt) {
 				continue
 			}
 			off := s.start
-			if i := tokenAfter(s.toks, pg.Token_OWNED); i >= 0 && i+1 < len(s.toks) {
-				off = int(s.toks[i+1].Start)
+			if i := tokenAfter(s.toks, pg.Token_OWNED); i >= 0 && i+2 < len(s.toks) {
+				off = int(s.toks[i+2].Start) // OWNED BY name
 			}
 			l.refs = append(l.refs, ref{ns: nsRelation, parts: parts[:len(parts)-1], pos: f.Pos(off), from: o})
 		}
@@ -146,7 +146,7 @@ func (l *loader) declare(f *file, s *stmt, kind Kind, parts []string, loc int) *
 	}
 	name := parts[len(parts)-1]
 	o := &Object{Name: name, Kind: kind, Scope: l.scopeFor(f, s), Pos: f.Pos(f.lastPart(loc, len(parts)))}
-	if len(parts) > 1 {
+	if len(l.unqualified(parts)) > 1 {
 		l.errs.Add(f.Pos(loc), "%s", qualifiedMsg(parts))
 	}
 	if o.Scope == 0 {

@@ -152,6 +152,7 @@ func (w *walker) walk(m protoreflect.Message) {
 // referring object and reports a shared object that depends on a tenant
 // one, or a qualified name that tenantc places itself.
 func (l *loader) resolve(r ref) {
+	r.parts = l.unqualified(r.parts)
 	name := baseName(r.parts)
 	var target *Object
 	switch r.ns {
@@ -182,6 +183,17 @@ func (l *loader) resolve(r ref) {
 	if r.from.Scope == Shared && target.Scope == Tenant {
 		l.errs.Add(r.pos, "%s references %s", describe(r.from), describe(target))
 	}
+}
+
+// unqualified drops a qualification by the shared schema from a two-part
+// name: pg_dump qualifies every name (public.users), and tenantc still
+// places the object by its scope, so the qualifier says nothing. Any other
+// qualification is kept, for the caller to report.
+func (l *loader) unqualified(parts []string) []string {
+	if len(parts) == 2 && parts[0] == l.cfg.SharedSchema {
+		return parts[1:]
+	}
+	return parts
 }
 
 // isTenantSchema reports whether schema could be a tenant's schema.
