@@ -28,7 +28,7 @@ func CheckSchema(cfg *config.Config, cat *schema.Catalog) ([]Finding, error) {
 		if err != nil {
 			return nil, fmt.Errorf("vet: reading schema file: %w", err)
 		}
-		tree, err := pg.Parse(string(src))
+		tree, err := pg.Parse(schema.BlankMetaCommands(string(src)))
 		if err != nil {
 			// schema.Load parsed it already; a file changed since.
 			return nil, fmt.Errorf("vet: parsing %s: %w", cfg.Rel(path), err)

@@ -243,3 +243,21 @@ CREATE TABLE orders (id bigint PRIMARY KEY, buyer_id bigint REFERENCES users);
 		t.Error("a foreign key to a shared table does not fail vet --strict")
 	}
 }
+
+// A pg_dump since PostgreSQL 15.14 wraps the dump in \restrict lines,
+// which are psql meta-commands, not SQL: vet reads such a file as the
+// loader does, and finds what it finds in the same SQL without them.
+func TestCheckSchemaReadsPgDumpMetaCommands(t *testing.T) {
+	cfg, cat := load(t, `\restrict abc123
+-- tenantc:default tenant
+CREATE TABLE public.notes (body text);
+\unrestrict abc123
+`)
+	findings, err := vet.CheckSchema(cfg, cat)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(findings) != 1 || findings[0].Rule != vet.RuleNoPrimaryKey || findings[0].Pos.Line != 3 {
+		t.Fatalf("findings = %+v, want the missing primary key on line 3", findings)
+	}
+}
