@@ -51,9 +51,9 @@ func migrationFiles(cfg *config.Config, o *options) (shared, tenant []File, err 
 	return files(s), files(t), nil
 }
 
-func files(fs []migdir.File) []File {
-	out := make([]File, len(fs))
-	for i, f := range fs {
+func files(mf []migdir.File) []File {
+	out := make([]File, len(mf))
+	for i, f := range mf {
 		out[i] = File{Version: f.Version, Name: f.Name, Stmts: f.Stmts, NoTx: f.NoTx, atlas: f.Atlas}
 	}
 	return out
