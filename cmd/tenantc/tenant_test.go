@@ -167,7 +167,7 @@ func TestTenantCommands(t *testing.T) {
 		stdout string // regexp
 		stderr string // regexp
 	}{
-		{[]string{"create", "acme"}, 0, `^created tenant acme \(schema t_acme\) at version 20260101000001 in \d+ms\n$`, `^$`},
+		{[]string{"create", "acme"}, 0, `^created tenant acme \(schema t_acme\) at version 20260101000001 in [0-9.]+(ms|s)\n$`, `^$`},
 		{[]string{"create", "globex", "--schema", "custom_globex"}, 0, `^created tenant globex \(schema custom_globex\)`, ``},
 		{[]string{"create", "acme"}, 1, `^$`, `tenantc: create tenant "acme": tenant "acme": migrate: tenant already exists`},
 		{[]string{"create", "Bad-Id"}, 2, `^$`, `invalid tenant id`},
