@@ -66,7 +66,7 @@
 //     grows, so one busy tenant can still use the whole pool;
 //   - it keeps the statements each connection runs more than once prepared,
 //     within a budget of estimated plan memory per backend ([WithPlanMemory],
-//     [DefaultPlanMemory] = 64 MiB); past the budget a statement replaces the
+//     [DefaultPlanMemory] = 32 MiB); past the budget a statement replaces the
 //     least recently used one only if it ran more often lately, otherwise it
 //     runs in pgx's one-round-trip exec mode: never the prepare-evict churn of
 //     an overflowing LRU;

@@ -45,7 +45,7 @@ import (
 //     connection, so one busy tenant can still use the whole pool.
 //   - Prepared statements within a budget: each connection keeps the
 //     statements it runs most often prepared, up to [WithPlanMemory] bytes of
-//     server memory (64 MiB by default). A statement outside that set runs in
+//     server memory (32 MiB by default). A statement outside that set runs in
 //     pgx's one-round-trip exec mode; it replaces the least recently used
 //     prepared statement only when it has been run more often than that one
 //     lately, so a hot set bigger than the budget costs no more than exec
@@ -96,8 +96,12 @@ type poolOptions struct {
 }
 
 // DefaultPlanMemory is the default server memory, per connection, for the
-// prepared statements a [Pool] keeps: 64 MiB.
-const DefaultPlanMemory = 64 << 20
+// prepared statements a [Pool] keeps: 32 MiB. With the catalog caches a
+// backend fills for its share of a 10,000-tenant fleet of three tables
+// each (about 90 MiB in bench's P8), that keeps the largest backend within
+// 128 MiB; raise it when the fleet is smaller or memory is plentiful, and
+// check Stat's hits.
+const DefaultPlanMemory = 32 << 20
 
 // WithPlanMemory sets how much server memory, per connection, the prepared
 // statements of a [Pool] may take (an estimate from each statement's text;
