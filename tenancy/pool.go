@@ -531,7 +531,7 @@ func (p *Pool) queryRow(ctx context.Context, t Tenant, sql string, args []any) p
 		release(c, s)
 		return errRows{err}
 	}
-	return &poolRow{row: conn.QueryRow(ctx, sql, args...), p: p, c: c, s: s, sql: sql}
+	return newPoolRow(p, conn.QueryRow(ctx, sql, args...), c, s, sql)
 }
 
 func (p *Pool) copyFrom(ctx context.Context, t Tenant, tableName pgx.Identifier, columnNames []string, rowSrc pgx.CopyFromSource) (int64, error) {

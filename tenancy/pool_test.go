@@ -499,3 +499,28 @@ func TestPoolSpillsAtOnceOnlyForFewTenants(t *testing.T) {
 		t.Errorf("many tenants: stats %+v, want 1 queued call and none spilled", st)
 	}
 }
+
+// A call through the Pool allocates one object more than the same call on
+// a plain pgxpool: the statement text with the tenant's schema.
+func TestPoolCallAllocatesOneMoreThanPgxpool(t *testing.T) {
+	url, tenants := poolFleet(t, 1)
+	ctx := context.Background()
+	plain := pgtest.Connect(t, url)
+	p := openPool(t, url, 2, nil)
+	c := p.Bind(tenants[0])
+	text := c.SQL(ownerByID)
+	var owner string
+	plainAllocs := testing.AllocsPerRun(300, func() {
+		if err := plain.QueryRow(ctx, text, 1).Scan(&owner); err != nil {
+			t.Fatal(err)
+		}
+	})
+	poolAllocs := testing.AllocsPerRun(300, func() {
+		if err := c.QueryRow(ctx, c.SQL(ownerByID), 1).Scan(&owner); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if poolAllocs > plainAllocs+1 {
+		t.Errorf("a Pool call allocates %.1f times, a pgxpool call %.1f: want at most one more", poolAllocs, plainAllocs)
+	}
+}

@@ -20,7 +20,51 @@ type poolRows struct {
 }
 
 func newPoolRows(p *Pool, rows pgx.Rows, c *pgxpool.Conn, s *shard, sql string) *poolRows {
-	return &poolRows{rows: rows, p: p, c: c, s: s, sql: sql}
+	sl := slabOf(c.Conn())
+	r := &sl.rows[0]
+	sl.rows = sl.rows[1:]
+	*r = poolRows{rows: rows, p: p, c: c, s: s, sql: sql}
+	return r
+}
+
+func newPoolRow(p *Pool, row pgx.Row, c *pgxpool.Conn, s *shard, sql string) *poolRow {
+	sl := slabOf(c.Conn())
+	r := &sl.row[0]
+	sl.row = sl.row[1:]
+	*r = poolRow{row: row, p: p, c: c, s: s, sql: sql}
+	return r
+}
+
+// slab hands out a connection's result wrappers from arrays allocated
+// slabSize at a time, as pgxpool does, so that a call allocates one
+// wrapper every slabSize calls. Each element is used once: a caller may
+// keep its rows after the connection has gone to another caller.
+type slab struct {
+	rows []poolRows
+	row  []poolRow
+}
+
+const (
+	slabKey  = "tenantc.tenancy.slab"
+	slabSize = 64
+)
+
+// slabOf returns conn's slab, refilled when a kind runs out. The
+// connection is held by the caller, so nothing else uses the slab.
+func slabOf(conn *pgx.Conn) *slab {
+	m := conn.PgConn().CustomData()
+	sl, _ := m[slabKey].(*slab)
+	if sl == nil {
+		sl = &slab{}
+		m[slabKey] = sl
+	}
+	if len(sl.rows) == 0 {
+		sl.rows = make([]poolRows, slabSize)
+	}
+	if len(sl.row) == 0 {
+		sl.row = make([]poolRow, slabSize)
+	}
+	return sl
 }
 
 func (r *poolRows) Close() {
