@@ -189,12 +189,11 @@ func (c *stmtCache) pushFront(e *stmtEntry) {
 
 // planBytes estimates the server memory a prepared statement of n bytes of
 // text holds in its backend once it has a generic plan: the parse tree, the
-// analysed query and the plan. Fitted to pg_backend_memory_contexts on the
-// queries of bench/ (BENCHMARKS.md, "Plan memory"): about 13 KB for a
-// 70-byte point select, about 30 KB for the 150–250-byte joins,
-// aggregates and upserts of the mix; a first fit of 8 KB + 64 bytes per
-// byte of text held for the point select but left the mix's plans at 1.4
-// times the budget.
+// analysed query and the plan. It matches pg_backend_memory_contexts for
+// bench's 70-byte point select (about 13 KB) and undercounts the joins,
+// aggregates and upserts of bench's P8 mix by about 2.2 times
+// (BENCHMARKS.md, "Plan memory"): text length is a weak proxy for plan
+// size.
 func planBytes(n int) int64 { return 4<<10 + 128*int64(n) }
 
 // sketch is a count-min sketch of 8-bit saturating counters, four rows, halved every 10 × width additions so that it counts
