@@ -79,7 +79,7 @@ func (c Conn) Exec(ctx context.Context, sql string, arguments ...any) (pgconn.Co
 // safe.
 func (c Conn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
 	if c.db == nil {
-		return unboundRows{}, ErrUnbound
+		return unboundRows, ErrUnbound
 	}
 	if c.pool != nil {
 		return c.pool.query(ctx, c.t, sql, c.withMode(sql, args))
@@ -91,7 +91,7 @@ func (c Conn) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, err
 // row's Scan returns [ErrUnbound].
 func (c Conn) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
 	if c.db == nil {
-		return unboundRows{}
+		return unboundRows
 	}
 	if c.pool != nil {
 		return c.pool.queryRow(ctx, c.t, sql, c.withMode(sql, args))
@@ -116,7 +116,7 @@ func (c Conn) CopyFrom(ctx context.Context, tableName pgx.Identifier, columnName
 // [ErrUnbound]; callbacks queued on b are not called.
 func (c Conn) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
 	if c.db == nil {
-		return unboundBatch{}
+		return unboundBatch
 	}
 	if c.pool != nil {
 		return c.pool.sendBatch(ctx, c.t, b)
@@ -196,30 +196,12 @@ func (c Conn) Table(name string) pgx.Identifier {
 	return pgx.Identifier{c.t.schema, name}
 }
 
-// unboundRows is the result of a query on an unbound Conn. It is an empty
-// struct so that returning it in an interface allocates nothing.
-type unboundRows struct{}
-
-func (unboundRows) Close()                                       {}
-func (unboundRows) Err() error                                   { return ErrUnbound }
-func (unboundRows) CommandTag() pgconn.CommandTag                { return pgconn.CommandTag{} }
-func (unboundRows) FieldDescriptions() []pgconn.FieldDescription { return nil }
-func (unboundRows) Next() bool                                   { return false }
-func (unboundRows) Scan(...any) error                            { return ErrUnbound }
-func (unboundRows) Values() ([]any, error)                       { return nil, ErrUnbound }
-func (unboundRows) RawValues() [][]byte                          { return nil }
-func (unboundRows) Conn() *pgx.Conn                              { return nil }
-
-// unboundBatch is the result of SendBatch on an unbound Conn.
-type unboundBatch struct{}
-
-func (unboundBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, ErrUnbound }
-func (unboundBatch) Query() (pgx.Rows, error)         { return unboundRows{}, ErrUnbound }
-func (unboundBatch) QueryRow() pgx.Row                { return unboundRows{} }
-func (unboundBatch) Close() error                     { return ErrUnbound }
-
+// unboundRows and unboundBatch are the results of a call on an unbound
+// Conn: the failed-call results of the Pool, made once, so that returning
+// them allocates nothing.
 var (
-	_ DBTX             = Conn{}
-	_ pgx.Rows         = unboundRows{}
-	_ pgx.BatchResults = unboundBatch{}
+	unboundRows  pgx.Rows         = errRows{ErrUnbound}
+	unboundBatch pgx.BatchResults = errBatch{ErrUnbound}
 )
+
+var _ DBTX = Conn{}
