@@ -451,7 +451,10 @@ type Stats struct {
 	// tenant's home group, queued for it, or spilled to the least busy
 	// group because the home group was busy (see [LooseAffinityTenants]).
 	Home, Queued, Spilled int64
-	// ActiveTenants estimates the distinct tenants served lately.
+	// ActiveTenants estimates the distinct tenants served lately; a pool
+	// of one group (BehindPgBouncer, or fewer than two groups' worth of
+	// connections) does not route, and leaves it and Home, Queued and
+	// Spilled at zero.
 	ActiveTenants int64
 	// Statements by how they ran: Hits on a connection that kept them
 	// prepared, Prepared first (Evicted counts the statements dropped to
