@@ -17,6 +17,10 @@ type activeTenants struct {
 	// last is the estimate of the last whole epoch, cur the current one's
 	// as of its last refresh.
 	last, cur atomic.Int64
+	// calls counts each tenant's calls in a count-min sketch of three rows,
+	// halved every hotHalveCalls calls, so that a tenant's count is about
+	// its share of the last hotHalveCalls to twice as many calls.
+	recent [3][hotWidth]atomic.Uint32
 }
 
 const (
@@ -26,11 +30,27 @@ const (
 	refreshCalls = 1 << 10
 	// epochCalls is how many calls an epoch counts.
 	epochCalls = 1 << 18
+	// hotWidth is the width of each row of the per-tenant call counts:
+	// wide enough that 10,000 tenants sharing a counter add less than the
+	// count of one tenant that takes 1/LooseAffinityTenants of the calls.
+	hotWidth = 1 << 14
+	// hotHalveCalls is how often the per-tenant call counts are halved.
+	hotHalveCalls = 1 << 16
 )
 
-// add counts one call for the tenant whose id hashes to h.
-func (a *activeTenants) add(h uint32) {
+// hotCalls is the count, in the per-tenant call counts, from which a tenant
+// is hot: about 1/LooseAffinityTenants of the calls. At most
+// LooseAffinityTenants tenants can be hot at once, so every backend can
+// hold the hot ones' tables and statements as it can hold a small fleet's.
+const hotCalls = hotHalveCalls / LooseAffinityTenants
+
+// add counts one call for the tenant whose id hashes to h and returns the
+// tenant's count of recent calls (see hotCalls).
+func (a *activeTenants) add(h uint32) uint32 {
 	x := mix64(uint64(h))
+	c0 := a.recent[0][x&(hotWidth-1)].Add(1)
+	c1 := a.recent[1][(x>>20)&(hotWidth-1)].Add(1)
+	c2 := a.recent[2][(x>>40)&(hotWidth-1)].Add(1)
 	r := &a.regs[x>>(64-hllBits)]
 	rank := uint32(bits.LeadingZeros64(x<<hllBits|1<<(hllBits-1))) + 1
 	for {
@@ -40,6 +60,19 @@ func (a *activeTenants) add(h uint32) {
 		}
 	}
 	n := a.calls.Add(1)
+	if n%hotHalveCalls == 0 {
+		for i := range a.recent {
+			for j := range a.recent[i] {
+				c := &a.recent[i][j]
+				for {
+					old := c.Load()
+					if old == 0 || c.CompareAndSwap(old, old/2) {
+						break
+					}
+				}
+			}
+		}
+	}
 	switch {
 	case n%epochCalls == 0:
 		a.last.Store(a.estimate())
@@ -51,6 +84,7 @@ func (a *activeTenants) add(h uint32) {
 		// Every call at first, so that a new pool knows its fleet.
 		a.cur.Store(a.estimate())
 	}
+	return min(c0, c1, c2)
 }
 
 // count returns the estimate of tenants served lately.

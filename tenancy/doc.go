@@ -61,12 +61,15 @@
 //   - it routes each tenant to a home connection (an affinity group of
 //     [WithAffinity] connections, two by default), so that each backend
 //     sees a share of the tenants; with up to [LooseAffinityTenants] active
-//     tenants a call whose home is busy takes any idle connection, with more
-//     it queues briefly and spills to an idle connection when the queue
-//     grows, so one busy tenant can still use the whole pool;
+//     tenants, and for the hot tenants of a bigger fleet (those that make
+//     1/LooseAffinityTenants of the calls or more), a call whose home is busy
+//     takes any idle connection; the others queue briefly and spill to an
+//     idle connection when the queue grows, so one busy tenant can still use
+//     the whole pool;
 //   - it keeps the statements each connection runs more than once prepared,
-//     within a budget of estimated plan memory per backend ([WithPlanMemory],
-//     [DefaultPlanMemory] = 32 MiB); past the budget a statement replaces the
+//     within a budget of plan memory per backend ([WithPlanMemory],
+//     [DefaultPlanMemory] = 32 MiB, checked against the backend's own
+//     count of its plans' memory); past the budget a statement replaces the
 //     least recently used one only if it ran more often lately, otherwise it
 //     runs in pgx's one-round-trip exec mode: never the prepare-evict churn of
 //     an overflowing LRU;

@@ -38,6 +38,10 @@ func IsPrepared(tb testing.TB, p *Pool, sql string) bool {
 // the first wait.
 func SetLooseTenants(p *Pool, n int64) { p.looseTenants = n }
 
+// SetHotCalls sets the count of recent calls from which a tenant of p is
+// hot and spills at the first wait.
+func SetHotCalls(p *Pool, n uint32) { p.hotCalls = n }
+
 // ActiveEstimate feeds n distinct hashes to a fresh estimator and returns
 // its estimate.
 func ActiveEstimate(n int) int64 {
@@ -47,3 +51,16 @@ func ActiveEstimate(n int) int64 {
 	}
 	return a.estimate()
 }
+
+// ActiveTenants exposes the Pool's per-tenant call counts to tests.
+type ActiveTenants = activeTenants
+
+// Add counts a call for the tenant with hash h and returns its recent
+// count.
+func (a *activeTenants) Add(h uint32) uint32 { return a.add(h) }
+
+// HotCalls is the default count of recent calls from which a tenant is hot.
+const HotCalls = hotCalls
+
+// PlanMemorySQL reads the memory the backend's prepared statements take.
+const PlanMemorySQL = planMemorySQL

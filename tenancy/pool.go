@@ -39,13 +39,16 @@ import (
 //   - Affinity: each tenant has a home group of connections (two by
 //     default), chosen by a hash of its id, so each backend sees a share of
 //     the tenants and keeps their statements and catalog entries. Affinity
-//     is a preference: with few active tenants ([LooseAffinityTenants]) a
-//     call whose home group is busy takes any idle connection; with more, it
-//     waits for its home group until a queue forms, then takes any idle
-//     connection, so one busy tenant can still use the whole pool.
+//     is a preference: with few active tenants ([LooseAffinityTenants]),
+//     or for a hot tenant (one that makes 1/LooseAffinityTenants of the
+//     calls or more), a call whose home group is busy takes any idle
+//     connection; for the others of a large fleet, it waits for its home
+//     group until a queue forms, then takes any idle connection, so one busy
+//     tenant can still use the whole pool.
 //   - Prepared statements within a budget: each connection keeps the
 //     statements it runs most often prepared, up to [WithPlanMemory] bytes of
-//     server memory (32 MiB by default). A statement outside that set runs in
+//     server memory (32 MiB by default, checked against the backend's own
+//     count). A statement outside that set runs in
 //     pgx's one-round-trip exec mode; it replaces the least recently used
 //     prepared statement only when it has been run more often than that one
 //     lately, so a hot set bigger than the budget costs no more than exec
@@ -67,6 +70,9 @@ type Pool struct {
 	// them, a busy home group spills at once (see route).
 	active       activeTenants
 	looseTenants int64
+	// hotCalls is the count of recent calls from which a tenant is hot
+	// and spills at once (see route).
+	hotCalls uint32
 }
 
 // shard is one group of connections and the calls routed to it.
@@ -96,18 +102,20 @@ type poolOptions struct {
 }
 
 // DefaultPlanMemory is the default budget, per connection, for the
-// prepared statements a [Pool] keeps: 32 MiB of estimated plan memory. The
-// estimate is close for short statements (a point select) and low for
-// joins, aggregates and upserts: in bench's P8 mix the plans took about
-// 2.2 times the budget (72 MiB), beside about 85 MiB of catalog caches for
-// a backend's share of 10,000 tenants of three tables. Raise it when the
-// fleet is smaller or memory is plentiful, and check Stat's hits.
+// prepared statements a [Pool] keeps: 32 MiB of the backend's memory, as
+// pg_backend_memory_contexts counts it (the CachedPlan contexts). In bench's
+// P8 (10,000 tenants of three tables, ten queries) a backend beside it held
+// about 85 MiB of catalog caches for its share of the tenants. Raise it
+// when the fleet is smaller or memory is plentiful, and check Stat's hits.
 const DefaultPlanMemory = 32 << 20
 
 // WithPlanMemory sets how much server memory, per connection, the prepared
-// statements of a [Pool] may take (an estimate from each statement's text;
-// see BENCHMARKS.md). Zero prepares nothing: every statement runs in exec
-// mode. The default is [DefaultPlanMemory].
+// statements of a [Pool] may take. The Pool estimates each statement's size
+// from its text and corrects the estimate by reading the backend's plan
+// memory (one query after the first 16 statements, then after each growth
+// by a quarter or 4,096 prepares), so the budget holds for joins and
+// aggregates as for point selects. Zero prepares nothing: every statement
+// runs in exec mode. The default is [DefaultPlanMemory].
 func WithPlanMemory(bytes int64) PoolOption {
 	return func(o *poolOptions) { o.planMemory = max(0, bytes) }
 }
@@ -167,7 +175,7 @@ func NewPool(ctx context.Context, cfg *pgxpool.Config, opts ...PoolOption) (*Poo
 	if !o.bouncer {
 		n = max(1, int(cfg.MaxConns)/o.connsPerGroup)
 	}
-	p := &Pool{cfg: cfg.Copy(), o: o, shards: make([]*shard, 0, n), looseTenants: LooseAffinityTenants}
+	p := &Pool{cfg: cfg.Copy(), o: o, shards: make([]*shard, 0, n), looseTenants: LooseAffinityTenants, hotCalls: hotCalls}
 	for i := range n {
 		c := cfg.Copy()
 		c.MaxConns = max(1, split(cfg.MaxConns, n, i))
@@ -230,10 +238,18 @@ const LooseAffinityTenants = 1500
 
 // route returns the shard for a call for t: t's home shard while it has a
 // free connection; when it is busy, the least busy shard if that has a
-// free connection and the pool serves few tenants (LooseAffinityTenants)
-// or a queue of spillQueue calls per connection already waits at home;
-// else the home shard, to wait. The zero Tenant (shared statements) gets
-// the least busy shard.
+// free connection and either t is hot (it made about 1/LooseAffinityTenants
+// of the recent calls or more), or the pool serves few tenants
+// (LooseAffinityTenants), or a queue of spillQueue calls per connection
+// already waits at home; else the home shard, to wait. The zero Tenant
+// (shared statements) gets the least busy shard.
+//
+// Hot tenants spill at once because their statements and tables are worth
+// keeping on every backend, and cost each backend no more than a small
+// fleet does: at most LooseAffinityTenants tenants can be hot at a time.
+// In a skewed fleet they make most of the calls (with Zipf s=1.1 over
+// 10,000 tenants, the 140 busiest make two thirds of them), which would
+// otherwise queue for their home groups while other connections idle.
 //
 // Waiting briefly for the home shard costs little when the fleet is
 // large: the server's CPU, not the number of connections in use, bounds
@@ -259,7 +275,7 @@ func (p *Pool) route(t Tenant) *shard {
 		h ^= uint32(t.id[i])
 		h *= 16777619
 	}
-	p.active.add(h)
+	recent := p.active.add(h)
 	home := p.shards[h%n]
 	b := home.busy.Load()
 	if b < home.size {
@@ -267,7 +283,7 @@ func (p *Pool) route(t Tenant) *shard {
 		return home
 	}
 	queue := int32(spillQueue)
-	if p.active.count() <= p.looseTenants {
+	if recent >= p.hotCalls || p.active.count() <= p.looseTenants {
 		queue = 0
 	}
 	if b >= home.size*(1+queue) {

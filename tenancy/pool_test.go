@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -193,6 +194,50 @@ func TestPoolPreparesWhatFitsAndDoesNotChurn(t *testing.T) {
 	}
 	if !tenancy.IsPrepared(t, p, hot.SQL(ownerByID)) {
 		t.Error("a statement run 20 times in a row is not prepared")
+	}
+}
+
+// The plan memory budget holds in the backend's memory, not only in the
+// estimate from the statements' text, which is two to three times low for
+// a join with an aggregate.
+func TestPoolPlanMemoryBudgetHoldsOnTheServer(t *testing.T) {
+	url, tenants := poolFleet(t, 80)
+	join := tenancy.NewSQL(`SELECT a.owner, count(*), max(b.id), min(c.owner)
+FROM items a JOIN items b ON b.id >= a.id LEFT JOIN items c ON c.owner = a.owner
+WHERE a.id = $1 AND b.owner <> '' GROUP BY a.owner HAVING count(*) > 0 ORDER BY 2 DESC, 1`, 55, 68, 102)
+	sql := tenancy.Bind(pgtest.Connect(t, url), tenants[0]).SQL(join)
+	budget := 40 * tenancy.PlanBytes(len(sql))
+	p := openPool(t, url, 1, nil, tenancy.WithPlanMemory(budget))
+	ctx := context.Background()
+	for range 4 {
+		for _, tn := range tenants {
+			c := p.Bind(tn)
+			rows, err := c.Query(ctx, c.SQL(join), 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	conn, err := p.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	var plans int64
+	if err := conn.QueryRow(ctx, tenancy.PlanMemorySQL).Scan(&plans); err != nil {
+		t.Fatal(err)
+	}
+	st := p.Stat()
+	t.Logf("budget %d bytes, plans %d bytes, %+v", budget, plans, st)
+	if plans > budget+budget/10 {
+		t.Errorf("the backend's plans take %d bytes, over the budget of %d", plans, budget)
+	}
+	if plans < budget/2 || st.Hits == 0 {
+		t.Errorf("the backend's plans take %d bytes (%d hits): the budget of %d is not used", plans, st.Hits, budget)
 	}
 }
 
@@ -461,7 +506,34 @@ func TestActiveTenantEstimate(t *testing.T) {
 	}
 }
 
-func TestPoolSpillsAtOnceOnlyForFewTenants(t *testing.T) {
+// The tenants a Pool counts as hot are those that make about
+// 1/LooseAffinityTenants of the calls: next to none of a uniform fleet of
+// 10,000,
+// the 140 to 260 busiest of a Zipf-skewed one (s=1.1), whose shares are
+// between 1/1,500 and 1/3,000.
+func TestHotTenants(t *testing.T) {
+	hotAfter := func(pick func(*rand.Rand) int) int {
+		a := new(tenancy.ActiveTenants)
+		r := rand.New(rand.NewPCG(1, 2))
+		hot := map[int]bool{}
+		for i := range 400_000 {
+			id := pick(r)
+			if n := a.Add(uint32(id) * 2654435761); n >= tenancy.HotCalls && i > 200_000 {
+				hot[id] = true
+			}
+		}
+		return len(hot)
+	}
+	if n := hotAfter(func(r *rand.Rand) int { return r.IntN(10_000) }); n > 5 {
+		t.Errorf("uniform over 10,000 tenants: %d hot, want at most 5 (a shared counter)", n)
+	}
+	zipf := rand.NewZipf(rand.New(rand.NewPCG(3, 4)), 1.1, 1, 9_999)
+	if n := hotAfter(func(*rand.Rand) int { return int(zipf.Uint64()) }); n < 140 || n > 300 {
+		t.Errorf("Zipf s=1.1 over 10,000 tenants: %d hot, want 140 to 300", n)
+	}
+}
+
+func TestPoolSpillsAtOnceOnlyForFewOrHotTenants(t *testing.T) {
 	url, tenants := poolFleet(t, 1)
 	sleep := tenancy.NewSQL("SELECT pg_backend_pid() FROM items, pg_sleep(0.4) WHERE id = $1", 29)
 	// Two calls of one tenant, the second while the first runs.
@@ -497,6 +569,26 @@ func TestPoolSpillsAtOnceOnlyForFewTenants(t *testing.T) {
 	}
 	if st := many.Stat(); st.Spilled != 0 || st.Queued != 1 {
 		t.Errorf("many tenants: stats %+v, want 1 queued call and none spilled", st)
+	}
+	// Among many tenants, one that makes a large share of the calls is hot:
+	// its statements are worth keeping on every backend, and it spills at
+	// once.
+	hot := openPool(t, url, 4, nil, tenancy.WithAffinity(1))
+	tenancy.SetLooseTenants(hot, 0)
+	tenancy.SetHotCalls(hot, 10)
+	c := hot.Bind(tenants[0])
+	point := tenancy.NewSQL("SELECT owner FROM items WHERE id = $1", 18)
+	for range 10 {
+		var owner string
+		if err := c.QueryRow(context.Background(), c.SQL(point), 1).Scan(&owner); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if a, b := twoCalls(hot); a == b {
+		t.Errorf("hot tenant: the second call waited for the busy home connection (backend %d), want an idle one", a)
+	}
+	if st := hot.Stat(); st.Spilled != 1 || st.Queued != 0 {
+		t.Errorf("hot tenant: stats %+v, want 1 spilled call and none queued", st)
 	}
 }
 

@@ -45,7 +45,8 @@ func cacheOf(conn *pgx.Conn, budget int64) *stmtCache {
 }
 
 // stmtCache is the set of statements one connection keeps prepared: at most
-// budget bytes of estimated server memory, least recently used first out,
+// budget bytes of server memory (estimated, and corrected by measure), least
+// recently used first out,
 // with admission by frequency (TinyLFU): when the cache is full, a new
 // statement is prepared only if it has been run clearly more often lately
 // (half as often again, and once more) than the statement it would evict. Under a uniform load bigger than the budget the
@@ -58,8 +59,15 @@ func cacheOf(conn *pgx.Conn, budget int64) *stmtCache {
 //
 // A connection is used by one goroutine at a time, and so is its cache.
 type stmtCache struct {
-	budget, used int64
-	m            map[string]*stmtEntry
+	// budget is the plan memory allowed, in bytes of server memory; used
+	// is the estimated size of the statements kept (planBytes), and limit
+	// the estimate that the last measurement of the backend's plans puts
+	// at budget (see measure).
+	budget, used, limit int64
+	// measuredAt is the number of statements kept at the last
+	// measurement, prepares the statements prepared since.
+	measuredAt, prepares int
+	m                    map[string]*stmtEntry
 	// head is the most recently used entry, tail the least.
 	head, tail *stmtEntry
 	freq       sketch
@@ -77,6 +85,7 @@ type stmtEntry struct {
 func newStmtCache(budget int64) *stmtCache {
 	return &stmtCache{
 		budget: budget,
+		limit:  budget,
 		m:      map[string]*stmtEntry{},
 		freq:   newSketch(int(budget / planBytes(64))),
 	}
@@ -105,11 +114,16 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 		n.unprepared.Add(1)
 		return nil
 	}
-	if size > c.budget {
+	if c.due() {
+		if err := c.measure(ctx, conn, n); err != nil {
+			return err
+		}
+	}
+	if size > c.limit {
 		n.unprepared.Add(1)
 		return nil
 	}
-	for c.used+size > c.budget {
+	for c.used+size > c.limit {
 		v := c.tail
 		// Half as often again as the victim, and one more: under a
 		// uniform load the counts of the sketch are all about equal,
@@ -130,10 +144,58 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 		return p.failed(conn, sql, err)
 	}
 	n.prepared.Add(1)
+	c.prepares++
 	e := &stmtEntry{sql: sql, hash: h, size: size}
 	c.m[sql] = e
 	c.used += size
 	c.pushFront(e)
+	return nil
+}
+
+// planMemorySQL reads how much memory the backend's prepared statements
+// take: their parse trees, analysed queries and plans.
+const planMemorySQL = `SELECT coalesce(sum(total_bytes), 0)::bigint FROM pg_backend_memory_contexts WHERE name LIKE 'CachedPlan%'`
+
+// due says whether the backend's plan memory should be measured before
+// the next prepare: once 16 statements are kept, then each time the count
+// has grown by a quarter, and after every 4,096 prepares (a mix of
+// statements that changed).
+func (c *stmtCache) due() bool {
+	switch k := len(c.m); {
+	case k < 16:
+		return false
+	case c.measuredAt == 0, k >= c.measuredAt+c.measuredAt/4:
+		return true
+	default:
+		return c.prepares >= 4096
+	}
+}
+
+// measure reads the memory the backend's prepared statements take and sets
+// the limit of the estimates so that the statements kept take at most the
+// budget, deallocating the least recently used ones if they take more. The
+// estimate from a statement's text is close for a point select and two to
+// three times low for joins, aggregates and upserts; the measurement,
+// one round trip every so often, makes the budget hold for any mix.
+func (c *stmtCache) measure(ctx context.Context, conn *pgx.Conn, n *counters) error {
+	var actual int64
+	if err := conn.QueryRow(ctx, planMemorySQL, pgx.QueryExecModeSimpleProtocol).Scan(&actual); err != nil {
+		return err
+	}
+	c.prepares = 0
+	if actual > 0 && c.used > 0 {
+		// limit/budget = used/actual: the estimate's share of the real size.
+		c.limit = int64(float64(c.budget) * float64(c.used) / float64(actual))
+	}
+	for c.used > c.limit && c.tail != nil {
+		v := c.tail
+		if err := conn.Deallocate(ctx, v.sql); err != nil {
+			return err
+		}
+		c.remove(v)
+		n.evicted.Add(1)
+	}
+	c.measuredAt = len(c.m)
 	return nil
 }
 
@@ -190,10 +252,9 @@ func (c *stmtCache) pushFront(e *stmtEntry) {
 // planBytes estimates the server memory a prepared statement of n bytes of
 // text holds in its backend once it has a generic plan: the parse tree, the
 // analysed query and the plan. It matches pg_backend_memory_contexts for
-// bench's 70-byte point select (about 13 KB) and undercounts the joins,
-// aggregates and upserts of bench's P8 mix by about 2.2 times
-// (BENCHMARKS.md, "Plan memory"): text length is a weak proxy for plan
-// size.
+// bench's 70-byte point select (about 13 KB) and undercounts joins,
+// aggregates and upserts by two to three times: text length is a weak proxy
+// for plan size, which measure corrects.
 func planBytes(n int) int64 { return 4<<10 + 128*int64(n) }
 
 // sketch is a count-min sketch of 8-bit saturating counters, four rows, halved every 10 × width additions so that it counts
