@@ -45,14 +45,17 @@ type Conn struct {
 // Bind returns a Conn that runs statements for t on db. With the zero Tenant
 // or a nil db it returns the unbound zero Conn.
 //
-// On a *[Pool], Bind is [Pool.Bind]. On a plain *pgxpool.Pool it is the
-// unoptimised path: every tenant statement is prepared by its text on each
-// connection, which past a few hundred tenants thrashes pgx's statement
-// cache (BENCHMARKS.md measures 0.16–0.22× the one-tenant rate at 10,000
-// tenants). Use it for a *pgx.Conn or a pgx.Tx, or open a [Pool].
+// On a *[Pool], Bind is [Pool.Bind]; on a *[Fleet], [Fleet.Bind]. On a
+// plain *pgxpool.Pool it is the unoptimised path: every tenant statement
+// is prepared by its text on each connection, which past a few hundred
+// tenants thrashes pgx's statement cache (BENCHMARKS.md measures
+// 0.16–0.22× the one-tenant rate at 10,000 tenants). Use it for a *pgx.Conn or a pgx.Tx, or open a [Pool].
 func Bind(db DBTX, t Tenant) Conn {
 	if p, ok := db.(*Pool); ok && p != nil {
 		return p.Bind(t)
+	}
+	if f, ok := db.(*Fleet); ok && f != nil {
+		return f.Bind(t)
 	}
 	if db == nil || t.IsZero() {
 		return Conn{}

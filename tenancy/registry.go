@@ -37,10 +37,13 @@ const (
 type Registry struct {
 	db    DBTX
 	query string
-	table string // quoted, for messages
-	ttl   time.Duration
-	now   func() time.Time
-	log   *slog.Logger
+	// control is the server of a row without one, with [WithPlacement];
+	// "" when the registry reads no placement.
+	control string
+	table   string // quoted, for messages
+	ttl     time.Duration
+	now     func() time.Time
+	log     *slog.Logger
 	// logSet is false when no [WithLogger] was given: [Middleware] then
 	// reports failures as net/http reports a handler's panic.
 	logSet bool
@@ -72,6 +75,7 @@ type Option func(*registryOptions)
 
 type registryOptions struct {
 	schema, table string
+	control       string
 	ttl           time.Duration
 	log           *slog.Logger
 	logSet        bool
@@ -81,6 +85,16 @@ type registryOptions struct {
 // Both names are quoted, never interpolated raw.
 func WithTable(schema, table string) Option {
 	return func(o *registryOptions) { o.schema, o.table = schema, table }
+}
+
+// WithPlacement makes the registry read each tenant's server from the
+// registry table's server column (which `tenantc migrate apply` adds when
+// tenantc.yaml lists servers), so that [Tenant.Server] says where the
+// tenant lives; a row whose server is NULL — registered before the fleet
+// had several servers — is on control, the control server. A [Fleet]
+// opens its registry with it.
+func WithPlacement(control string) Option {
+	return func(o *registryOptions) { o.control = control }
 }
 
 // WithTTL sets how long a looked-up tenant stays cached (default one minute).
@@ -109,9 +123,14 @@ func NewRegistry(db DBTX, opts ...Option) *Registry {
 		o.log = slog.New(slog.DiscardHandler)
 	}
 	table := pgx.Identifier{o.schema, o.table}.Sanitize()
+	query := "SELECT schema_name FROM " + table + " WHERE id = $1"
+	if o.control != "" {
+		query = "SELECT schema_name, coalesce(server, $2) FROM " + table + " WHERE id = $1"
+	}
 	return &Registry{
 		db:       db,
-		query:    "SELECT schema_name FROM " + table + " WHERE id = $1",
+		query:    query,
+		control:  o.control,
 		table:    table,
 		ttl:      o.ttl,
 		now:      time.Now,
@@ -191,8 +210,13 @@ func (r *Registry) load(ctx context.Context, id string, c *lookupCall) {
 
 // fetch reads id's row from the registry table.
 func (r *Registry) fetch(ctx context.Context, id string) (Tenant, error) {
-	var schema string
-	err := r.db.QueryRow(ctx, r.query, id).Scan(&schema)
+	var schema, server string
+	var err error
+	if r.control != "" {
+		err = r.db.QueryRow(ctx, r.query, id, r.control).Scan(&schema, &server)
+	} else {
+		err = r.db.QueryRow(ctx, r.query, id).Scan(&schema)
+	}
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Tenant{}, fmt.Errorf("tenancy: look up tenant %q: %w", id, ErrUnknownTenant)
 	}
@@ -204,6 +228,11 @@ func (r *Registry) fetch(ctx context.Context, id string) (Tenant, error) {
 			"(NewRegistry reads \"public\".\"tenants\" unless given WithTable; the generated NewRegistry reads tenantc.yaml's): %w",
 			id, r.table, err)
 	}
+	if errors.As(err, &pgErr) && pgErr.Code == "42703" && r.control != "" {
+		// undefined_column: a registry from before the fleet had servers.
+		return Tenant{}, fmt.Errorf("tenancy: look up tenant %q: registry table %s has no server column "+
+			"(run tenantc migrate apply with servers in tenantc.yaml): %w", id, r.table, err)
+	}
 	if err != nil {
 		return Tenant{}, fmt.Errorf("tenancy: look up tenant %q: %w", id, err)
 	}
@@ -211,6 +240,7 @@ func (r *Registry) fetch(ctx context.Context, id string) (Tenant, error) {
 	if err != nil {
 		return Tenant{}, fmt.Errorf("tenancy: look up tenant %q: registry row: %w", id, err)
 	}
+	t.server = server
 	return t, nil
 }
 

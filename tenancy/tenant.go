@@ -39,6 +39,9 @@ var ErrInvalidSchemaName = errors.New("tenancy: invalid schema name")
 type Tenant struct {
 	id     string
 	schema string
+	// server is the registry's placement of the tenant on a [Fleet]; ""
+	// from a Registry without [WithPlacement] (one server).
+	server string
 	// prefix is `"schema".`, quoted once here so that [Conn.SQL] only copies.
 	prefix string
 }
@@ -78,6 +81,12 @@ func (t Tenant) ID() string { return t.id }
 // schema_name column (unquoted).
 func (t Tenant) Schema() string { return t.schema }
 
+// Server returns the name of the PostgreSQL server holding the tenant's
+// schema, as a [Registry] opened [WithPlacement] (the one of a [Fleet])
+// reads it from the registry's server column; "" from a Registry of one
+// server, or for a test tenant, which a Fleet binds to its control server.
+func (t Tenant) Server() string { return t.server }
+
 // IsZero reports whether t is the zero Tenant, which no query can run for.
 func (t Tenant) IsZero() bool { return t.id == "" }
 
@@ -86,6 +95,9 @@ func (t Tenant) IsZero() bool { return t.id == "" }
 func (t Tenant) String() string {
 	if t.IsZero() {
 		return "(no tenant)"
+	}
+	if t.server != "" {
+		return t.id + " (" + t.schema + " on " + t.server + ")"
 	}
 	return t.id + " (" + t.schema + ")"
 }
@@ -97,6 +109,9 @@ func (t Tenant) String() string {
 func (t Tenant) LogValue() slog.Value {
 	if t.IsZero() {
 		return slog.GroupValue()
+	}
+	if t.server != "" {
+		return slog.GroupValue(slog.String("id", t.id), slog.String("schema", t.schema), slog.String("server", t.server))
 	}
 	return slog.GroupValue(slog.String("id", t.id), slog.String("schema", t.schema))
 }
