@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 	"github.com/tenantc/tenantc/tenancy"
 )
 
@@ -72,8 +72,8 @@ func FuzzParse(f *testing.F) {
 					t.Errorf("error outside the %d-line file: %v", lines, e)
 				}
 			}
-			if sqlpos.AsList(err) == nil {
-				t.Errorf("sqlpos.AsList does not see the errors of %v", err)
+			if position.AsList(err) == nil {
+				t.Errorf("position.AsList does not see the errors of %v", err)
 			}
 			return
 		}

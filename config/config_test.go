@@ -8,8 +8,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
-
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 )
 
 // project writes tenantc.yaml with src into a temporary directory that has
@@ -299,7 +298,7 @@ gen:
 		},
 	}
 	for i := range g.Overrides {
-		g.Overrides[i].Pos = sqlpos.Pos{}
+		g.Overrides[i].Pos = position.Pos{}
 	}
 	if diff := cmp.Diff(want, g); diff != "" {
 		t.Errorf("gen (-want +got)\n%s", diff)

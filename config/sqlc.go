@@ -7,9 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/tenantc/tenantc/position"
 	"gopkg.in/yaml.v3"
-
-	"github.com/tenantc/tenantc/internal/sqlpos"
 )
 
 // A sqlc config (sqlc.yaml, sqlc.yml or sqlc.json, version 1 or 2) is read
@@ -214,7 +213,7 @@ func (p *parser) addGenOption(addGen func(k *yaml.Node, name string, v *yaml.Nod
 // only one.
 func (p *parser) sqlcPackage(list *yaml.Node, version, want string) *yaml.Node {
 	if list == nil || list.Kind != yaml.SequenceNode {
-		p.errs.Add(sqlpos.Pos{File: p.file, Line: 1, Col: 1}, "the sqlc config has no packages")
+		p.errs.Add(position.Pos{File: p.file, Line: 1, Col: 1}, "the sqlc config has no packages")
 		return nil
 	}
 	var pg []*yaml.Node
@@ -297,7 +296,7 @@ func (p *parser) readSidecar(path string) *yaml.Node {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		p.errs.Add(sqlpos.Pos{File: filepath.Base(SidecarPath(path)), Line: yamlErrLine(err), Col: 1}, "%s", yamlErrMsg(err))
+		p.errs.Add(position.Pos{File: filepath.Base(SidecarPath(path)), Line: yamlErrLine(err), Col: 1}, "%s", yamlErrMsg(err))
 		return nil
 	}
 	if len(doc.Content) == 0 {
@@ -317,11 +316,11 @@ func FromSQLC(path string) ([]byte, error) {
 	p := &parser{file: filepath.Base(path)}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		p.errs.Add(sqlpos.Pos{File: p.file, Line: yamlErrLine(err), Col: 1}, "%s", yamlErrMsg(err))
+		p.errs.Add(position.Pos{File: p.file, Line: yamlErrLine(err), Col: 1}, "%s", yamlErrMsg(err))
 		return nil, &Error{List: p.errs}
 	}
 	if len(doc.Content) == 0 || !isSQLC(doc.Content[0]) {
-		p.errs.Add(sqlpos.Pos{File: p.file, Line: 1, Col: 1}, "not a sqlc config (no packages or sql list)")
+		p.errs.Add(position.Pos{File: p.file, Line: 1, Col: 1}, "not a sqlc config (no packages or sql list)")
 		return nil, &Error{List: p.errs}
 	}
 	conv := p.fromSQLC(doc.Content[0], p.readSidecar(path))

@@ -25,7 +25,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/tenantc/tenantc/config"
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 	"github.com/tenantc/tenantc/queries"
 	"github.com/tenantc/tenantc/schema"
 )
@@ -55,7 +55,7 @@ func aliasKey(path, alias string) string { return path + "#" + alias }
 // cmd/tenantc writes files. The output is byte-identical for the same input.
 //
 // Problems tied to a query (a name clash, a command that returns nothing)
-// come back as an sqlpos.ErrorList with every problem found.
+// come back as a [position.ErrorList] with every problem found.
 func Generate(ctx context.Context, cat *schema.Catalog, res *queries.Result, cfg *config.Config, opts ...Option) (map[string][]byte, error) {
 	var o options
 	for _, opt := range opts {
@@ -121,13 +121,13 @@ func Generate(ctx context.Context, cat *schema.Catalog, res *queries.Result, cfg
 type Option func(*options)
 
 type options struct {
-	warn func(*sqlpos.Error)
+	warn func(*position.Error)
 }
 
 // WithWarnings has Generate call warn for each problem that does not stop
 // generation, such as an override that matches no column (at its position
 // in tenantc.yaml). Without it, warnings are dropped.
-func WithWarnings(warn func(*sqlpos.Error)) Option {
+func WithWarnings(warn func(*position.Error)) Option {
 	return func(o *options) { o.warn = warn }
 }
 
@@ -137,16 +137,16 @@ func posError(q *queries.Query, msg string) error {
 	if pos.File == "" {
 		pos.File = q.File
 	}
-	return sqlpos.Errorf(pos, "%s", msg)
+	return position.Errorf(pos, "%s", msg)
 }
 
-// joinErrors returns positional errors as one sorted sqlpos.ErrorList, and
+// joinErrors returns positional errors as one sorted position.ErrorList, and
 // anything else joined after them.
 func joinErrors(errs []error) error {
-	var list sqlpos.ErrorList
+	var list position.ErrorList
 	var other []error
 	for _, err := range errs {
-		var e *sqlpos.Error
+		var e *position.Error
 		if errors.As(err, &e) {
 			list = append(list, e)
 		} else {
@@ -171,7 +171,7 @@ func (g *generator) validate() []error {
 	// input that causes it is, when tenantc knows.
 	type decl struct {
 		desc string
-		pos  *sqlpos.Pos
+		pos  *position.Pos
 	}
 	declared := map[string]decl{}
 	var errs []error
@@ -183,9 +183,9 @@ func (g *generator) validate() []error {
 		}
 		switch {
 		case d.pos != nil:
-			errs = append(errs, sqlpos.Errorf(*d.pos, "%s conflicts with %s", d.desc, prev.desc))
+			errs = append(errs, position.Errorf(*d.pos, "%s conflicts with %s", d.desc, prev.desc))
 		case prev.pos != nil:
-			errs = append(errs, sqlpos.Errorf(*prev.pos, "%s conflicts with %s", prev.desc, d.desc))
+			errs = append(errs, position.Errorf(*prev.pos, "%s conflicts with %s", prev.desc, d.desc))
 		default:
 			errs = append(errs, fmt.Errorf("generate: %s conflicts with %s", d.desc, prev.desc))
 		}

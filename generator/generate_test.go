@@ -15,7 +15,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tenantc/tenantc/config"
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 	"github.com/tenantc/tenantc/queries"
 	"github.com/tenantc/tenantc/schema"
 )
@@ -48,7 +48,7 @@ func generate(t *testing.T, dir string) (map[string][]byte, string, error) {
 		return nil, "", err
 	}
 	var warnings strings.Builder
-	files, err := Generate(ctx, cat, res, cfg, WithWarnings(func(e *sqlpos.Error) {
+	files, err := Generate(ctx, cat, res, cfg, WithWarnings(func(e *position.Error) {
 		warnings.WriteString(e.Error() + "\n")
 	}))
 	return files, warnings.String(), err

@@ -8,7 +8,7 @@ import (
 	"github.com/dave/jennifer/jen"
 
 	"github.com/tenantc/tenantc/config"
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 	"github.com/tenantc/tenantc/queries"
 )
 
@@ -279,14 +279,14 @@ func (ty *typer) structTags(tags map[string]string, col *queries.Column) {
 
 // unmatched returns a warning for each override that named no column of
 // the schema or the queries: a typo there silently changes nothing.
-func (ty *typer) unmatched() []*sqlpos.Error {
-	var out []*sqlpos.Error
+func (ty *typer) unmatched() []*position.Error {
+	var out []*position.Error
 	for _, o := range ty.overrides {
 		if o.matched {
 			continue
 		}
 		if o.Column != "" {
-			out = append(out, sqlpos.Errorf(o.Pos, "warning: override column %q matches no column", o.Column))
+			out = append(out, position.Errorf(o.Pos, "warning: override column %q matches no column", o.Column))
 			continue
 		}
 		kind := "non-nullable"
@@ -302,7 +302,7 @@ func (ty *typer) unmatched() []*sqlpos.Error {
 		} else if other, ok := otherSpelling(o.DBType); ok && ty.typeSeen[other] {
 			msg += fmt.Sprintf(" (the engine names this type %q)", other)
 		}
-		out = append(out, sqlpos.Errorf(o.Pos, "%s", msg))
+		out = append(out, position.Errorf(o.Pos, "%s", msg))
 	}
 	return out
 }

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/tenantc/tenantc/config"
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 	"github.com/tenantc/tenantc/queries"
 	"github.com/tenantc/tenantc/schema"
 )
@@ -73,7 +73,7 @@ func TestGenerateNoTenant(t *testing.T) {
 }
 
 func TestGenerateErrors(t *testing.T) {
-	pos := sqlpos.Pos{File: "q.sql", Line: 3, Col: 10}
+	pos := position.Pos{File: "q.sql", Line: 3, Col: 10}
 	tests := []struct {
 		name string
 		q    *queries.Query
@@ -96,9 +96,9 @@ func TestGenerateErrors(t *testing.T) {
 			if err == nil {
 				t.Fatal("no error")
 			}
-			var list sqlpos.ErrorList
+			var list position.ErrorList
 			if !errors.As(err, &list) {
-				t.Fatalf("error %v is not an sqlpos.ErrorList", err)
+				t.Fatalf("error %v is not an position.ErrorList", err)
 			}
 			if err.Error() != tt.want {
 				t.Errorf("error = %q, want %q", err, tt.want)

@@ -31,6 +31,7 @@ import (
 
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 	"github.com/tenantc/tenantc/schema"
 )
 
@@ -47,7 +48,7 @@ type options struct {
 func WithEngine(e Engine) Option { return func(o *options) { o.engine = &e } }
 
 // Analyze analyzes the config's query files against the catalog. Problems in
-// the input come back as an sqlpos.ErrorList with every error found.
+// the input come back as a [position.ErrorList] with every error found.
 //
 // In the result, each query's SQL is sqlc's rewritten text with every
 // reference to a shared object qualified with the quoted shared schema;
@@ -103,7 +104,7 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 		<-engineDone
 	}
 
-	c := &checker{cat: cat, shared: cfg.SharedSchema, starts: map[sqlpos.Pos]sqlpos.Pos{}, sources: map[string]*source{}}
+	c := &checker{cat: cat, shared: cfg.SharedSchema, starts: map[position.Pos]position.Pos{}, sources: map[string]*source{}}
 	byName := map[string]*statement{}
 	for _, path := range queryFiles {
 		src, err := os.ReadFile(path)
@@ -125,7 +126,7 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 		// report its errors in the files the pre-checks found clean, so
 		// that a syntax error in one file does not hide another's.
 		er := <-engineDone
-		if l := sqlpos.AsList(er.err); l != nil {
+		if l := position.AsList(er.err); l != nil {
 			bad := map[string]bool{}
 			for _, e := range c.errs {
 				bad[e.Pos.File] = true
@@ -162,7 +163,7 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 		// sqlc places errors in a file's first statement at 1:1, which is
 		// the -- name: line; point at the statement instead, then at the
 		// token the message names when there is one.
-		if l := sqlpos.AsList(err); l != nil {
+		if l := position.AsList(err); l != nil {
 			return nil, c.locate(l).Err()
 		}
 		return nil, err
@@ -194,7 +195,7 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 
 // locate moves the engine's errors from where sqlc places them to the
 // token they name.
-func (c *checker) locate(l sqlpos.ErrorList) sqlpos.ErrorList {
+func (c *checker) locate(l position.ErrorList) position.ErrorList {
 	for _, e := range l {
 		if p, ok := c.starts[e.Pos]; ok {
 			e.Pos = p
@@ -238,7 +239,7 @@ func trimCatalog(c *Catalog) *Catalog {
 // statement is a named query as tenantc's own pass over a query file sees it.
 type statement struct {
 	name  string
-	pos   sqlpos.Pos // of the name in the -- name: comment
+	pos   position.Pos // of the name in the -- name: comment
 	scope schema.Scope
 	// body is the statement from its first token to its end, and refs its
 	// references with offsets into body. sqlc returns most statements as
@@ -260,10 +261,10 @@ const commands = ":one :many :exec :execrows :execresult :copyfrom :batchexec :b
 type checker struct {
 	cat    *schema.Catalog
 	shared string
-	errs   sqlpos.ErrorList
+	errs   position.ErrorList
 	// starts maps the position where each statement's text begins (after
 	// the previous ";") to the position of its first token.
-	starts map[sqlpos.Pos]sqlpos.Pos
+	starts map[position.Pos]position.Pos
 	// sources holds each query file's statements by printed path.
 	sources map[string]*source
 }
@@ -407,7 +408,7 @@ func isNameComment(line string) bool {
 // parseNameComment reads "-- name: Name :cmd" (or "/* name: Name :cmd */")
 // from the line starting at offset off; it reports a problem and returns nil
 // when the comment is malformed. It splits the line as sqlc does.
-func parseNameComment(f *sqlpos.File, off int, line string, errs *sqlpos.ErrorList) *statement {
+func parseNameComment(f *sqlpos.File, off int, line string, errs *position.ErrorList) *statement {
 	const usage = `want "-- name: Name :command"`
 	if !strings.HasPrefix(line[2:], " name: ") {
 		errs.Add(f.Pos(off), "malformed query comment; %s", usage)

@@ -11,7 +11,7 @@ import (
 
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/pgtest"
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 	"github.com/tenantc/tenantc/queries"
 	"github.com/tenantc/tenantc/schema"
 )
@@ -413,13 +413,13 @@ func TestAnalyzeReferences(t *testing.T) {
 	}
 
 	var src strings.Builder
-	pos := map[string]sqlpos.Pos{}
+	pos := map[string]position.Pos{}
 	for _, tt := range tests {
 		cmd := tt.cmd
 		if cmd == "" {
 			cmd = ":exec"
 		}
-		pos[tt.name] = sqlpos.Pos{File: "queries/all.sql", Line: strings.Count(src.String(), "\n") + 1, Col: len("-- name: ") + 1}
+		pos[tt.name] = position.Pos{File: "queries/all.sql", Line: strings.Count(src.String(), "\n") + 1, Col: len("-- name: ") + 1}
 		src.WriteString("-- name: " + tt.name + " " + cmd + "\n" + tt.query + "\n\n")
 	}
 	res, err := analyze(t, map[string]string{"all.sql": src.String()})
@@ -736,7 +736,7 @@ func TestAnalyzeErrors(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Analyze succeeded with %d queries, want errors", len(res.Queries))
 			}
-			if sqlpos.AsList(err) == nil {
+			if position.AsList(err) == nil {
 				t.Errorf("error %T carries no positions", err)
 			}
 			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {

@@ -16,7 +16,7 @@ import (
 	"github.com/sqlc-dev/sqlc/pkg/cli"
 
 	"github.com/tenantc/tenantc/config"
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 )
 
 // EngineEnv is set to "1" in the environment of the sqlc child process
@@ -117,7 +117,7 @@ sql:
 // run analyzes queryFiles against schemaFiles with sqlc and decodes its
 // codegen request. Paths are usable from the current directory; rel maps
 // one back to the path printed in messages. A sqlc analysis error comes
-// back as an sqlpos.ErrorList.
+// back as a [position.ErrorList].
 func (e Engine) run(ctx context.Context, settings string, schemaFiles, queryFiles []string, rel func(string) string) (*Result, error) {
 	dir, err := os.MkdirTemp("", "tenantc-sqlc-")
 	if err != nil {
@@ -219,8 +219,8 @@ func engineSettings(cfg *config.Config, dbURL string) string {
 var sqlcErrLine = regexp.MustCompile(`^(.+?):(\d+):(\d+): (.*)$`)
 
 // parseSQLCErrors reads sqlc's "path:line:col: message" lines.
-func parseSQLCErrors(out string, back map[string]string, rel func(string) string) sqlpos.ErrorList {
-	var errs sqlpos.ErrorList
+func parseSQLCErrors(out string, back map[string]string, rel func(string) string) position.ErrorList {
+	var errs position.ErrorList
 	sc := bufio.NewScanner(strings.NewReader(out))
 	for sc.Scan() {
 		m := sqlcErrLine.FindStringSubmatch(sc.Text())
@@ -233,7 +233,7 @@ func parseSQLCErrors(out string, back map[string]string, rel func(string) string
 		}
 		line, _ := strconv.Atoi(m[2])
 		col, _ := strconv.Atoi(m[3])
-		errs.Add(sqlpos.Pos{File: file, Line: line, Col: col}, "%s", m[4])
+		errs.Add(position.Pos{File: file, Line: line, Col: col}, "%s", m[4])
 	}
 	return errs
 }

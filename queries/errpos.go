@@ -8,6 +8,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 )
 
 // span is one statement of a query file as tenantc split it: the text from
@@ -92,7 +93,7 @@ func engineErrorName(msg string) (string, nameRole, bool) {
 // -- name: line) and column errors at the start of a dotted reference.
 // An error already at a token spelling the name, or whose name cannot be
 // found in its statement, keeps its position.
-func (s *source) locate(pos sqlpos.Pos, msg string) sqlpos.Pos {
+func (s *source) locate(pos position.Pos, msg string) position.Pos {
 	name, role, ok := engineErrorName(msg)
 	if !ok {
 		return pos

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 	"github.com/tenantc/tenantc/schema"
 )
 
@@ -35,7 +36,7 @@ func TestLocate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &checker{cat: cat, shared: "public", starts: map[sqlpos.Pos]sqlpos.Pos{}, sources: map[string]*source{}}
+	c := &checker{cat: cat, shared: "public", starts: map[position.Pos]position.Pos{}, sources: map[string]*source{}}
 	c.file(sqlpos.NewFile("q.sql", []byte(src)))
 	s := c.sources["q.sql"]
 	if s == nil {
@@ -43,7 +44,7 @@ func TestLocate(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got := s.locate(sqlpos.Pos{File: "q.sql", Line: tt.line, Col: tt.col}, tt.msg)
+			got := s.locate(position.Pos{File: "q.sql", Line: tt.line, Col: tt.col}, tt.msg)
 			if want := "q.sql:" + tt.want; got.String() != want {
 				t.Errorf("locate = %s, want %s", got, want)
 			}

@@ -6,7 +6,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tenantc/tenantc/config"
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 )
 
 // TestAnalyzeEngineErrorPositions checks that errors from the sqlc engine
@@ -141,7 +141,7 @@ func TestAnalyzeEngineErrorPositions(t *testing.T) {
 			if err == nil {
 				t.Fatalf("Analyze succeeded with %d queries, want errors", len(res.Queries))
 			}
-			if sqlpos.AsList(err) == nil {
+			if position.AsList(err) == nil {
 				t.Errorf("error %T carries no positions", err)
 			}
 			if diff := cmp.Diff(tt.want, err.Error()); diff != "" {

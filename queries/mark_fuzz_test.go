@@ -9,6 +9,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 	"github.com/tenantc/tenantc/schema"
 	"github.com/tenantc/tenantc/tenancy"
 )
@@ -74,7 +75,7 @@ func FuzzMark(f *testing.F) {
 	cat := fuzzCatalog(f)
 	f.Fuzz(func(t *testing.T, src string) {
 		// Splitting, as Analyze's first pass does it.
-		c := &checker{cat: cat, shared: "public", starts: map[sqlpos.Pos]sqlpos.Pos{}, sources: map[string]*source{}}
+		c := &checker{cat: cat, shared: "public", starts: map[position.Pos]position.Pos{}, sources: map[string]*source{}}
 		file := sqlpos.NewFile("q.sql", []byte(src))
 		accepted := c.file(file)
 		end := file.Pos(len(src))

@@ -1,7 +1,7 @@
 package queries
 
 import (
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 	"github.com/tenantc/tenantc/schema"
 )
 
@@ -53,7 +53,7 @@ type Query struct {
 	InsertIntoTable *Identifier `json:"insert_into_table"`
 
 	// Pos is the position of the query's name in its -- name: line.
-	Pos sqlpos.Pos `json:"-"`
+	Pos position.Pos `json:"-"`
 	// Scope is schema.Tenant when the query touches any tenant object.
 	Scope schema.Scope `json:"-"`
 	// TenantRefs are byte offsets into SQL, ascending, of each reference to a

@@ -3,7 +3,7 @@ package schema
 import (
 	"strconv"
 
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 )
 
 // NewCatalog builds a catalog from objects declared elsewhere, for tests of
@@ -11,7 +11,7 @@ import (
 // their order; a name declared twice is reported as [Load] reports it.
 func NewCatalog(objs ...*Object) (*Catalog, error) {
 	c := &Catalog{}
-	var errs sqlpos.ErrorList
+	var errs position.ErrorList
 	for _, o := range objs {
 		if _, prev := c.add(o); prev != nil {
 			errs.Add(o.Pos, "%s", duplicateMsg(o, prev))

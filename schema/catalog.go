@@ -1,8 +1,6 @@
 package schema
 
-import (
-	"github.com/tenantc/tenantc/internal/sqlpos"
-)
+import "github.com/tenantc/tenantc/position"
 
 // Scope says where an object lives: once, in the shared schema, or once per
 // tenant, in each tenant's schema.
@@ -65,7 +63,7 @@ type Object struct {
 	Name  string // as PostgreSQL folds it: unquoted names are lower-cased
 	Kind  Kind
 	Scope Scope
-	Pos   sqlpos.Pos // of the object's name in its CREATE statement
+	Pos   position.Pos // of the object's name in its CREATE statement
 	// Columns of a table, view or composite type, in order (folded names);
 	// nil when tenantc cannot tell without a database, as for a view's *
 	// over a relation the catalog does not hold.
@@ -99,8 +97,8 @@ type Catalog struct {
 // covers. A comment on a line of its own before a statement covers every
 // line of the statement; any other covers its own line.
 type Ignore struct {
-	Pos    sqlpos.Pos // of the word "ignore"
-	Reason string     // the rest of the comment; vet reports an empty one
+	Pos    position.Pos // of the word "ignore"
+	Reason string       // the rest of the comment; vet reports an empty one
 	// FromLine and ToLine are the lines it covers in Pos.File.
 	FromLine, ToLine int
 }

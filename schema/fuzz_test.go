@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 )
 
 // FuzzLoad feeds arbitrary schema text to Load: it must not panic, and any
@@ -40,7 +41,7 @@ func FuzzLoad(f *testing.F) {
 			}
 			return
 		}
-		list := sqlpos.AsList(err)
+		list := position.AsList(err)
 		if list == nil {
 			t.Fatalf("error without position: %v", err)
 		}

@@ -35,6 +35,7 @@ import (
 
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 )
 
 // maxSyntaxErrors bounds the syntax errors reported per file: after each one
@@ -44,7 +45,7 @@ const maxSyntaxErrors = 20
 
 // Load reads the config's schema files, applies the tenantc annotations and
 // scope rules, and returns the catalog. Problems in the input come back as
-// an sqlpos.ErrorList with every error found, sorted.
+// a [position.ErrorList] with every error found, sorted.
 func Load(ctx context.Context, cfg *config.Config) (*Catalog, error) {
 	files, err := cfg.SchemaFiles()
 	if err != nil {
@@ -74,7 +75,7 @@ func Load(ctx context.Context, cfg *config.Config) (*Catalog, error) {
 type loader struct {
 	cfg  *config.Config
 	cat  *Catalog
-	errs sqlpos.ErrorList
+	errs position.ErrorList
 	refs []ref
 	// implicit are the sequences that serial and identity columns create;
 	// they resolve by name but are not declared objects.

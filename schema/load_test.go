@@ -11,7 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/tenantc/tenantc/config"
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 )
 
 // schemaFile is one file written under schema/ for a test.
@@ -42,8 +42,8 @@ func load(t testing.TB, extra string, files ...schemaFile) (*Catalog, error) {
 	return Load(context.Background(), cfg)
 }
 
-func pos(file string, line, col int) sqlpos.Pos {
-	return sqlpos.Pos{File: "schema/" + file, Line: line, Col: col}
+func pos(file string, line, col int) position.Pos {
+	return position.Pos{File: "schema/" + file, Line: line, Col: col}
 }
 
 func TestLoad(t *testing.T) {
@@ -655,7 +655,7 @@ CREATE VIEW v AS SELECT * FROM t;
 			if err == nil {
 				t.Fatalf("Load succeeded with %d objects, want errors", len(cat.Objects))
 			}
-			list := sqlpos.AsList(err)
+			list := position.AsList(err)
 			if list == nil {
 				t.Fatalf("Load error %v carries no positions", err)
 			}
@@ -675,12 +675,12 @@ CREATE VIEW v AS SELECT * FROM t;
 	}
 }
 
-// sortErrors orders expected lines as sqlpos.ErrorList sorts them, so the
+// sortErrors orders expected lines as position.ErrorList sorts them, so the
 // cases above can list errors in reading order.
 func sortErrors(lines []string) {
-	l := make(sqlpos.ErrorList, len(lines))
+	l := make(position.ErrorList, len(lines))
 	for i, s := range lines {
-		var e sqlpos.Error
+		var e position.Error
 		parts := strings.SplitN(s, ":", 4)
 		e.Pos.File = parts[0]
 		e.Pos.Line = atoi(parts[1])
@@ -739,7 +739,7 @@ func TestNewCatalog(t *testing.T) {
 	if _, ok := c.Function("f"); !ok {
 		t.Error("Function(f) not found")
 	}
-	_, err = NewCatalog(plans, &Object{Name: "plans", Kind: View, Scope: Tenant, Pos: sqlpos.Pos{File: "x.sql", Line: 3, Col: 13}})
+	_, err = NewCatalog(plans, &Object{Name: "plans", Kind: View, Scope: Tenant, Pos: position.Pos{File: "x.sql", Line: 3, Col: 13}})
 	want := `x.sql:3:13: tenant view "plans" has the same name as shared table "plans"`
 	if err == nil || err.Error() != want {
 		t.Errorf("NewCatalog with a duplicate: %v, want %q", err, want)
@@ -749,7 +749,7 @@ func TestNewCatalog(t *testing.T) {
 func TestLoadManySyntaxErrors(t *testing.T) {
 	src := "-- tenantc:default tenant\n" + strings.Repeat("CREATE TABEL x (id int);\n", maxSyntaxErrors+5) + "-- tenantc:bogus\n"
 	_, err := load(t, "", schemaFile{"a.sql", src})
-	list := sqlpos.AsList(err)
+	list := position.AsList(err)
 	if len(list) != maxSyntaxErrors {
 		t.Fatalf("got %d errors, want %d (the syntax errors only):\n%v", len(list), maxSyntaxErrors, err)
 	}

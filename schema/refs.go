@@ -6,10 +6,9 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+	"github.com/tenantc/tenantc/position"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
-
-	"github.com/tenantc/tenantc/internal/sqlpos"
 )
 
 // namespace is where a reference is looked up.
@@ -25,7 +24,7 @@ const (
 type ref struct {
 	ns    namespace
 	parts []string // folded, possibly qualified
-	pos   sqlpos.Pos
+	pos   position.Pos
 	from  *Object // the object the statement declares or follows; nil if none
 }
 
@@ -44,7 +43,7 @@ type walker struct {
 	fallback int // for nodes without a location
 }
 
-func (w *walker) pos(loc int32) sqlpos.Pos {
+func (w *walker) pos(loc int32) position.Pos {
 	switch {
 	case w.fixed >= 0:
 		return w.f.Pos(w.fixed)

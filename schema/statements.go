@@ -8,6 +8,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 )
 
 // Statement is one DDL statement of the schema files with the scope it is
@@ -18,7 +19,7 @@ type Statement struct {
 	SQL   string
 	Scope Scope
 	// Pos is the statement's first token.
-	Pos sqlpos.Pos
+	Pos position.Pos
 }
 
 // Statements re-reads the catalog's files and returns every statement in

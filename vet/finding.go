@@ -9,7 +9,7 @@ import (
 	"strings"
 
 	"github.com/tenantc/tenantc/internal/ghactions"
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 	"github.com/tenantc/tenantc/vet/unscoped"
 )
 
@@ -76,7 +76,7 @@ func ruleDescription(rule string) string {
 
 // Finding is one problem vet reports.
 type Finding struct {
-	Pos      sqlpos.Pos // File relative to the config's directory
+	Pos      position.Pos // File relative to the config's directory
 	Rule     string
 	Severity Severity
 	Message  string

@@ -10,6 +10,7 @@ import (
 
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 	"github.com/tenantc/tenantc/queries"
 	"github.com/tenantc/tenantc/schema"
 	"github.com/tenantc/tenantc/vet/internal/sqltok"
@@ -76,7 +77,7 @@ type schemaChecker struct {
 	findings []Finding
 }
 
-func (c *schemaChecker) add(pos sqlpos.Pos, rule string, sev Severity, format string, args ...any) {
+func (c *schemaChecker) add(pos position.Pos, rule string, sev Severity, format string, args ...any) {
 	c.findings = append(c.findings, Finding{Pos: pos, Rule: rule, Severity: sev, Message: fmt.Sprintf(format, args...)})
 }
 
@@ -225,7 +226,7 @@ func (c *schemaChecker) function(f *sqlpos.File, stmtStart int, s *pg.CreateFunc
 	if i := strings.Index(string(f.Src[stmtStart:]), body); i >= 0 {
 		base = stmtStart + i
 	}
-	pos := func(off int) sqlpos.Pos {
+	pos := func(off int) position.Pos {
 		if base < 0 {
 			return o.Pos
 		}
@@ -236,7 +237,7 @@ func (c *schemaChecker) function(f *sqlpos.File, stmtStart int, s *pg.CreateFunc
 
 // body checks the EXECUTE statements and search_path changes of a
 // PL/pgSQL body.
-func (c *schemaChecker) body(fn, body string, pos func(int) sqlpos.Pos) {
+func (c *schemaChecker) body(fn, body string, pos func(int) position.Pos) {
 	toks := sqltok.Tokenize(body)
 	at := func(i int) *sqltok.Token {
 		if i < len(toks) {
@@ -271,7 +272,7 @@ func (c *schemaChecker) body(fn, body string, pos func(int) sqlpos.Pos) {
 
 // executed checks the SQL text of an EXECUTE; in a format() string every
 // conversion was replaced with an identifier no catalog holds.
-func (c *schemaChecker) executed(fn, sql string, format bool, pos sqlpos.Pos) {
+func (c *schemaChecker) executed(fn, sql string, format bool, pos position.Pos) {
 	_, problems, err := queries.FindReferences(c.cat, c.cfg.SharedSchema, sql)
 	if err != nil {
 		if !format {

@@ -12,7 +12,7 @@ import (
 	"golang.org/x/tools/go/packages"
 
 	"github.com/tenantc/tenantc/config"
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 	"github.com/tenantc/tenantc/schema"
 	"github.com/tenantc/tenantc/vet/unscoped"
 )
@@ -40,7 +40,7 @@ type Options struct {
 func Run(ctx context.Context, cfg *config.Config, opts Options) ([]Finding, error) {
 	cat, err := schema.Load(ctx, cfg)
 	if err != nil {
-		if l := sqlpos.AsList(err); l != nil {
+		if l := position.AsList(err); l != nil {
 			return sortFindings(fromErrors(l, RuleSchema)), nil
 		}
 		return nil, fmt.Errorf("vet: loading schema: %w", err)
@@ -51,7 +51,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) ([]Finding, erro
 	}
 	if opts.Stale != nil {
 		stale, err := opts.Stale(ctx, cfg)
-		switch l := sqlpos.AsList(err); {
+		switch l := position.AsList(err); {
 		case l != nil:
 			findings = append(findings, fromErrors(l, RuleQuery)...)
 		case err != nil:
@@ -59,7 +59,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) ([]Finding, erro
 		}
 		for _, name := range stale {
 			findings = append(findings, Finding{
-				Pos:      sqlpos.Pos{File: name, Line: 1, Col: 1},
+				Pos:      position.Pos{File: name, Line: 1, Col: 1},
 				Rule:     RuleStale,
 				Severity: Error,
 				Message:  "generated code is stale; run tenantc generate",
@@ -76,7 +76,7 @@ func Run(ctx context.Context, cfg *config.Config, opts Options) ([]Finding, erro
 	return sortFindings(findings), nil
 }
 
-func fromErrors(l sqlpos.ErrorList, rule string) []Finding {
+func fromErrors(l position.ErrorList, rule string) []Finding {
 	out := make([]Finding, 0, len(l))
 	for _, e := range l {
 		out = append(out, Finding{Pos: e.Pos, Rule: rule, Severity: Error, Message: e.Msg})
@@ -131,7 +131,7 @@ func CheckGo(ctx context.Context, cfg *config.Config, cat *schema.Catalog, dir s
 				file = rel
 			}
 			out = append(out, Finding{
-				Pos:      sqlpos.Pos{File: filepath.ToSlash(file), Line: p.Line, Col: p.Column},
+				Pos:      position.Pos{File: filepath.ToSlash(file), Line: p.Line, Col: p.Column},
 				Rule:     d.Category,
 				Severity: severityOf(d.Category),
 				Message:  d.Message,

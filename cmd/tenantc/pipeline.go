@@ -8,7 +8,7 @@ import (
 
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/generator"
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 	"github.com/tenantc/tenantc/queries"
 	"github.com/tenantc/tenantc/schema"
 )
@@ -20,7 +20,7 @@ type buildFunc func(ctx context.Context, cfg *config.Config, log *slog.Logger) (
 
 // build is the generate pipeline shared by generate and diff: load the
 // annotated schema, analyze the queries against it, render the package.
-// Input problems come back as the libraries' sqlpos.ErrorList.
+// Input problems come back as the libraries' position.ErrorList.
 func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (map[string][]byte, error) {
 	start := time.Now()
 	cat, err := schema.Load(ctx, cfg)
@@ -37,7 +37,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (map[strin
 	log.Debug("queries analyzed", "queries", len(res.Queries), "elapsed", time.Since(start))
 
 	start = time.Now()
-	files, err := generator.Generate(ctx, cat, res, cfg, generator.WithWarnings(func(e *sqlpos.Error) {
+	files, err := generator.Generate(ctx, cat, res, cfg, generator.WithWarnings(func(e *position.Error) {
 		log.Warn(e.Error())
 	}))
 	if err != nil {

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tenantc/tenantc/config"
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 )
 
 // Exit codes, chosen in one place: [exitCode].
@@ -189,7 +189,7 @@ func printError(w io.Writer, err error) {
 		fmt.Fprintf(w, "%s: %v\nRun '%s --help' for usage.\n", usage.cmd, usage.err, usage.cmd)
 		return
 	}
-	if list := sqlpos.AsList(err); len(list) > 0 {
+	if list := position.AsList(err); len(list) > 0 {
 		list.Sort()
 		for _, e := range list {
 			fmt.Fprintln(w, e.Error())

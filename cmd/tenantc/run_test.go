@@ -17,7 +17,7 @@ import (
 
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/fsout"
-	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 )
 
 // writeFiles creates files (slash path → contents) under dir.
@@ -91,7 +91,7 @@ func TestRunExitCodes(t *testing.T) {
 }
 
 func TestExitCode(t *testing.T) {
-	list := sqlpos.ErrorList{sqlpos.Errorf(sqlpos.Pos{File: "schema/a.sql", Line: 1, Col: 1}, "bad")}
+	list := position.ErrorList{position.Errorf(position.Pos{File: "schema/a.sql", Line: 1, Col: 1}, "bad")}
 	tests := []struct {
 		name string
 		err  error
@@ -120,9 +120,9 @@ func TestExitCode(t *testing.T) {
 }
 
 func TestPrintError(t *testing.T) {
-	list := sqlpos.ErrorList{
-		sqlpos.Errorf(sqlpos.Pos{File: "schema/b.sql", Line: 2, Col: 1}, "second"),
-		sqlpos.Errorf(sqlpos.Pos{File: "schema/a.sql", Line: 9, Col: 4}, "first"),
+	list := position.ErrorList{
+		position.Errorf(position.Pos{File: "schema/b.sql", Line: 2, Col: 1}, "second"),
+		position.Errorf(position.Pos{File: "schema/a.sql", Line: 9, Col: 4}, "first"),
 	}
 	tests := []struct {
 		name string
@@ -131,7 +131,7 @@ func TestPrintError(t *testing.T) {
 	}{
 		{"nil", nil, ""},
 		{"positions sorted, one per line", fmt.Errorf("loading schema: %w", list), "schema/a.sql:9:4: first\nschema/b.sql:2:1: second\n"},
-		{"single position", sqlpos.Errorf(sqlpos.Pos{File: "q.sql", Line: 1, Col: 2}, "x"), "q.sql:1:2: x\n"},
+		{"single position", position.Errorf(position.Pos{File: "q.sql", Line: 1, Col: 2}, "x"), "q.sql:1:2: x\n"},
 		{"silent", errSilent, ""},
 		{"child", &exitError{code: 1}, ""},
 		{"other", errors.New("disk full"), "tenantc: disk full\n"},
@@ -357,9 +357,9 @@ func TestGenerateAndDiff(t *testing.T) {
 func TestGenerateErrorWritesNothing(t *testing.T) {
 	cfgPath := project(t, "version: \"1\"\n")
 	out := filepath.Join(filepath.Dir(cfgPath), "internal", "db")
-	list := sqlpos.ErrorList{sqlpos.Errorf(sqlpos.Pos{File: "schema/schema.sql", Line: 1, Col: 1}, "bad")}
+	list := position.ErrorList{position.Errorf(position.Pos{File: "schema/schema.sql", Line: 1, Col: 1}, "bad")}
 	err := generateRun(context.Background(), &generateOptions{IO: testStreams(), ConfigPath: cfgPath, Build: fakeBuild(nil, list)})
-	if exitCode(err) != exitFailure || len(sqlpos.AsList(err)) != 1 {
+	if exitCode(err) != exitFailure || len(position.AsList(err)) != 1 {
 		t.Fatalf("err = %v, want the input error list", err)
 	}
 	if _, err := os.Stat(out); !os.IsNotExist(err) {

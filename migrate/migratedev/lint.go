@@ -17,6 +17,7 @@ import (
 	"github.com/tenantc/tenantc/internal/sqlpos"
 	"github.com/tenantc/tenantc/migrate"
 	"github.com/tenantc/tenantc/migrate/internal/migdir"
+	"github.com/tenantc/tenantc/position"
 )
 
 // LintReport is every finding of [Lint], sorted by position.
@@ -145,7 +146,7 @@ func Lint(ctx context.Context, pool migrate.DB, cfg *config.Config, opts ...Lint
 	}
 	sort.SliceStable(rep.Diagnostics, func(i, j int) bool {
 		a, b := rep.Diagnostics[i], rep.Diagnostics[j]
-		return sqlpos.Pos{File: a.File, Line: a.Line, Col: a.Col}.Compare(sqlpos.Pos{File: b.File, Line: b.Line, Col: b.Col}) < 0
+		return position.Pos{File: a.File, Line: a.Line, Col: a.Col}.Compare(position.Pos{File: b.File, Line: b.Line, Col: b.Col}) < 0
 	})
 	return rep, nil
 }
