@@ -20,6 +20,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/position"
 )
 
 // FileName is the default name of the config file.
@@ -44,6 +45,10 @@ type Config struct {
 	Registry     Registry
 	Gen          Gen
 	Migrations   Migrations
+	// Servers are the PostgreSQL servers of the fleet, in file order, the
+	// control server first; nil means one server, from --url or
+	// DATABASE_URL.
+	Servers []Server
 
 	// Analysis settings of a sqlc package, under their sqlc names.
 	StrictFunctionChecks bool  // strict_function_checks: unknown functions are errors
@@ -130,7 +135,7 @@ type Gen struct {
 // Override replaces the Go type, or adds struct tags, for a database type or
 // for columns, with sqlc's matching rules.
 type Override struct {
-	Pos sqlpos.Pos // of the override in tenantc.yaml
+	Pos position.Pos // of the override in tenantc.yaml
 	// DBType is matched against the type's name as sqlc spells it ("uuid",
 	// "text", "pg_catalog.timestamptz", "myschema.mood").
 	DBType string
@@ -162,7 +167,7 @@ type GoType struct {
 
 // Error is a problem in tenantc.yaml; the CLI exits 2 on it.
 type Error struct {
-	List sqlpos.ErrorList
+	List position.ErrorList
 }
 
 func (e *Error) Error() string { return e.List.Error() }
@@ -214,7 +219,7 @@ func Parse(path string, src []byte) (*Config, error) {
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(src, &doc); err != nil {
-		p.errs.Add(sqlpos.Pos{File: p.file, Line: yamlErrLine(err), Col: 1}, "%s", yamlErrMsg(err))
+		p.errs.Add(position.Pos{File: p.file, Line: yamlErrLine(err), Col: 1}, "%s", yamlErrMsg(err))
 		return nil, &Error{List: p.errs}
 	}
 	if len(doc.Content) > 0 {
@@ -238,13 +243,13 @@ func Parse(path string, src []byte) (*Config, error) {
 
 type parser struct {
 	file string
-	errs sqlpos.ErrorList
+	errs position.ErrorList
 	// positions of keys, for validation errors reported after parsing
-	keyPos map[string]sqlpos.Pos
+	keyPos map[string]position.Pos
 }
 
-func (p *parser) pos(n *yaml.Node) sqlpos.Pos {
-	return sqlpos.Pos{File: p.file, Line: n.Line, Col: n.Column}
+func (p *parser) pos(n *yaml.Node) position.Pos {
+	return position.Pos{File: p.file, Line: n.Line, Col: n.Column}
 }
 
 func (p *parser) errorf(n *yaml.Node, format string, args ...any) {
@@ -283,7 +288,7 @@ func (p *parser) mapping(n *yaml.Node, what string, f func(key string, k, v *yam
 
 func (p *parser) remember(key string, n *yaml.Node) {
 	if p.keyPos == nil {
-		p.keyPos = map[string]sqlpos.Pos{}
+		p.keyPos = map[string]position.Pos{}
 	}
 	p.keyPos[key] = p.pos(n)
 }
@@ -330,6 +335,8 @@ func (p *parser) config(n *yaml.Node, c *Config) {
 			})
 		case "gen":
 			p.gen(v, &c.Gen)
+		case "servers":
+			p.servers(v, c)
 		case "strict_function_checks":
 			c.StrictFunctionChecks = p.boolean(v, key)
 		case "strict_order_by":
@@ -725,11 +732,11 @@ func (p *parser) boolean(n *yaml.Node, key string) bool {
 // Identifier rules shared with the tenancy runtime: see DESIGN.md.
 var schemaName = regexp.MustCompile(`^[a-z_][a-z0-9_]*$`)
 
-func (p *parser) at(key string) sqlpos.Pos {
+func (p *parser) at(key string) position.Pos {
 	if pos, ok := p.keyPos[key]; ok {
 		return pos
 	}
-	return sqlpos.Pos{File: p.file, Line: 1, Col: 1}
+	return position.Pos{File: p.file, Line: 1, Col: 1}
 }
 
 func (p *parser) validate(c *Config) {
