@@ -135,6 +135,9 @@ type Result struct {
 	// Plan is set by a dry run: the statements of every pending file,
 	// which SharedResult.Pending and TenantResult.Pending name by version.
 	Plan *Plan `json:"plan,omitempty"`
+	// Servers are the servers of [Servers.Apply], control first, each
+	// with its shared schema's result; Shared is the control server's.
+	Servers []ServerResult `json:"servers,omitempty"`
 }
 
 // Plan is what a dry run of [Apply] would execute: the pending files of
@@ -178,8 +181,10 @@ type SharedResult struct {
 
 // TenantResult is one tenant's part of a [Result].
 type TenantResult struct {
-	ID      string   `json:"id"`
-	Schema  string   `json:"schema"`
+	ID     string `json:"id"`
+	Schema string `json:"schema"`
+	// Server is the tenant's server, in a result of [Servers.Apply].
+	Server  string   `json:"server,omitempty"`
 	Applied []string `json:"applied"`
 	// Pending are the versions not applied: all of them in a dry run,
 	// the failed one and those after it on failure.
@@ -222,42 +227,75 @@ func Apply(ctx context.Context, pool DB, cfg *config.Config, opts ...ApplyOption
 		}
 	}
 	// Shared schema first: tenant migrations may reference shared objects.
-	applied, err := a.sharedApplied(ctx)
-	if err != nil {
-		return nil, err
-	}
-	pending := pendingFiles(sharedFiles, applied)
-	res.Shared.Pending = versions(pending)
-	if !o.dryRun && len(pending) > 0 {
-		start := time.Now()
-		a.emit(SharedStarted{Schema: cfg.SharedSchema, Pending: versions(pending)})
-		done, err := a.run(ctx, "", cfg.SharedSchema, []string{cfg.SharedSchema}, pending)
-		res.Shared.Applied = done
-		res.Shared.Pending = versions(pending[len(done):])
-		if err != nil {
-			return res, fmt.Errorf("apply shared migrations to schema %q: %w", cfg.SharedSchema, err)
-		}
-		a.emit(SharedDone{Schema: cfg.SharedSchema, Applied: done, Duration: time.Since(start)})
+	if err := a.applyShared(ctx, res, sharedFiles); err != nil {
+		return res, err
 	}
 	if !o.dryRun {
 		if err := a.ensureRegistry(ctx); err != nil {
 			return res, err
 		}
 	}
-
 	tenants, err := a.tenants(ctx)
 	if err != nil {
 		return res, err
 	}
-	res.Total = len(tenants)
+	err = a.applyTenants(ctx, res, tenants)
+	if o.dryRun {
+		pending := [][]string{}
+		for _, t := range res.Tenants {
+			pending = append(pending, t.Pending)
+		}
+		res.Plan = &Plan{Shared: planned(sharedFiles, res.Shared.Pending), Tenant: planned(tenantFiles, pending...)}
+	}
+	if err != nil {
+		return res, err
+	}
+	if res.Failed > 0 {
+		return res, fmt.Errorf("%d of %d tenants failed: %w", res.Failed, len(res.Tenants), ErrTenantsFailed)
+	}
+	return res, nil
+}
+
+// applyShared applies the pending shared files (in a dry run, only lists
+// them) and records the outcome in res.Shared.
+func (a *applier) applyShared(ctx context.Context, res *Result, sharedFiles []File) error {
+	cfg := a.cfg
+	applied, err := a.sharedApplied(ctx)
+	if err != nil {
+		return err
+	}
+	pending := pendingFiles(sharedFiles, applied)
+	res.Shared.Pending = versions(pending)
+	if !a.o.dryRun && len(pending) > 0 {
+		start := time.Now()
+		a.emit(SharedStarted{Schema: cfg.SharedSchema, Pending: versions(pending)})
+		done, err := a.run(ctx, "", cfg.SharedSchema, []string{cfg.SharedSchema}, pending)
+		res.Shared.Applied = done
+		res.Shared.Pending = versions(pending[len(done):])
+		if err != nil {
+			return fmt.Errorf("apply shared migrations to schema %q: %w", cfg.SharedSchema, err)
+		}
+		a.emit(SharedDone{Schema: cfg.SharedSchema, Applied: done, Duration: time.Since(start)})
+	}
+	return nil
+}
+
+// applyTenants migrates the tenants that have pending files (in a dry
+// run, only lists them), adding each to res.Tenants and counting the
+// failures in res.Failed. The error is one that stopped the run, such as
+// a cancelled ctx, not a tenant's failure.
+func (a *applier) applyTenants(ctx context.Context, res *Result, tenants []tenantRow) error {
+	o := a.o
+	res.Total += len(tenants)
 	var work []*tenantWork
 	for _, t := range tenants {
-		if p := pendingFiles(tenantFiles, t.applied); len(p) > 0 {
+		if p := pendingFiles(a.tenantFiles, t.applied); len(p) > 0 {
 			work = append(work, &tenantWork{row: t, pending: p})
 		}
 	}
-	o.log.Debug("tenants planned", "total", len(tenants), "pending", len(work), "files", len(tenantFiles))
+	o.log.Debug("tenants planned", "total", len(tenants), "pending", len(work), "files", len(a.tenantFiles))
 	a.emit(TenantsPlanned{Total: len(tenants), Pending: len(work)})
+	var err error
 	switch {
 	case o.dryRun:
 	case o.atomic:
@@ -276,20 +314,7 @@ func Apply(ctx context.Context, pool DB, cfg *config.Config, opts ...ApplyOption
 		}
 		res.Tenants = append(res.Tenants, tr)
 	}
-	if o.dryRun {
-		pending := [][]string{}
-		for _, t := range res.Tenants {
-			pending = append(pending, t.Pending)
-		}
-		res.Plan = &Plan{Shared: planned(sharedFiles, res.Shared.Pending), Tenant: planned(tenantFiles, pending...)}
-	}
-	if err != nil {
-		return res, err
-	}
-	if res.Failed > 0 {
-		return res, fmt.Errorf("%d of %d tenants failed: %w", res.Failed, len(work), ErrTenantsFailed)
-	}
-	return res, nil
+	return err
 }
 
 type applier struct {
@@ -511,6 +536,23 @@ FROM ` + reg + ` t LEFT JOIN ` + pgx.Identifier{shared, RevisionsTable}.Sanitize
 	if err != nil {
 		return nil, fmt.Errorf("read tenant revisions: %w", err)
 	}
+	out, err := scanTenants(rows, cfg)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range only {
+		if !slices.ContainsFunc(out, func(t tenantRow) bool { return t.id == id }) {
+			return nil, fmt.Errorf("tenant %q is not in the registry", id)
+		}
+	}
+	return out, nil
+}
+
+// scanTenants reads rows of (id, schema_name, applied versions, last
+// error, whether the schema holds tenantc's bookkeeping), checking each
+// schema before anything runs in it.
+func scanTenants(rows pgx.Rows, cfg *config.Config) ([]tenantRow, error) {
+	defer rows.Close()
 	var out []tenantRow
 	for rows.Next() {
 		var (
@@ -520,7 +562,6 @@ FROM ` + reg + ` t LEFT JOIN ` + pgx.Identifier{shared, RevisionsTable}.Sanitize
 			shared  bool
 		)
 		if err := rows.Scan(&t.id, &t.schema, &applied, &lastErr, &shared); err != nil {
-			rows.Close()
 			return nil, fmt.Errorf("read tenant revisions: %w", err)
 		}
 		t.applied = make(map[string]bool, len(applied))
@@ -534,22 +575,15 @@ FROM ` + reg + ` t LEFT JOIN ` + pgx.Identifier{shared, RevisionsTable}.Sanitize
 			t.lastError = *lastErr
 		}
 		if err := checkRegistrySchema(cfg, t.id, t.schema); err != nil {
-			rows.Close()
 			return nil, err
 		}
 		if shared {
-			rows.Close()
 			return nil, sharedSchemaError(t.id, t.schema)
 		}
 		out = append(out, t)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read tenant revisions: %w", err)
-	}
-	for _, id := range only {
-		if !slices.ContainsFunc(out, func(t tenantRow) bool { return t.id == id }) {
-			return nil, fmt.Errorf("tenant %q is not in the registry", id)
-		}
 	}
 	return out, nil
 }

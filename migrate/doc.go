@@ -67,6 +67,18 @@
 // tenants may write the table (SELECT, INSERT, UPDATE); tenantc creates it
 // with no privileges for PUBLIC, and no other role should be granted any.
 //
+// # Many servers
+//
+// [Servers] runs the same operations over a fleet of PostgreSQL servers,
+// the first being the control server, which holds the registry; its
+// server column says where each tenant lives (NULL: on the control
+// server). [Servers.Apply] applies the shared files on every server, then
+// every tenant on its server, the servers in parallel; a server that is
+// down fails its own tenants, with errors naming it, and the others are
+// migrated. [Servers.CreateTenant] places a tenant on the server with the
+// fewest tenants, or that of [WithServer]. [Servers.Status] and
+// [Servers.ListTenants] report the server of each tenant.
+//
 // # Options
 //
 // Each operation takes its own option type ([ApplyOption], [StatusOption],

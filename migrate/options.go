@@ -113,6 +113,7 @@ type options struct {
 	atomicLimit    int
 	lockTimeout    time.Duration
 	schemaName     string            // tenant provisioning: WithSchemaName
+	server         string            // Servers.CreateTenant: WithServer
 	registryValues map[string]any    // tenant provisioning: WithRegistryValues
 	registryText   map[string]string // tenant provisioning: WithRegistryText
 	fsys           fs.FS

@@ -14,6 +14,9 @@ type StatusReport struct {
 	Shared  SharedStatus   `json:"shared"`
 	Tenants []TenantStatus `json:"tenants"`
 	Summary StatusSummary  `json:"summary"`
+	// Servers are the servers of [Servers.Status], control first, each
+	// with its shared schema's state; Shared is the control server's.
+	Servers []ServerStatus `json:"servers,omitempty"`
 }
 
 // SharedStatus is the shared schema's latest applied version ("" before
@@ -28,8 +31,10 @@ type SharedStatus struct {
 // TenantStatus is one tenant's latest applied version, pending file count
 // and the error of its last failed attempt (nil when none is pending).
 type TenantStatus struct {
-	ID      string  `json:"id"`
-	Schema  string  `json:"schema"`
+	ID     string `json:"id"`
+	Schema string `json:"schema"`
+	// Server is the tenant's server, in a report of [Servers.Status].
+	Server  string  `json:"server,omitempty"`
 	Version string  `json:"version"`
 	Pending int     `json:"pending"`
 	Error   *string `json:"error"`
@@ -72,23 +77,28 @@ func Status(ctx context.Context, pool DB, cfg *config.Config, opts ...StatusOpti
 		return nil, err
 	}
 	for _, t := range tenants {
-		ts := TenantStatus{ID: t.id, Schema: t.schema, Version: t.version, Pending: len(pendingFiles(tenantFiles, t.applied)),
-			Applied: sortedVersions(t.applied)}
-		rep.Summary.Tenants++
-		switch {
-		case ts.Pending == 0:
-			rep.Summary.Current++
-		default:
-			rep.Summary.Pending++
-			if t.lastError != "" {
-				e := t.lastError
-				ts.Error = &e
-				rep.Summary.Failed++
-			}
-		}
-		rep.Tenants = append(rep.Tenants, ts)
+		rep.add(t, "", tenantFiles)
 	}
 	return rep, nil
+}
+
+// add reports tenant t, on server, and counts it in the summary.
+func (rep *StatusReport) add(t tenantRow, server string, tenantFiles []File) {
+	ts := TenantStatus{ID: t.id, Schema: t.schema, Server: server, Version: t.version,
+		Pending: len(pendingFiles(tenantFiles, t.applied)), Applied: sortedVersions(t.applied)}
+	rep.Summary.Tenants++
+	switch {
+	case ts.Pending == 0:
+		rep.Summary.Current++
+	default:
+		rep.Summary.Pending++
+		if t.lastError != "" {
+			e := t.lastError
+			ts.Error = &e
+			rep.Summary.Failed++
+		}
+	}
+	rep.Tenants = append(rep.Tenants, ts)
 }
 
 func sortedVersions(applied map[string]bool) []string {

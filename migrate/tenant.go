@@ -37,8 +37,11 @@ var ErrPendingMigrations = errors.New("migrate: migrations are pending on the da
 // migration version ("" when the tenant directory is empty) and when it was
 // registered.
 type TenantInfo struct {
-	ID        string    `json:"id"`
-	Schema    string    `json:"schema"`
+	ID     string `json:"id"`
+	Schema string `json:"schema"`
+	// Server is the tenant's server, from [Servers.ListTenants] and
+	// [Servers.CreateTenant]; "" on one server.
+	Server    string    `json:"server,omitempty"`
 	Version   string    `json:"version"`
 	CreatedAt time.Time `json:"created_at"`
 }
@@ -89,6 +92,10 @@ type provisioner struct {
 	o                        *options
 	sharedFiles, tenantFiles []File
 	reg, revs                string // quoted registry and revisions tables
+	// fleet is set when [Servers.CreateTenant] checks the fleet's tenants
+	// itself, and remote when the database is a server other than the
+	// control server, which has no registry.
+	fleet, remote bool
 }
 
 func newProvisioner[O setter](cfg *config.Config, opts []O) (*provisioner, error) {
@@ -166,7 +173,11 @@ func checkRegistrySchema(cfg *config.Config, id, s string) error {
 // checkShared refuses when the shared schema or the tables tenantc keeps
 // in it are not up to date.
 func (p *provisioner) checkShared(ctx context.Context, db querier) error {
-	for _, table := range []string{RevisionsTable, p.cfg.Registry.Table} {
+	tables := []string{RevisionsTable, p.cfg.Registry.Table}
+	if p.remote {
+		tables = tables[:1]
+	}
+	for _, table := range tables {
 		ok, err := exists(ctx, db, p.cfg.SharedSchema, table)
 		if err != nil {
 			return err
@@ -196,7 +207,7 @@ func (p *provisioner) checkShared(ctx context.Context, db querier) error {
 // while a grouping is linear whatever the statistics (under a millisecond).
 func (p *provisioner) checkFleet(ctx context.Context, db querier) error {
 	head := p.head()
-	if head == "" {
+	if head == "" || p.fleet {
 		return nil
 	}
 	rows, err := db.Query(ctx, `SELECT id FROM (
@@ -246,6 +257,15 @@ func (p *provisioner) checkFree(ctx context.Context, db querier, id, schemaName 
 // register records every version up to and including version for the
 // tenant and inserts its registry row.
 func (p *provisioner) register(ctx context.Context, tx dbtx, id, schemaName, version string) (time.Time, error) {
+	if err := p.recordVersions(ctx, tx, id, version); err != nil {
+		return time.Time{}, err
+	}
+	return p.insertRow(ctx, tx, id, schemaName)
+}
+
+// recordVersions records every tenant version up to and including version
+// as applied for the tenant.
+func (p *provisioner) recordVersions(ctx context.Context, tx dbtx, id, version string) error {
 	var vs []string
 	for _, f := range p.tenantFiles {
 		if f.Version <= version {
@@ -257,9 +277,14 @@ func (p *provisioner) register(ctx context.Context, tx dbtx, id, schemaName, ver
 SELECT $1, v, now(), NULL FROM unnest($2::text[]) AS v
 ON CONFLICT (tenant_id, version) DO UPDATE SET applied_at = excluded.applied_at, error = NULL`, id, vs)
 		if err != nil {
-			return time.Time{}, fmt.Errorf("record revisions of tenant %q: %w", id, err)
+			return fmt.Errorf("record revisions of tenant %q: %w", id, err)
 		}
 	}
+	return nil
+}
+
+// insertRow inserts the tenant's registry row and returns its created_at.
+func (p *provisioner) insertRow(ctx context.Context, tx dbtx, id, schemaName string) (time.Time, error) {
 	insert, args, err := p.registryInsert(id, schemaName)
 	if err != nil {
 		return time.Time{}, err
@@ -317,6 +342,12 @@ func CreateTenant(ctx context.Context, pool DB, cfg *config.Config, id string, o
 	if err != nil {
 		return TenantInfo{}, err
 	}
+	return p.create(ctx, pool, id, schemaName)
+}
+
+// create is [CreateTenant] once the options are read.
+func (p *provisioner) create(ctx context.Context, pool DB, id, schemaName string) (TenantInfo, error) {
+	cfg := p.cfg
 	// Refuse early, before a baseline is built for nothing; the checks run
 	// again under the locks.
 	if err := p.checkShared(ctx, pool); err != nil {
@@ -340,19 +371,8 @@ func CreateTenant(ctx context.Context, pool DB, cfg *config.Config, id string, o
 		if err := p.checkFree(ctx, tx, id, schemaName); err != nil {
 			return err
 		}
-		if _, err := tx.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schemaName}.Sanitize()); err != nil {
-			return fmt.Errorf("create schema %q: %w", schemaName, existsError(err, id))
-		}
-		if ddl != "" {
-			// Transaction-local, as in Apply: functions created by the
-			// baseline capture it with SET search_path FROM CURRENT.
-			if _, err := tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", inspect.SearchPath(schemaName, cfg.SharedSchema)); err != nil {
-				return fmt.Errorf("enter schema %q: %w", schemaName, err)
-			}
-			// One simple-protocol round trip for the whole script.
-			if _, err := tx.Exec(ctx, ddl); err != nil {
-				return fmt.Errorf("build schema %q at version %s: %w", schemaName, info.Version, err)
-			}
+		if err := p.build(ctx, tx, id, schemaName, ddl); err != nil {
+			return err
 		}
 		created, err := p.register(ctx, tx, id, schemaName, info.Version)
 		info.CreatedAt = created
@@ -363,6 +383,26 @@ func CreateTenant(ctx context.Context, pool DB, cfg *config.Config, id string, o
 	}
 	p.o.log.Debug("tenant created", "tenant", id, "schema", schemaName, "version", info.Version)
 	return info, nil
+}
+
+// build creates the tenant's schema in tx and runs the baseline ddl in it.
+func (p *provisioner) build(ctx context.Context, tx pgx.Tx, id, schemaName, ddl string) error {
+	if _, err := tx.Exec(ctx, "CREATE SCHEMA "+pgx.Identifier{schemaName}.Sanitize()); err != nil {
+		return fmt.Errorf("create schema %q: %w", schemaName, existsError(err, id))
+	}
+	if ddl == "" {
+		return nil
+	}
+	// Transaction-local, as in Apply: functions created by the baseline
+	// capture it with SET search_path FROM CURRENT.
+	if _, err := tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", inspect.SearchPath(schemaName, p.cfg.SharedSchema)); err != nil {
+		return fmt.Errorf("enter schema %q: %w", schemaName, err)
+	}
+	// One simple-protocol round trip for the whole script.
+	if _, err := tx.Exec(ctx, ddl); err != nil {
+		return fmt.Errorf("build schema %q at version %s: %w", schemaName, p.head(), err)
+	}
+	return nil
 }
 
 // DropTenant removes tenant id in one transaction: its schema with
