@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/tenantc/tenantc/tenancy"
+	"github.com/tenantc/tenantc/tenancy/tenanttest"
 )
 
 // panicDB fails the test on any call: an unbound Conn must not reach it.
@@ -31,7 +32,7 @@ func (panicDB) SendBatch(context.Context, *pgx.Batch) pgx.BatchResults {
 }
 
 func TestUnboundConn(t *testing.T) {
-	acme := tenancy.NewTenantForTest(t, "acme", "tenant_acme")
+	acme := tenanttest.NewTenant(t, "acme", "tenant_acme")
 	conns := map[string]tenancy.Conn{
 		"zero Conn":        {},
 		"zero Tenant":      tenancy.Bind(panicDB{}, tenancy.Tenant{}),
@@ -96,7 +97,7 @@ func TestUnboundConn(t *testing.T) {
 }
 
 func TestConnSQL(t *testing.T) {
-	acme := tenancy.NewTenantForTest(t, "acme", "tenant_acme")
+	acme := tenanttest.NewTenant(t, "acme", "tenant_acme")
 	c := tenancy.Bind(panicDB{}, acme)
 	tests := []struct {
 		name string
@@ -165,14 +166,14 @@ func TestNewSQLCopiesRefs(t *testing.T) {
 	refs := []int{14}
 	s := tenancy.NewSQL("SELECT 1 FROM t", refs...)
 	refs[0] = 0
-	c := tenancy.Bind(panicDB{}, tenancy.NewTenantForTest(t, "a", "s"))
+	c := tenancy.Bind(panicDB{}, tenanttest.NewTenant(t, "a", "s"))
 	if got, want := c.SQL(s), `SELECT 1 FROM "s".t`; got != want {
 		t.Errorf("SQL() after changing refs = %q, want %q", got, want)
 	}
 }
 
 func TestConnAllocations(t *testing.T) {
-	c := tenancy.Bind(panicDB{}, tenancy.NewTenantForTest(t, "acme", "tenant_acme"))
+	c := tenancy.Bind(panicDB{}, tenanttest.NewTenant(t, "acme", "tenant_acme"))
 	ctx := context.Background()
 	threeRefs := tenancy.NewSQL("SELECT a.id FROM a JOIN b ON b.id = a.id JOIN c ON c.id = b.id", 17, 24, 46)
 	noRefs := tenancy.NewSQL("SELECT 1")
@@ -200,7 +201,7 @@ func TestConnAllocations(t *testing.T) {
 }
 
 func BenchmarkConnSQL(b *testing.B) {
-	c := tenancy.Bind(panicDB{}, tenancy.NewTenantForTest(b, "acme", "tenant_acme"))
+	c := tenancy.Bind(panicDB{}, tenanttest.NewTenant(b, "acme", "tenant_acme"))
 	for _, refs := range []int{1, 3} {
 		text := "SELECT a.id FROM a JOIN b ON b.id = a.id JOIN c ON c.id = b.id"
 		offs := []int{17, 24, 46}[:refs]

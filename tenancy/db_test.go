@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/tenancy"
+	"github.com/tenantc/tenantc/tenancy/tenanttest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -82,7 +83,7 @@ func TestRegistry(t *testing.T) {
 			if got.ID() != "acme" || got.Schema() != "tenant_acme" {
 				t.Errorf("Lookup(acme) = %v", got)
 			}
-			if want := tenancy.NewTenantForTest(t, "acme", "tenant_acme"); got != want {
+			if want := tenanttest.NewTenant(t, "acme", "tenant_acme"); got != want {
 				t.Errorf("Lookup(acme) = %#v, want %#v", got, want)
 			}
 		})
@@ -283,8 +284,8 @@ func TestConnOnDatabase(t *testing.T) {
 		pool := pgtest.Connect(t, db.URL, pgtest.WithExecMode(mode))
 		mustExec(t, pool, "TRUNCATE tenant_a.items, tenant_b.items")
 		tenants := []tenancy.Tenant{
-			tenancy.NewTenantForTest(t, "a", "tenant_a"),
-			tenancy.NewTenantForTest(t, "b", "tenant_b"),
+			tenanttest.NewTenant(t, "a", "tenant_a"),
+			tenanttest.NewTenant(t, "b", "tenant_b"),
 		}
 		tx, err := pool.Begin(ctx)
 		if err != nil {

@@ -137,7 +137,8 @@
 //
 // # Tests
 //
-// [NewTenantForTest] makes a Tenant for a schema a test created itself,
-// without a registry row. Package tenanttest gives application tests a
-// migrated throwaway database with tenants in it.
+// Package tenanttest gives application tests a migrated throwaway database
+// with tenants in it, and tenanttest.NewTenant makes a Tenant for a schema a
+// test created itself, without a registry table. This package does not
+// import testing.
 package tenancy

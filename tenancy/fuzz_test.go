@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/tenantc/tenantc/tenancy"
+	"github.com/tenantc/tenantc/tenancy/tenanttest"
 )
 
 // onlyNameBytes reports whether s holds only [a-z0-9_].
@@ -47,7 +48,7 @@ func FuzzValidateSchemaName(f *testing.F) {
 			t.Fatalf("ValidateSchemaName accepted %q", schema)
 		}
 		// What reaches SQL text is exactly the name in double quotes.
-		tn := tenancy.NewTenantForTest(t, "x", schema)
+		tn := tenanttest.NewTenant(t, "x", schema)
 		if got, want := tenancy.QuotedPrefix(tn), `"`+schema+`".`; got != want {
 			t.Fatalf("quoted prefix of %q = %q, want %q", schema, got, want)
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/tenancy"
+	"github.com/tenantc/tenantc/tenancy/tenanttest"
 )
 
 func TestResolvers(t *testing.T) {
@@ -161,7 +162,7 @@ func TestContext(t *testing.T) {
 	if _, ok := tenancy.FromContext(tenancy.NewContext(ctx, tenancy.Tenant{})); ok {
 		t.Error("FromContext reported the zero tenant")
 	}
-	acme := tenancy.NewTenantForTest(t, "acme", "tenant_acme")
+	acme := tenanttest.NewTenant(t, "acme", "tenant_acme")
 	if got, ok := tenancy.FromContext(tenancy.NewContext(ctx, acme)); !ok || got != acme {
 		t.Errorf("FromContext = %v, %v; want %v, true", got, ok, acme)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/tenancy"
+	"github.com/tenantc/tenantc/tenancy/tenanttest"
 )
 
 // argsDB records the arguments of the last call.
@@ -34,7 +35,7 @@ func (d *argsDB) QueryRow(_ context.Context, _ string, args ...any) pgx.Row {
 
 func TestConnWithExecMode(t *testing.T) {
 	ctx := context.Background()
-	tn := tenancy.NewTenantForTest(t, "acme", "tenant_acme")
+	tn := tenanttest.NewTenant(t, "acme", "tenant_acme")
 	tenantSQL := tenancy.NewSQL("SELECT id FROM items WHERE id = $1", 15)
 	const sharedSQL = "SELECT id FROM plans WHERE id = $1"
 	calls := []struct {
@@ -78,7 +79,7 @@ func TestConnWithExecModeQueries(t *testing.T) {
 		`CREATE SCHEMA tenant_acme`,
 		`CREATE TABLE tenant_acme.items (id bigint PRIMARY KEY, note text NOT NULL)`,
 		`INSERT INTO tenant_acme.items VALUES (1, 'acme')`)
-	tn := tenancy.NewTenantForTest(t, "acme", "tenant_acme")
+	tn := tenanttest.NewTenant(t, "acme", "tenant_acme")
 	s := tenancy.NewSQL("SELECT note FROM items WHERE id = $1", 17)
 	for _, mode := range pgtest.ExecModes() {
 		c := tenancy.Bind(db.Pool, tn).WithExecMode(mode)

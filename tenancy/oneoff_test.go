@@ -9,6 +9,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/tenancy"
+	"github.com/tenantc/tenantc/tenancy/tenanttest"
 )
 
 func TestParseSQL(t *testing.T) {
@@ -26,7 +27,7 @@ func TestParseSQL(t *testing.T) {
 		{"no marks", "SELECT 1", "SELECT 1"},
 	}
 	pool := pgtest.Connect(t, pgtest.New(t).URL)
-	c := tenancy.Bind(pool, tenancy.NewTenantForTest(t, "a", "tenant_a"))
+	c := tenancy.Bind(pool, tenanttest.NewTenant(t, "a", "tenant_a"))
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s, err := tenancy.ParseSQL(tt.text)
@@ -79,8 +80,8 @@ func TestParseSQLOnDatabase(t *testing.T) {
 	pgtest.RunWithQueryExecModes(t, func(t *testing.T, mode pgx.QueryExecMode) {
 		pool := pgtest.Connect(t, db.URL, pgtest.WithExecMode(mode))
 		mustExec(t, pool, "TRUNCATE tenant_a.tickets, tenant_b.tickets")
-		a := tenancy.Bind(pool, tenancy.NewTenantForTest(t, "a", "tenant_a"))
-		b := tenancy.Bind(pool, tenancy.NewTenantForTest(t, "b", "tenant_b"))
+		a := tenancy.Bind(pool, tenanttest.NewTenant(t, "a", "tenant_a"))
+		b := tenancy.Bind(pool, tenanttest.NewTenant(t, "b", "tenant_b"))
 		for _, c := range []tenancy.Conn{a, b} {
 			for id, closed := range []bool{true, false, true} {
 				if _, err := c.Exec(ctx, c.SQL(insert), id, closed); err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/tenancy"
+	"github.com/tenantc/tenantc/tenancy/tenanttest"
 )
 
 // poolFleet creates n tenant schemas t0 … t{n-1}, each with an items
@@ -30,7 +31,7 @@ func poolFleet(t testing.TB, n int) (string, []tenancy.Tenant) {
 	for i := range n {
 		id := fmt.Sprintf("t%d", i)
 		fmt.Fprintf(&b, "CREATE SCHEMA tenant_%[1]s; CREATE TABLE tenant_%[1]s.items (id int PRIMARY KEY, owner text NOT NULL); INSERT INTO tenant_%[1]s.items VALUES (1, '%[1]s');\n", id)
-		tenants[i] = tenancy.NewTenantForTest(t, id, "tenant_"+id)
+		tenants[i] = tenanttest.NewTenant(t, id, "tenant_"+id)
 	}
 	if _, err := admin.Exec(context.Background(), b.String()); err != nil {
 		t.Fatal(err)

@@ -23,6 +23,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/tenancy"
+	"github.com/tenantc/tenantc/tenancy/tenanttest"
 )
 
 // twoTenants is a registry with tenants a and b, each with an items table
@@ -128,7 +129,7 @@ func TestRegistrySingleflight(t *testing.T) {
 	if got := gate.count.Load(); got != 1 {
 		t.Errorf("%d registry queries for %d concurrent cold lookups, want 1", got, n)
 	}
-	want := tenancy.NewTenantForTest(t, "a", "tenant_a")
+	want := tenanttest.NewTenant(t, "a", "tenant_a")
 	for i := range n {
 		if errs[i] != nil || results[i] != want {
 			t.Errorf("lookup %d = %v, %v; want %v", i, results[i], errs[i], want)
@@ -387,8 +388,8 @@ func TestTracer(t *testing.T) {
 	db := pgtest.New(t)
 	mustExec(t, db.Pool, twoTenants)
 	ctx := context.Background()
-	a := tenancy.NewTenantForTest(t, "a", "tenant_a")
-	b := tenancy.NewTenantForTest(t, "b", "tenant_b")
+	a := tenanttest.NewTenant(t, "a", "tenant_a")
+	b := tenanttest.NewTenant(t, "b", "tenant_b")
 
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
@@ -494,12 +495,12 @@ func TestTracer(t *testing.T) {
 func TestLogHandler(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(tenancy.NewLogHandler(slog.NewJSONHandler(&buf, nil))).With("app", "shop")
-	a := tenancy.NewTenantForTest(t, "a", "tenant_a")
+	a := tenanttest.NewTenant(t, "a", "tenant_a")
 	ctx := tenancy.NewContext(context.Background(), a)
 
 	logger.InfoContext(ctx, "with tenant")
 	logger.InfoContext(context.Background(), "without tenant")
-	logger.InfoContext(ctx, "explicit", "tenant", tenancy.NewTenantForTest(t, "b", "tenant_b"))
+	logger.InfoContext(ctx, "explicit", "tenant", tenanttest.NewTenant(t, "b", "tenant_b"))
 	lines := logLines(t, &buf)
 	if len(lines) != 3 {
 		t.Fatalf("%d log lines, want 3", len(lines))

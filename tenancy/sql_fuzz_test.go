@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantc/tenantc/tenancy"
+	"github.com/tenantc/tenantc/tenancy/tenanttest"
 )
 
 // nopDB is a DBTX that is never called: Conn.SQL only needs a bound Conn.
@@ -106,7 +107,7 @@ func FuzzSQL(f *testing.F) {
 		if tenancy.ValidateSchemaName(schema) != nil {
 			return
 		}
-		tn := tenancy.NewTenantForTest(t, "x", schema)
+		tn := tenanttest.NewTenant(t, "x", schema)
 		// An unbound Conn renders nothing and runs nothing.
 		if got := (tenancy.Conn{}).SQL(s); got != "" {
 			t.Fatalf("unbound Conn.SQL = %q, want \"\"", got)

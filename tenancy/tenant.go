@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"testing"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -34,7 +33,8 @@ var ErrInvalidSchemaName = errors.New("tenancy: invalid schema name")
 // context. The zero Tenant means "no tenant"; a [Conn] bound to it refuses
 // every call with [ErrUnbound].
 //
-// A Tenant comes from [Registry.Lookup] (or [NewTenantForTest] in tests), so
+// A Tenant comes from [Registry.Lookup] only (tests that need one without a
+// database use tenanttest.NewTenant, which goes through a Registry too), so
 // its schema name has always been validated.
 type Tenant struct {
 	id     string
@@ -59,19 +59,6 @@ func newTenant(id, schema string) (Tenant, error) {
 		schema: schema,
 		prefix: pgx.Identifier{schema}.Sanitize() + ".",
 	}, nil
-}
-
-// NewTenantForTest returns a Tenant for id and schema without a registry, for
-// tests that create their schemas directly. It fails tb when either value is
-// invalid. Production code gets tenants from [Registry.Lookup] only; taking a
-// [testing.TB] keeps this constructor out of reach there.
-func NewTenantForTest(tb testing.TB, id, schema string) Tenant {
-	tb.Helper()
-	t, err := newTenant(id, schema)
-	if err != nil {
-		tb.Fatalf("tenancy: new test tenant %q: %v", id, err)
-	}
-	return t
 }
 
 // ID returns the tenant's id, as stored in the registry's id column.

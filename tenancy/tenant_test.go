@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/tenantc/tenantc/tenancy"
+	"github.com/tenantc/tenantc/tenancy/tenanttest"
 )
 
 func TestValidateTenantID(t *testing.T) {
@@ -88,7 +89,7 @@ func TestTenantValue(t *testing.T) {
 	if got := zero.String(); got != "(no tenant)" {
 		t.Errorf("zero String() = %q", got)
 	}
-	a := tenancy.NewTenantForTest(t, "acme", "tenant_acme")
+	a := tenanttest.NewTenant(t, "acme", "tenant_acme")
 	if a.IsZero() || a.ID() != "acme" || a.Schema() != "tenant_acme" {
 		t.Errorf("Tenant = %q/%q, IsZero %v", a.ID(), a.Schema(), a.IsZero())
 	}
@@ -98,32 +99,7 @@ func TestTenantValue(t *testing.T) {
 	if got, want := tenancy.QuotedPrefix(a), `"tenant_acme".`; got != want {
 		t.Errorf("quoted prefix = %q, want %q", got, want)
 	}
-	if b := tenancy.NewTenantForTest(t, "acme", "tenant_acme"); a != b {
+	if b := tenanttest.NewTenant(t, "acme", "tenant_acme"); a != b {
 		t.Errorf("equal tenants compare unequal: %v, %v", a, b)
-	}
-}
-
-// fatalRecorder records Fatalf instead of stopping the test, to check that
-// NewTenantForTest rejects bad input.
-type fatalRecorder struct {
-	testing.TB
-	failed bool
-}
-
-func (r *fatalRecorder) Helper()               {}
-func (r *fatalRecorder) Fatalf(string, ...any) { r.failed = true }
-func (r *fatalRecorder) Fatal(...any)          { r.failed = true }
-func (r *fatalRecorder) Errorf(string, ...any) { r.failed = true }
-
-func TestNewTenantForTestRejectsInvalid(t *testing.T) {
-	for _, in := range [][2]string{{"Acme", "tenant_acme"}, {"acme", "pg_acme"}, {"", "s"}, {"acme", `x"y`}} {
-		r := &fatalRecorder{TB: t}
-		got := tenancy.NewTenantForTest(r, in[0], in[1])
-		if !r.failed {
-			t.Errorf("NewTenantForTest(%q, %q) did not fail the test", in[0], in[1])
-		}
-		if !got.IsZero() {
-			t.Errorf("NewTenantForTest(%q, %q) = %v, want zero", in[0], in[1], got)
-		}
 	}
 }

@@ -103,3 +103,35 @@ func TestTenantCountAndPoolConfig(t *testing.T) {
 		t.Errorf("exec mode = %v, want simple protocol", m)
 	}
 }
+
+func TestNewTenant(t *testing.T) {
+	tn := tenanttest.NewTenant(t, "acme", "tenant_acme")
+	if tn.ID() != "acme" || tn.Schema() != "tenant_acme" || tn.Server() != "" {
+		t.Errorf("NewTenant = %v (server %q), want acme in tenant_acme on no named server", tn, tn.Server())
+	}
+}
+
+// fatalRecorder records Fatalf instead of stopping the test, to check that
+// NewTenant rejects bad input.
+type fatalRecorder struct {
+	testing.TB
+	failed bool
+}
+
+func (r *fatalRecorder) Helper()               {}
+func (r *fatalRecorder) Fatalf(string, ...any) { r.failed = true }
+func (r *fatalRecorder) Fatal(...any)          { r.failed = true }
+func (r *fatalRecorder) Errorf(string, ...any) { r.failed = true }
+
+func TestNewTenantRejectsInvalid(t *testing.T) {
+	for _, in := range [][2]string{{"Acme", "tenant_acme"}, {"acme", "pg_acme"}, {"", "s"}, {"acme", `x"y`}} {
+		r := &fatalRecorder{TB: t}
+		got := tenanttest.NewTenant(r, in[0], in[1])
+		if !r.failed {
+			t.Errorf("NewTenant(%q, %q) did not fail the test", in[0], in[1])
+		}
+		if !got.IsZero() {
+			t.Errorf("NewTenant(%q, %q) = %v, want zero", in[0], in[1], got)
+		}
+	}
+}

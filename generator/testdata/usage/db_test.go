@@ -14,6 +14,7 @@ import (
 	refs "github.com/tenantc/tenantc/generator/testdata/references/go"
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/tenancy"
+	"github.com/tenantc/tenantc/tenancy/tenanttest"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -53,7 +54,7 @@ func setup(t *testing.T, shared, tenant []string, mode pgx.QueryExecMode) (*pgte
 		if _, err := conn.Exec(ctx, "RESET search_path"); err != nil {
 			t.Fatal(err)
 		}
-		tenants = append(tenants, tenancy.NewTenantForTest(t, id, schema))
+		tenants = append(tenants, tenanttest.NewTenant(t, id, schema))
 	}
 	db.Pool = pgtest.Connect(t, db.URL, pgtest.WithExecMode(mode))
 	return db, tenants
