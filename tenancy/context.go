@@ -10,15 +10,15 @@ func NewContext(ctx context.Context, t Tenant) context.Context {
 	return context.WithValue(ctx, contextKey{}, t)
 }
 
-// FromContext returns the tenant stored in ctx by [NewContext] or
-// [Middleware]. It reports false when there is none or it is the zero Tenant.
+// FromContext returns the tenant stored in ctx by [NewContext] (as
+// tenanthttp.Middleware does). It reports false when there is none or it is the zero Tenant.
 func FromContext(ctx context.Context) (Tenant, bool) {
 	t, ok := ctx.Value(contextKey{}).(Tenant)
 	return t, ok && !t.IsZero()
 }
 
 // ConnFromContext binds db to the tenant in ctx ([FromContext]), so that an
-// HTTP handler behind [Middleware] reaches its tenant's queries in one line:
+// HTTP handler behind tenanthttp.Middleware reaches its tenant's queries in one line:
 //
 //	q := db.NewTenant(tenancy.ConnFromContext(r.Context(), h.pool))
 //

@@ -94,13 +94,13 @@
 //
 // # HTTP
 //
-// [Middleware] resolves the tenant of each request with a [Resolver]
-// ([ByHost], [BySubdomain], [ByHeader], or [ByFunc] for an app's own rule
-// such as a verified token claim), looks it up and stores it in the request
-// context, where [FromContext] finds it. [ConnFromContext] binds a pool to
-// that tenant, so a handler reaches its tenant's queries in one line:
+// Package tenanthttp's Middleware resolves the tenant of each request (by
+// host, subdomain, header, or an app's own rule such as a verified token
+// claim), looks it up and stores it in the request context, where
+// [FromContext] finds it. [ConnFromContext] binds a pool to that tenant, so
+// a handler reaches its tenant's queries in one line:
 //
-//	mux.Handle("/", tenancy.Middleware(reg, tenancy.BySubdomain("example.com"))(h))
+//	mux.Handle("/", tenanthttp.Middleware(reg, tenanthttp.BySubdomain("example.com"))(h))
 //
 //	func (h handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 //		q := db.NewTenant(tenancy.ConnFromContext(r.Context(), h.pool))
@@ -122,18 +122,19 @@
 // another schema. Conn passes that error through unchanged: translating it
 // would need a wrapper around every returned pgx.Row and pgx.Rows, one
 // allocation per call on the success path (64 bytes, ~65 ns measured), for
-// an error whose text already names the schema; [Tracer] logs it with the
-// tenant.
+// an error whose text already names the schema; tenantlog.Tracer logs it
+// with the tenant.
 //
 // # Observability
 //
-// [Tracer] is a pgx QueryTracer that logs every statement with its tenant
-// (from the context, or from the schema in the statement), and
-// [NewLogHandler] adds the context's tenant to every slog record; a
-// [Tenant] logs as a group of its id and schema:
+// Package tenantlog, kept apart as pgx keeps tracelog, has a pgx
+// QueryTracer that logs every statement with its tenant (from the context,
+// or from the schema in the statement), and a slog handler that adds the
+// context's tenant to every record; a [Tenant] logs as a group of its id
+// and schema:
 //
-//	cfg.ConnConfig.Tracer = tenancy.NewTracer(nil, logger)
-//	logger = slog.New(tenancy.NewLogHandler(handler))
+//	cfg.ConnConfig.Tracer = tenantlog.NewTracer(nil, logger)
+//	logger = slog.New(tenantlog.NewHandler(handler))
 //
 // # Tests
 //

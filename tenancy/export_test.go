@@ -13,9 +13,6 @@ func SetClock(r *Registry, now func() time.Time) { r.now = now }
 // QuotedPrefix exposes the precomputed `"schema".` of t.
 func QuotedPrefix(t Tenant) string { return t.prefix }
 
-// TenantSchemaIn exposes the tracer's schema detection.
-var TenantSchemaIn = tenantSchemaIn
-
 // PlanBytes exposes the plan memory estimate of a statement of n bytes.
 var PlanBytes = planBytes
 

@@ -38,7 +38,7 @@ type Server struct {
 // A tenant's calls go to its server's Pool, with that Pool's affinity and
 // statement cache. Shared statements — the Fleet's own Exec, Query,
 // Begin, … and so db.New(fleet) — run on the control server. [Bind],
-// [ConnFromContext] and [Middleware] work on a Fleet as on a Pool.
+// [ConnFromContext] and tenanthttp.Middleware work on a Fleet as on a Pool.
 //
 // The placement travels in the [Tenant], cached by the Registry for its
 // TTL; after a tenant changes server, [Fleet.Invalidate] makes the next

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 
@@ -14,7 +13,8 @@ import (
 
 // ErrUnknownTenant is returned by [Registry.Lookup] for an id that has no row
 // in the registry table, including an id that is not valid at all (that
-// error also matches [ErrInvalidTenantID]). [Middleware] answers it with 404.
+// error also matches [ErrInvalidTenantID]). tenanthttp.Middleware answers it
+// with 404.
 // Test with errors.Is.
 var ErrUnknownTenant = errors.New("tenancy: unknown tenant")
 
@@ -43,10 +43,6 @@ type Registry struct {
 	table   string // quoted, for messages
 	ttl     time.Duration
 	now     func() time.Time
-	log     *slog.Logger
-	// logSet is false when no [WithLogger] was given: [Middleware] then
-	// reports failures as net/http reports a handler's panic.
-	logSet bool
 
 	mu       sync.Mutex
 	cache    map[string]cacheEntry
@@ -77,8 +73,6 @@ type registryOptions struct {
 	schema, table string
 	control       string
 	ttl           time.Duration
-	log           *slog.Logger
-	logSet        bool
 }
 
 // WithTable reads tenants from schema.table instead of "public"."tenants".
@@ -103,24 +97,11 @@ func WithTTL(d time.Duration) Option {
 	return func(o *registryOptions) { o.ttl = d }
 }
 
-// WithLogger makes [Middleware] log to l the lookups that fail for another
-// reason than an unknown tenant (the database is unreachable, the registry
-// table does not exist, a registry row is invalid), which clients only see
-// as 503. Without it, Middleware writes them where net/http writes a
-// handler's panic: the http.Server's ErrorLog, or the standard logger.
-func WithLogger(l *slog.Logger) Option {
-	return func(o *registryOptions) { o.log, o.logSet = l, l != nil }
-}
-
 // NewRegistry returns a Registry reading the tenants table through db.
 func NewRegistry(db DBTX, opts ...Option) *Registry {
-	o := registryOptions{schema: defaultRegistrySchema, table: defaultRegistryTable, ttl: defaultTTL,
-		log: slog.New(slog.DiscardHandler)}
+	o := registryOptions{schema: defaultRegistrySchema, table: defaultRegistryTable, ttl: defaultTTL}
 	for _, opt := range opts {
 		opt(&o)
-	}
-	if o.log == nil {
-		o.log = slog.New(slog.DiscardHandler)
 	}
 	table := pgx.Identifier{o.schema, o.table}.Sanitize()
 	query := "SELECT schema_name FROM " + table + " WHERE id = $1"
@@ -134,8 +115,6 @@ func NewRegistry(db DBTX, opts ...Option) *Registry {
 		table:    table,
 		ttl:      o.ttl,
 		now:      time.Now,
-		log:      o.log,
-		logSet:   o.logSet,
 		cache:    make(map[string]cacheEntry),
 		inflight: make(map[string]*lookupCall),
 	}

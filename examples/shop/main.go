@@ -39,6 +39,7 @@ import (
 	"github.com/tenantc/tenantc/internal/pgserver"
 	"github.com/tenantc/tenantc/migrate"
 	"github.com/tenantc/tenantc/tenancy"
+	"github.com/tenantc/tenantc/tenancy/tenantlog"
 )
 
 // migrationFiles holds migrations/shared and migrations/tenant, written by
@@ -89,7 +90,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if *verbose {
 		level = slog.LevelDebug
 	}
-	logger := slog.New(tenancy.NewLogHandler(clientErrors{slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})}))
+	logger := slog.New(tenantlog.NewHandler(clientErrors{slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})}))
 	if err := serve(ctx, *url, *addr, *selftest, stdout, logger); err != nil {
 		fmt.Fprintln(stderr, "shop:", err)
 		return 1
@@ -114,7 +115,7 @@ func serve(ctx context.Context, url, addr string, selftest bool, out io.Writer, 
 		return fmt.Errorf("parse database url: %w", err)
 	}
 	// Every query is logged (at debug; failures at warn) with its shop.
-	pcfg.ConnConfig.Tracer = tenancy.NewTracer(nil, logger)
+	pcfg.ConnConfig.Tracer = tenantlog.NewTracer(nil, logger)
 	// One pool for everything: migrations, shared queries and every
 	// shop's queries, each shop routed to its own connections.
 	pool, err := tenancy.NewPool(ctx, pcfg)
@@ -138,7 +139,7 @@ func serve(ctx context.Context, url, addr string, selftest bool, out io.Writer, 
 		pool:       pool,
 		cfg:        cfg,
 		migrations: migrations(),
-		reg:        db.NewRegistry(pool, tenancy.WithTTL(registryTTL), tenancy.WithLogger(logger)),
+		reg:        db.NewRegistry(pool, tenancy.WithTTL(registryTTL)),
 		tokens:     tok,
 		log:        logger,
 	}

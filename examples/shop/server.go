@@ -18,6 +18,7 @@ import (
 	"github.com/tenantc/tenantc/examples/shop/internal/db"
 	"github.com/tenantc/tenantc/migrate"
 	"github.com/tenantc/tenantc/tenancy"
+	"github.com/tenantc/tenantc/tenancy/tenanthttp"
 )
 
 // server is the shop HTTP API. Users and shops are shared; each shop is a
@@ -69,14 +70,14 @@ func (s *server) handler() http.Handler {
 	shop.HandleFunc("GET /orders/{id}", s.getOrder)
 	shop.HandleFunc("PATCH /orders/{id}", s.setOrderStatus)
 	shop.HandleFunc("DELETE /orders/{id}", s.deleteOrder)
-	byClaim := tenancy.ByFunc(func(r *http.Request) (string, error) {
+	byClaim := tenanthttp.ByFunc(func(r *http.Request) (string, error) {
 		c, _ := r.Context().Value(claimsKey{}).(claims)
 		if c.Shop == "" {
 			return "", errors.New("token has no shop claim (log in with a shop)")
 		}
 		return c.Shop, nil
 	})
-	tenant := s.auth(tenancy.Middleware(s.reg, byClaim)(shop))
+	tenant := s.auth(tenanthttp.Middleware(s.reg, byClaim, tenanthttp.WithLogger(s.log))(shop))
 	mux.Handle("/products", tenant)
 	mux.Handle("/products/", tenant)
 	mux.Handle("/orders", tenant)

@@ -244,7 +244,7 @@ func (e *Env) Conn(id string) tenancy.Conn {
 	return e.Pool.Bind(e.Tenant(id))
 }
 
-// Context returns a context carrying tenant id, as [tenancy.Middleware]
+// Context returns a context carrying tenant id, as tenanthttp.Middleware
 // gives handlers, for code that reads the tenant with
 // [tenancy.FromContext] or [tenancy.ConnFromContext].
 func (e *Env) Context(id string) context.Context {

@@ -1,4 +1,14 @@
-package tenancy
+// Package tenantlog logs database work with its tenant: [Tracer] is a pgx
+// QueryTracer that tags each statement, batch and copy with the tenant it
+// ran for, and [NewHandler] adds the context's tenant to every slog record.
+// It sits beside tenancy as pgx's tracelog sits beside pgx:
+//
+//	cfg, _ := pgxpool.ParseConfig(url)
+//	cfg.ConnConfig.Tracer = tenantlog.NewTracer(nil, logger)
+//	logger = slog.New(tenantlog.NewHandler(handler))
+//
+// A [tenancy.Tenant] logs as a group of its id and schema.
+package tenantlog
 
 import (
 	"context"
@@ -6,17 +16,24 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"github.com/tenantc/tenantc/tenancy"
 )
+
+// defaultSharedSchema is the shared schema of tenantc's default
+// configuration, whose qualifier names no tenant.
+const defaultSharedSchema = "public"
 
 // Tracer is a pgx QueryTracer that logs each query with its tenant, so a
 // slow or failing statement names the tenant it ran for. Install it on the
 // pool:
 //
 //	cfg, _ := pgxpool.ParseConfig(url)
-//	cfg.ConnConfig.Tracer = tenancy.NewTracer(nil, logger)
+//	cfg.ConnConfig.Tracer = tenantlog.NewTracer(nil, logger)
 //
-// The tenant comes from the query's context ([FromContext]): [Middleware]
-// puts it there for HTTP requests; background jobs call [NewContext]. A
+// The tenant comes from the query's context ([tenancy.FromContext]):
+// tenanthttp.Middleware puts it there for HTTP requests; background jobs
+// call [tenancy.NewContext]. A
 // statement run without one is tagged with the tenant schema its text
 // names, if any, found by the quoted qualifier the runtime inserts.
 //
@@ -44,7 +61,7 @@ func TraceSharedSchema(name string) TracerOption {
 // for none), so it composes with another tracer, such as pgx's tracelog.
 // next sees the same context, tenant included. A nil logger logs nothing.
 func NewTracer(next pgx.QueryTracer, logger *slog.Logger, opts ...TracerOption) *Tracer {
-	t := &Tracer{next: next, log: logger, shared: defaultRegistrySchema}
+	t := &Tracer{next: next, log: logger, shared: defaultSharedSchema}
 	for _, opt := range opts {
 		opt(t)
 	}
@@ -144,10 +161,10 @@ func (tr *Tracer) TraceBatchEnd(ctx context.Context, conn *pgx.Conn, data pgx.Tr
 }
 
 // TraceCopyFromStart implements pgx.CopyFromTracer: a copy into a table
-// qualified with a tenant schema ([Conn.Table]) is tagged with it.
+// qualified with a tenant schema ([tenancy.Conn.Table]) is tagged with it.
 func (tr *Tracer) TraceCopyFromStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceCopyFromStartData) context.Context {
 	ctx = tr.begin(ctx, data.TableName.Sanitize(), func() slog.Value {
-		if t, ok := FromContext(ctx); ok {
+		if t, ok := tenancy.FromContext(ctx); ok {
 			return t.LogValue()
 		}
 		if len(data.TableName) == 2 && data.TableName[0] != tr.shared {
@@ -174,7 +191,7 @@ func (tr *Tracer) TraceCopyFromEnd(ctx context.Context, conn *pgx.Conn, data pgx
 // tenantValue returns the tenant of a query for logs: the context's tenant,
 // or else the first tenant schema named in sql, or an empty group.
 func (tr *Tracer) tenantValue(ctx context.Context, sql string) slog.Value {
-	if t, ok := FromContext(ctx); ok {
+	if t, ok := tenancy.FromContext(ctx); ok {
 		return t.LogValue()
 	}
 	if s := tenantSchemaIn(sql, tr.shared); s != "" {
@@ -184,8 +201,8 @@ func (tr *Tracer) tenantValue(ctx context.Context, sql string) slog.Value {
 }
 
 // tenantSchemaIn returns the first schema in sql written as a quoted
-// qualifier ("name".) other than shared: the form [Conn.SQL] inserts.
-// Schema names are [a-z0-9_] ([ValidateSchemaName]), so no escaped quote
+// qualifier ("name".) other than shared: the form [tenancy.Conn.SQL] inserts.
+// Schema names are [a-z0-9_] ([tenancy.ValidateSchemaName]), so no escaped quote
 // can occur inside one.
 func tenantSchemaIn(sql, shared string) string {
 	for i := 0; i < len(sql); i++ {
@@ -210,13 +227,13 @@ func isSchemaByte(c byte) bool {
 	return 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '_'
 }
 
-// NewLogHandler wraps h so that every record logged with a context holding
-// a tenant ([FromContext]) carries the attribute tenant (a group of id and
-// schema), unless it has one already:
+// NewHandler wraps h so that every record logged with a context holding
+// a tenant ([tenancy.FromContext]) carries the attribute tenant (a group of
+// id and schema), unless it has one already:
 //
-//	logger := slog.New(tenancy.NewLogHandler(slog.NewJSONHandler(os.Stderr, nil)))
+//	logger := slog.New(tenantlog.NewHandler(slog.NewJSONHandler(os.Stderr, nil)))
 //	logger.InfoContext(r.Context(), "order placed") // … "tenant":{"id":"acme","schema":"tenant_acme"}
-func NewLogHandler(h slog.Handler) slog.Handler { return logHandler{h} }
+func NewHandler(h slog.Handler) slog.Handler { return logHandler{h} }
 
 type logHandler struct{ h slog.Handler }
 
@@ -225,7 +242,7 @@ func (l logHandler) Enabled(ctx context.Context, level slog.Level) bool {
 }
 
 func (l logHandler) Handle(ctx context.Context, r slog.Record) error {
-	if t, ok := FromContext(ctx); ok {
+	if t, ok := tenancy.FromContext(ctx); ok {
 		has := false
 		r.Attrs(func(a slog.Attr) bool {
 			has = a.Key == "tenant"
@@ -252,5 +269,4 @@ var (
 	_ pgx.BatchTracer    = (*Tracer)(nil)
 	_ pgx.CopyFromTracer = (*Tracer)(nil)
 	_ slog.Handler       = logHandler{}
-	_ slog.LogValuer     = Tenant{}
 )
