@@ -14,23 +14,19 @@ package queries
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 	pg_query "github.com/pganalyze/pg_query_go/v6"
-	"github.com/pganalyze/pg_query_go/v6/parser"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/internal/sqlref"
 	"github.com/tenantc/tenantc/position"
 	"github.com/tenantc/tenantc/schema"
 )
@@ -279,7 +275,7 @@ func (c *checker) file(f *sqlpos.File) []*statement {
 	src := string(f.Src)
 	scan, err := pg_query.Scan(src)
 	if err != nil {
-		c.errs.Add(f.Pos(errorOffset(src, 0, err)), "%s", errorMessage(err))
+		c.errs.Add(f.Pos(sqlref.ErrorOffset(src, 0, err)), "%s", sqlref.ErrorMessage(err))
 		return nil
 	}
 	var out []*statement
@@ -372,24 +368,23 @@ func (c *checker) statement(f *sqlpos.File, src string, start, end int, toks []*
 	text := src[start:end]
 	tree, err := pg_query.Parse(text)
 	if err != nil {
-		errs.Add(f.Pos(start+errorOffset(text, int(body[0].Start)-start, err)), "%s", errorMessage(err))
+		errs.Add(f.Pos(start+sqlref.ErrorOffset(text, int(body[0].Start)-start, err)), "%s", sqlref.ErrorMessage(err))
 		return nil
 	}
-	w := &walker{cat: c.cat, shared: c.shared, src: text}
-	w.statements(tree)
-	for _, p := range w.problems {
-		errs.Add(f.Pos(start+p.off), "%s", p.msg)
+	refs, problems := sqlref.Walk(c.cat, c.shared, text, tree)
+	for _, p := range problems {
+		errs.Add(f.Pos(start+p.Offset), "%s", p.Msg)
 	}
-	if st == nil || len(w.problems) > 0 {
+	if st == nil || len(problems) > 0 {
 		return nil
 	}
-	st.scope = w.scope()
+	st.scope = scopeOf(refs)
 	bodyStart := int(body[0].Start) - start
 	st.body = text[bodyStart:]
 	st.end = int(body[len(body)-1].End) - start - bodyStart
-	st.refs = w.refs
+	st.refs = refs
 	for i := range st.refs {
-		st.refs[i].off -= bodyStart
+		st.refs[i].Offset -= bodyStart
 	}
 	return st
 }
@@ -461,31 +456,6 @@ func isGoIdent(s string) bool {
 	return s != ""
 }
 
-// errorOffset returns the byte offset in text of a pg_query error; fallback
-// when the error carries no position. pg_query's cursor position counts
-// characters from 1, not bytes.
-func errorOffset(text string, fallback int, err error) int {
-	var pe *parser.Error
-	if !errors.As(err, &pe) || pe.Cursorpos <= 0 {
-		return fallback
-	}
-	off, n := 0, pe.Cursorpos-1
-	for n > 0 && off < len(text) {
-		_, size := utf8.DecodeRuneInString(text[off:])
-		off += size
-		n--
-	}
-	return off
-}
-
-func errorMessage(err error) string {
-	var pe *parser.Error
-	if errors.As(err, &pe) {
-		return pe.Message
-	}
-	return err.Error()
-}
-
 // mark rewrites q.SQL to qualify references to shared objects with the
 // shared schema and records the offsets of tenant references in the result.
 func mark(q *Query, cat *schema.Catalog, shared string) error {
@@ -493,13 +463,24 @@ func mark(q *Query, cat *schema.Catalog, shared string) error {
 	if err != nil {
 		return fmt.Errorf("parsing sqlc's rewritten SQL: %w", err)
 	}
-	w := &walker{cat: cat, shared: shared, src: q.SQL}
-	w.statements(tree)
-	if len(w.problems) > 0 {
-		return fmt.Errorf("in sqlc's rewritten SQL: %s", w.problems[0].msg)
+	refs, problems := sqlref.Walk(cat, shared, q.SQL, tree)
+	if len(problems) > 0 {
+		return fmt.Errorf("in sqlc's rewritten SQL: %s", problems[0].Msg)
 	}
-	qualify(q, w.refs, w.scope(), shared)
+	qualify(q, refs, scopeOf(refs), shared)
 	return nil
+}
+
+// ref is a reference to a catalog object in a statement.
+type ref = sqlref.Ref[*schema.Object]
+
+// scopeOf returns the scope of a statement with refs: tenant when any of
+// them is to a tenant object.
+func scopeOf(refs []ref) schema.Scope {
+	if sqlref.IsTenant(refs) {
+		return schema.Tenant
+	}
+	return schema.Shared
 }
 
 // reusable reports whether sqlc's text for the statement is the text as
@@ -514,8 +495,8 @@ func (st *statement) reusable(sql string) bool {
 // and whose scope is scope: references to shared objects get the shared
 // schema, and the offsets of tenant references go to q.TenantRefs.
 func qualify(q *Query, refs []ref, scope schema.Scope, shared string) {
-	refs = slices.SortedFunc(slices.Values(refs), func(a, b ref) int { return a.off - b.off })
-	refs = slices.CompactFunc(refs, func(a, b ref) bool { return a.off == b.off })
+	refs = slices.SortedFunc(slices.Values(refs), func(a, b ref) int { return a.Offset - b.Offset })
+	refs = slices.CompactFunc(refs, func(a, b ref) bool { return a.Offset == b.Offset })
 
 	prefix := pgx.Identifier{shared}.Sanitize() + "."
 	var b strings.Builder
@@ -523,462 +504,25 @@ func qualify(q *Query, refs []ref, scope schema.Scope, shared string) {
 	last := 0
 	for _, r := range refs {
 		switch {
-		case r.obj.Scope == schema.Tenant:
-			b.WriteString(q.SQL[last:r.off])
-			last = r.off
+		case r.Object.IsTenant():
+			b.WriteString(q.SQL[last:r.Offset])
+			last = r.Offset
 			// A quoted name may follow a keyword with no space between
 			// (FROM"t"); the schema prefix inserted there at run time
 			// would then glue onto the keyword, so the marked text gets
 			// the space.
-			if s := b.String(); s != "" && isNameByte(s[len(s)-1]) {
+			if s := b.String(); s != "" && sqlref.IsNameByte(s[len(s)-1]) {
 				b.WriteByte(' ')
 			}
 			tenant = append(tenant, b.Len())
-		case !r.qualified:
-			b.WriteString(q.SQL[last:r.off])
+		case !r.Qualified:
+			b.WriteString(q.SQL[last:r.Offset])
 			b.WriteString(prefix)
-			last = r.off
+			last = r.Offset
 		}
 	}
 	b.WriteString(q.SQL[last:])
 	q.SQL = b.String()
 	q.TenantRefs = tenant
 	q.Scope = scope
-}
-
-// Reference is a reference to a catalog object in SQL text.
-type Reference struct {
-	Object *schema.Object
-	// Offset is the byte offset of the object's name, or of the first byte
-	// inside the string literal of nextval('seq') and 'name'::regclass; for
-	// a qualified name, of the schema name.
-	Offset int
-	// Qualified is set when the text names the shared schema explicitly.
-	Qualified bool
-}
-
-// Problem is a reason tenantc rejects SQL text: a schema-qualified tenant
-// object, a shared object in another schema, a change of search_path.
-type Problem struct {
-	Offset int // byte offset of the offending token
-	Msg    string
-}
-
-// FindReferences parses sql (any number of statements) and returns its
-// references to catalog objects in text order, and its problems. Names are
-// resolved as PostgreSQL resolves them: folded, a WITH query shadowing a
-// table of the same name in its scope, and a name the catalog does not hold
-// is no reference. A syntax error is returned as an error.
-func FindReferences(cat *schema.Catalog, sharedSchema, sql string) ([]Reference, []Problem, error) {
-	tree, err := pg_query.Parse(sql)
-	if err != nil {
-		return nil, nil, fmt.Errorf("queries: parsing SQL at byte %d: %s", errorOffset(sql, 0, err), errorMessage(err))
-	}
-	w := &walker{cat: cat, shared: sharedSchema, src: sql}
-	w.statements(tree)
-	refs := make([]Reference, 0, len(w.refs))
-	for _, r := range w.refs {
-		refs = append(refs, Reference{Object: r.obj, Offset: r.off, Qualified: r.qualified})
-	}
-	slices.SortFunc(refs, func(a, b Reference) int { return a.Offset - b.Offset })
-	probs := make([]Problem, 0, len(w.problems))
-	for _, p := range w.problems {
-		probs = append(probs, Problem{Offset: p.off, Msg: p.msg})
-	}
-	slices.SortFunc(probs, func(a, b Problem) int { return a.Offset - b.Offset })
-	return refs, probs, nil
-}
-
-// ref is one reference to a catalog object in a statement.
-type ref struct {
-	obj *schema.Object
-	// off is where a schema prefix goes: the first byte of the object's
-	// name, or the first byte inside the string literal of nextval('seq').
-	off int
-	// qualified is set when the text already names the shared schema.
-	qualified bool
-}
-
-// problem is a reason to reject a statement, at a byte offset.
-type problem struct {
-	off int
-	msg string
-}
-
-// cteScope lists the WITH query names visible at a point of a statement;
-// an unqualified name in FROM resolves to one of them before any table.
-type cteScope struct {
-	name string
-	next *cteScope
-}
-
-func (s *cteScope) has(name string) bool {
-	for ; s != nil; s = s.next {
-		if s.name == name {
-			return true
-		}
-	}
-	return false
-}
-
-// walker finds the catalog references of a parsed statement. Names in the
-// tree are already folded by the parser (quoted names keep their case), as
-// are the catalog's, so lookups compare them directly.
-type walker struct {
-	cat      *schema.Catalog
-	shared   string
-	src      string // text the tree was parsed from; offsets are into it
-	start    int    // of the current statement in src
-	end      int
-	refs     []ref
-	problems []problem
-}
-
-func (w *walker) scope() schema.Scope {
-	for _, r := range w.refs {
-		if r.obj.Scope == schema.Tenant {
-			return schema.Tenant
-		}
-	}
-	return schema.Shared
-}
-
-func (w *walker) problemf(off int, format string, args ...any) {
-	w.problems = append(w.problems, problem{off: off, msg: fmt.Sprintf(format, args...)})
-}
-
-// statements visits every statement of tree.
-func (w *walker) statements(tree *pg_query.ParseResult) {
-	for _, raw := range tree.Stmts {
-		w.start, w.end = int(raw.StmtLocation), len(w.src)
-		if raw.StmtLen > 0 {
-			w.end = w.start + int(raw.StmtLen)
-		}
-		w.node(raw.Stmt, nil)
-	}
-}
-
-// node visits one tree node with the CTE names visible at it.
-func (w *walker) node(m proto.Message, sc *cteScope) {
-	switch n := m.(type) {
-	case nil:
-	case *pg_query.Node:
-		if n != nil {
-			w.children(n, sc)
-		}
-	case *pg_query.SelectStmt:
-		sc = w.with(n.WithClause, sc)
-		w.children(n, sc, "with_clause")
-	// The target of INSERT, UPDATE, DELETE and MERGE is always a table,
-	// never a WITH query, even when one has the same name.
-	case *pg_query.InsertStmt:
-		sc = w.with(n.WithClause, sc)
-		w.rangeVar(n.Relation, nil)
-		w.children(n, sc, "with_clause", "relation")
-	case *pg_query.UpdateStmt:
-		sc = w.with(n.WithClause, sc)
-		w.rangeVar(n.Relation, nil)
-		w.children(n, sc, "with_clause", "relation")
-	case *pg_query.DeleteStmt:
-		sc = w.with(n.WithClause, sc)
-		w.rangeVar(n.Relation, nil)
-		w.children(n, sc, "with_clause", "relation")
-	case *pg_query.MergeStmt:
-		sc = w.with(n.WithClause, sc)
-		w.rangeVar(n.Relation, nil)
-		w.children(n, sc, "with_clause", "relation")
-	case *pg_query.RangeVar:
-		w.rangeVar(n, sc)
-	case *pg_query.FuncCall:
-		w.funcCall(n)
-		w.children(n, sc)
-	case *pg_query.TypeCast:
-		if isBuiltin(n.TypeName, "regclass") {
-			if c := n.Arg.GetAConst(); c != nil {
-				w.regclass(c)
-			}
-		}
-		w.children(n, sc)
-	case *pg_query.TypeName:
-		w.resolve(n.Names, int(n.Location), w.cat.Type)
-	case *pg_query.VariableSetStmt:
-		if n.Name == "search_path" || n.Kind == pg_query.VariableSetKind_VAR_RESET_ALL {
-			w.problemf(w.searchPathToken(), "query changes search_path; tenantc qualifies each tenant reference in the SQL text instead")
-		}
-	default:
-		w.children(m, sc)
-	}
-}
-
-// children visits the message fields of m, except the named ones.
-func (w *walker) children(m proto.Message, sc *cteScope, skip ...string) {
-	m.ProtoReflect().Range(func(fd protoreflect.FieldDescriptor, v protoreflect.Value) bool {
-		if fd.Message() == nil || fd.IsMap() || slices.Contains(skip, string(fd.Name())) {
-			return true
-		}
-		if fd.IsList() {
-			l := v.List()
-			for i := range l.Len() {
-				w.node(l.Get(i).Message().Interface(), sc)
-			}
-			return true
-		}
-		w.node(v.Message().Interface(), sc)
-		return true
-	})
-}
-
-// with visits the WITH queries of wc and returns the scope of the statement
-// they belong to. A non-recursive WITH query sees only the ones before it;
-// in WITH RECURSIVE every one sees all of them.
-func (w *walker) with(wc *pg_query.WithClause, sc *cteScope) *cteScope {
-	if wc == nil {
-		return sc
-	}
-	var ctes []*pg_query.CommonTableExpr
-	for _, n := range wc.Ctes {
-		if c := n.GetCommonTableExpr(); c != nil {
-			ctes = append(ctes, c)
-		}
-	}
-	all := sc
-	for _, c := range ctes {
-		all = &cteScope{name: c.Ctename, next: all}
-	}
-	inner := sc
-	for _, c := range ctes {
-		if wc.Recursive {
-			w.node(c.Ctequery, all)
-		} else {
-			w.node(c.Ctequery, inner)
-			inner = &cteScope{name: c.Ctename, next: inner}
-		}
-	}
-	return all
-}
-
-func (w *walker) rangeVar(rv *pg_query.RangeVar, sc *cteScope) {
-	if rv == nil {
-		return
-	}
-	if rv.Schemaname == "" && sc.has(rv.Relname) {
-		return
-	}
-	var names []string
-	if rv.Schemaname != "" {
-		names = append(names, rv.Schemaname)
-	}
-	names = append(names, rv.Relname)
-	w.resolveNames(names, int(rv.Location), w.cat.Relation)
-}
-
-func (w *walker) funcCall(fc *pg_query.FuncCall) {
-	names := stringNodes(fc.Funcname)
-	if len(names) == 2 && names[0] == "sqlc" {
-		return // sqlc.arg, sqlc.narg, sqlc.slice, sqlc.embed: macros, not functions
-	}
-	if len(names) == 1 || len(names) == 2 && names[0] == "pg_catalog" {
-		var arg *pg_query.A_Const
-		if len(fc.Args) > 0 {
-			arg = fc.Args[0].GetAConst()
-		}
-		switch names[len(names)-1] {
-		case "nextval", "currval", "setval":
-			if arg != nil {
-				w.regclass(arg)
-			}
-		case "set_config":
-			if arg != nil && strings.EqualFold(arg.GetSval().GetSval(), "search_path") {
-				w.problemf(int(arg.Location), "query changes search_path; tenantc qualifies each tenant reference in the SQL text instead")
-			}
-		}
-	}
-	w.resolve(fc.Funcname, int(fc.Location), w.cat.Function)
-}
-
-// regclass resolves a string literal that PostgreSQL reads as a relation
-// name (the argument of nextval, or 'name'::regclass).
-func (w *walker) regclass(c *pg_query.A_Const) {
-	s := c.GetSval()
-	if s == nil {
-		return
-	}
-	names, ok := splitQualified(s.Sval)
-	if !ok {
-		return
-	}
-	// A schema goes right after the opening quote; only plain and E''
-	// literals start their contents at a known place.
-	off := int(c.Location)
-	switch {
-	case off < len(w.src) && w.src[off] == '\'':
-		off++
-	case off+1 < len(w.src) && (w.src[off] == 'E' || w.src[off] == 'e') && w.src[off+1] == '\'':
-		off += 2
-	case len(names) == 1:
-		w.unqualifiable(names, off)
-		return
-	}
-	// PostgreSQL skips blanks before the name (' seq'); the schema goes
-	// before the name itself. A name that starts with an escape (E'\164')
-	// has no byte offset the runtime could qualify it at.
-	for off < len(w.src) && strings.IndexByte(" \t\n\r\f\v", w.src[off]) >= 0 {
-		off++
-	}
-	if off >= len(w.src) || w.src[off] == '\\' {
-		if len(names) == 1 {
-			w.unqualifiable(names, off)
-		}
-		return
-	}
-	w.resolveNames(names, off, w.cat.Relation)
-}
-
-// unqualifiable reports a regclass literal naming a catalog relation in a
-// form tenantc cannot qualify.
-func (w *walker) unqualifiable(names []string, off int) {
-	if o, ok := w.cat.Relation(names[0]); ok {
-		w.problemf(off, "write the name of %s %s %q as a plain '...' string literal so that tenantc can qualify it", o.Scope, o.Kind, o.Name)
-	}
-}
-
-// resolve resolves a name given as a list of String nodes.
-func (w *walker) resolve(nodes []*pg_query.Node, off int, lookup func(string) (*schema.Object, bool)) {
-	w.resolveNames(stringNodes(nodes), off, lookup)
-}
-
-// resolveNames records a reference when names (schema-qualified or not)
-// name a catalog object; off is where the name starts.
-func (w *walker) resolveNames(names []string, off int, lookup func(string) (*schema.Object, bool)) {
-	if len(names) == 3 {
-		names = names[1:] // a database name; PostgreSQL checks it is the current one
-	}
-	switch len(names) {
-	case 1:
-		if o, ok := lookup(names[0]); ok {
-			w.refs = append(w.refs, ref{obj: o, off: off})
-		}
-	case 2:
-		qual := names[0]
-		if qual == "pg_catalog" || qual == "information_schema" {
-			return
-		}
-		o, ok := lookup(names[1])
-		switch {
-		case !ok:
-		case o.Scope == schema.Tenant:
-			w.problemf(off, "tenant %s %q must not be schema-qualified; tenantc qualifies it with the tenant's schema", o.Kind, o.Name)
-		case qual != w.shared:
-			w.problemf(off, "shared %s %q is qualified with schema %q, but shared objects live in %q", o.Kind, o.Name, qual, w.shared)
-		default:
-			w.refs = append(w.refs, ref{obj: o, off: off, qualified: true})
-		}
-	}
-}
-
-// searchPathToken returns the offset of the search_path token of the
-// current statement, or of its first token when it does not spell it (SET
-// SCHEMA, RESET ALL).
-func (w *walker) searchPathToken() int {
-	text := w.src[w.start:w.end]
-	scan, err := pg_query.Scan(text)
-	if err != nil {
-		return w.start
-	}
-	first := -1
-	for _, t := range scan.Tokens {
-		if t.Token == pg_query.Token_SQL_COMMENT || t.Token == pg_query.Token_C_COMMENT {
-			continue
-		}
-		if first < 0 {
-			first = int(t.Start)
-		}
-		tok := text[t.Start:t.End]
-		if strings.EqualFold(tok, "search_path") || tok == `"search_path"` {
-			return w.start + int(t.Start)
-		}
-	}
-	return w.start + max(first, 0)
-}
-
-// isBuiltin reports whether tn names the built-in type name.
-func isBuiltin(tn *pg_query.TypeName, name string) bool {
-	if tn == nil || len(tn.ArrayBounds) > 0 {
-		return false
-	}
-	names := stringNodes(tn.Names)
-	return len(names) == 1 && names[0] == name || len(names) == 2 && names[0] == "pg_catalog" && names[1] == name
-}
-
-func stringNodes(nodes []*pg_query.Node) []string {
-	out := make([]string, 0, len(nodes))
-	for _, n := range nodes {
-		out = append(out, n.GetString_().GetSval())
-	}
-	return out
-}
-
-// splitQualified splits a possibly qualified name written inside a string
-// literal, folding it as PostgreSQL's regclass input does: unquoted parts
-// are lower-cased, "quoted" parts kept. ok is false for text that is not a
-// name (an OID, say).
-func splitQualified(s string) (names []string, ok bool) {
-	s = strings.TrimSpace(s)
-	for {
-		var part string
-		if strings.HasPrefix(s, `"`) {
-			var b strings.Builder
-			i := 1
-			for {
-				j := strings.IndexByte(s[i:], '"')
-				if j < 0 {
-					return nil, false
-				}
-				b.WriteString(s[i : i+j])
-				i += j + 1
-				if i < len(s) && s[i] == '"' {
-					b.WriteByte('"')
-					i++
-					continue
-				}
-				break
-			}
-			part, s = b.String(), strings.TrimSpace(s[i:])
-		} else {
-			i := strings.IndexByte(s, '.')
-			if i < 0 {
-				i = len(s)
-			}
-			part, s = strings.TrimSpace(s[:i]), s[i:]
-			if part == "" || strings.ContainsAny(part, `" `) || part[0] >= '0' && part[0] <= '9' {
-				return nil, false
-			}
-			part = asciiLower(part)
-		}
-		names = append(names, part)
-		if s == "" {
-			return names, len(names) <= 3
-		}
-		if s[0] != '.' {
-			return nil, false
-		}
-		s = strings.TrimSpace(s[1:])
-	}
-}
-
-// isNameByte reports whether c can be part of an unquoted identifier or
-// keyword.
-func isNameByte(c byte) bool {
-	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '$' || c >= 0x80
-}
-
-// asciiLower folds like PostgreSQL's downcase_identifier in UTF-8
-// databases: ASCII letters only.
-func asciiLower(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
-	}, s)
 }

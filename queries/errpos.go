@@ -8,6 +8,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/internal/sqlref"
 	"github.com/tenantc/tenantc/position"
 )
 
@@ -140,7 +141,7 @@ func (sp *span) find(src, name string, role nameRole, off int) int {
 	}
 	var fits, others []int
 	for i, t := range toks {
-		if identName(src[t.Start:t.End]) != name {
+		if sqlref.IdentName(src[t.Start:t.End]) != name {
 			continue
 		}
 		dotted := i+1 < len(toks) && toks[i+1].Token == pg_query.Token_ASCII_46
@@ -161,20 +162,4 @@ func (sp *span) find(src, name string, role nameRole, off int) int {
 		}
 	}
 	return -1
-}
-
-// identName returns the name an identifier token denotes, folded as
-// PostgreSQL folds it, or "" when the token is no identifier. Keywords
-// count: many (name, status, type) are valid column and table names.
-func identName(tok string) string {
-	if len(tok) >= 2 && tok[0] == '"' && tok[len(tok)-1] == '"' {
-		return strings.ReplaceAll(tok[1:len(tok)-1], `""`, `"`)
-	}
-	for i, r := range tok {
-		letter := r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || r >= 0x80
-		if !letter && (i == 0 || !('0' <= r && r <= '9' || r == '$')) {
-			return ""
-		}
-	}
-	return asciiLower(tok)
 }

@@ -9,6 +9,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/internal/sqlref"
 	"github.com/tenantc/tenantc/position"
 	"github.com/tenantc/tenantc/schema"
 	"github.com/tenantc/tenantc/tenancy"
@@ -63,7 +64,7 @@ var fuzzQuerySeeds = []string{
 }
 
 // FuzzMark checks the pure parts of query analysis on arbitrary SQL: the
-// checker's statement splitting and FindReferences/mark. Nothing may
+// checker's statement splitting and sqlref.Find/mark. Nothing may
 // panic; splitting covers the file in order; and a statement tenantc
 // accepts, once rendered for a tenant, still parses, leaves no tenant
 // reference unqualified and no shared reference unqualified, and carries
@@ -111,7 +112,7 @@ func FuzzMark(f *testing.F) {
 			}
 		}
 
-		refs, probs, err := FindReferences(cat, "public", src)
+		refs, probs, err := sqlref.Find(cat, "public", src)
 		if err != nil {
 			return
 		}
@@ -130,7 +131,7 @@ func FuzzMark(f *testing.F) {
 		}
 		q := &Query{SQL: src}
 		if err := mark(q, cat, "public"); err != nil {
-			t.Fatalf("FindReferences found no problem but mark failed: %v", err)
+			t.Fatalf("sqlref.Find found no problem but mark failed: %v", err)
 		}
 		if err := newRuntimeSQL(q.SQL, q.TenantRefs); err != nil {
 			t.Fatalf("marked SQL %q with references %v is rejected by tenancy.NewSQL: %v", q.SQL, q.TenantRefs, err)
@@ -139,7 +140,7 @@ func FuzzMark(f *testing.F) {
 		if _, err := pg_query.Parse(rendered); err != nil {
 			t.Fatalf("rendered SQL %q does not parse: %v", rendered, err)
 		}
-		after, probs, err := FindReferences(cat, "public", rendered)
+		after, probs, err := sqlref.Find(cat, "public", rendered)
 		if err != nil {
 			t.Fatalf("rendered SQL %q: %v", rendered, err)
 		}

@@ -1,6 +1,10 @@
 package schema
 
-import "github.com/tenantc/tenantc/position"
+import (
+	"strconv"
+
+	"github.com/tenantc/tenantc/position"
+)
 
 // Scope says where an object lives: once, in the shared schema, or once per
 // tenant, in each tenant's schema.
@@ -72,6 +76,13 @@ type Object struct {
 	// column types, defaults (nextval, functions), view bodies.
 	Refs []string
 }
+
+// IsTenant reports whether o lives in every tenant's schema.
+func (o *Object) IsTenant() bool { return o.Scope == Tenant }
+
+// String names o in messages: its kind and quoted name, as in
+// table "orders".
+func (o *Object) String() string { return string(o.Kind) + " " + strconv.Quote(o.Name) }
 
 // Catalog is every scoped object of the annotated schema.
 type Catalog struct {

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
+
+	"github.com/tenantc/tenantc/internal/sqlref"
 )
 
 // queryColumns returns the column names of a view's query as PostgreSQL
@@ -52,7 +54,7 @@ func (l *loader) queryColumns(sel *pg.SelectStmt, ctes map[string][]string) []st
 		if ref := rt.Val.GetColumnRef(); ref != nil && ref.Fields[len(ref.Fields)-1].GetAStar() != nil {
 			alias := ""
 			if len(ref.Fields) > 1 {
-				alias = baseName(strs(ref.Fields[:len(ref.Fields)-1]))
+				alias = baseName(sqlref.NameList(ref.Fields[:len(ref.Fields)-1]))
 			}
 			star, ok := l.fromColumns(sel.FromClause, alias, ctes)
 			if !ok {
@@ -144,12 +146,12 @@ func colname(n *pg.Node) string {
 			return s.Sval
 		}
 	case n.GetFuncCall() != nil:
-		return baseName(strs(n.GetFuncCall().Funcname))
+		return baseName(sqlref.NameList(n.GetFuncCall().Funcname))
 	case n.GetTypeCast() != nil:
 		if c := colname(n.GetTypeCast().Arg); c != "?column?" {
 			return c
 		}
-		return baseName(strs(n.GetTypeCast().GetTypeName().GetNames()))
+		return baseName(sqlref.NameList(n.GetTypeCast().GetTypeName().GetNames()))
 	case n.GetAIndirection() != nil:
 		ind := n.GetAIndirection().Indirection
 		if len(ind) > 0 {

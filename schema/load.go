@@ -22,19 +22,17 @@ package schema
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
-	pgparser "github.com/pganalyze/pg_query_go/v6/parser"
 
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/internal/sqlref"
 	"github.com/tenantc/tenantc/position"
 )
 
@@ -168,16 +166,8 @@ func (l *loader) parse(f *file, text string) (string, parsed) {
 			p.tree = tree
 			return text, p
 		}
-		off := 0
-		msg := err.Error()
-		var pe *pgparser.Error
-		if errors.As(err, &pe) {
-			msg = pe.Message
-			if pe.Cursorpos > 0 {
-				off = charOffset(text, pe.Cursorpos-1)
-			}
-		}
-		l.errs.Add(f.Pos(off), "%s", oneLine(msg))
+		off := sqlref.ErrorOffset(text, 0, err)
+		l.errs.Add(f.Pos(off), "%s", oneLine(sqlref.ErrorMessage(err)))
 		lo, hi := statementAround(text, off)
 		if strings.TrimSpace(text[lo:hi]) == "" {
 			break
@@ -283,17 +273,6 @@ func blank(text string, lo, hi int) string {
 		}
 	}
 	return string(b)
-}
-
-// charOffset converts PostgreSQL's error cursor, which counts characters, to
-// a byte offset.
-func charOffset(text string, chars int) int {
-	off := 0
-	for ; chars > 0 && off < len(text); chars-- {
-		_, size := utf8.DecodeRuneInString(text[off:])
-		off += size
-	}
-	return off
 }
 
 // tokensIn returns the tokens starting in [lo, hi).

@@ -702,31 +702,6 @@ func atoi(s string) int {
 	return n
 }
 
-func TestSplitName(t *testing.T) {
-	tests := []struct {
-		in   string
-		want []string
-	}{
-		{"tickets_id_seq", []string{"tickets_id_seq"}},
-		{"Tickets", []string{"tickets"}},
-		{`"Tickets"`, []string{"Tickets"}},
-		{` public . "My""Seq" `, []string{"public", `My"Seq`}},
-		{"a.b.c", []string{"a", "b", "c"}},
-		{"a.b.c.d", nil},
-		{"", nil},
-		{"a.", nil},
-		{`""`, nil},
-		{`"open`, nil},
-		{"a b", nil},
-	}
-	for _, tt := range tests {
-		got, ok := SplitName(tt.in)
-		if ok != (tt.want != nil) || !cmp.Equal(got, tt.want) {
-			t.Errorf("SplitName(%q) = %q, %v; want %q", tt.in, got, ok, tt.want)
-		}
-	}
-}
-
 func TestNewCatalog(t *testing.T) {
 	plans := &Object{Name: "plans", Kind: Table, Scope: Shared}
 	c, err := NewCatalog(plans, &Object{Name: "f", Kind: Function, Scope: Tenant})

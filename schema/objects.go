@@ -6,6 +6,8 @@ import (
 
 	pg "github.com/pganalyze/pg_query_go/v6"
 	"google.golang.org/protobuf/proto"
+
+	"github.com/tenantc/tenantc/internal/sqlref"
 )
 
 // stmt declares the object a statement creates, or attaches the references
@@ -55,7 +57,7 @@ func (l *loader) stmt(f *file, s *stmt) {
 			if d == nil || d.Defname != "owned_by" {
 				continue
 			}
-			parts := strs(d.Arg.GetList().GetItems())
+			parts := sqlref.NameList(d.Arg.GetList().GetItems())
 			if len(parts) < 2 { // OWNED BY NONE
 				continue
 			}
@@ -67,7 +69,7 @@ func (l *loader) stmt(f *file, s *stmt) {
 		}
 	case *pg.Node_CreateEnumStmt:
 		c := n.CreateEnumStmt
-		l.declare(f, s, Enum, strs(c.TypeName), keywordName(s, pg.Token_TYPE_P))
+		l.declare(f, s, Enum, sqlref.NameList(c.TypeName), keywordName(s, pg.Token_TYPE_P))
 	case *pg.Node_CompositeTypeStmt:
 		c := n.CompositeTypeStmt
 		o := l.declare(f, s, Composite, rangeVarParts(c.Typevar), int(c.GetTypevar().GetLocation()))
@@ -80,11 +82,11 @@ func (l *loader) stmt(f *file, s *stmt) {
 		l.walk(f, s, o, c, c.Typevar)
 	case *pg.Node_CreateDomainStmt:
 		c := n.CreateDomainStmt
-		o := l.declare(f, s, Domain, strs(c.Domainname), keywordName(s, pg.Token_DOMAIN_P))
+		o := l.declare(f, s, Domain, sqlref.NameList(c.Domainname), keywordName(s, pg.Token_DOMAIN_P))
 		l.walk(f, s, o, c, nil)
 	case *pg.Node_CreateFunctionStmt:
 		c := n.CreateFunctionStmt
-		o := l.declare(f, s, Function, strs(c.Funcname), keywordName(s, pg.Token_FUNCTION, pg.Token_PROCEDURE))
+		o := l.declare(f, s, Function, sqlref.NameList(c.Funcname), keywordName(s, pg.Token_FUNCTION, pg.Token_PROCEDURE))
 		l.walk(f, s, o, c, nil)
 		l.functionBody(f, s, o, c)
 	case *pg.Node_AlterTableStmt:
@@ -130,7 +132,7 @@ func (l *loader) stmt(f *file, s *stmt) {
 		l.walk(f, s, o, c, nil)
 		// EXECUTE FUNCTION|PROCEDURE name: the name has no location.
 		if i := tokenAfter(s.toks, pg.Token_EXECUTE); i >= 0 && i+2 < len(s.toks) {
-			l.refs = append(l.refs, ref{ns: nsFunction, parts: strs(c.Funcname), pos: f.Pos(int(s.toks[i+2].Start)), from: o})
+			l.refs = append(l.refs, ref{ns: nsFunction, parts: sqlref.NameList(c.Funcname), pos: f.Pos(int(s.toks[i+2].Start)), from: o})
 		}
 	case *pg.Node_CreatePolicyStmt:
 		c := n.CreatePolicyStmt
@@ -178,7 +180,7 @@ func (l *loader) owner(rv *pg.RangeVar, isType bool) *Object {
 func (l *loader) implicitSequence(f *file, table *Object, cd *pg.ColumnDef) {
 	serial := false
 	if cd.TypeName != nil && len(cd.TypeName.Names) == 1 {
-		switch strs(cd.TypeName.Names)[0] {
+		switch sqlref.NameList(cd.TypeName.Names)[0] {
 		case "serial", "serial2", "serial4", "serial8", "smallserial", "bigserial":
 			serial = true
 		}
@@ -208,7 +210,7 @@ func (l *loader) tableColumns(c *pg.CreateStmt) []string {
 		}
 	}
 	if c.OfTypename != nil {
-		t, ok := l.cat.Type(baseName(strs(c.OfTypename.Names)))
+		t, ok := l.cat.Type(baseName(sqlref.NameList(c.OfTypename.Names)))
 		if !ok || t.Columns == nil {
 			return nil
 		}
@@ -337,7 +339,7 @@ func renamed(cols []string, names []*pg.Node) []string {
 	if len(names) == 0 || cols == nil {
 		return cols
 	}
-	out := strs(names)
+	out := sqlref.NameList(names)
 	if len(cols) > len(out) {
 		out = append(out, cols[len(out):]...)
 	}
@@ -356,17 +358,6 @@ func rangeVarParts(rv *pg.RangeVar) []string {
 		parts = append(parts, rv.Schemaname)
 	}
 	return append(parts, rv.Relname)
-}
-
-// strs returns the values of String nodes (name lists).
-func strs(ns []*pg.Node) []string {
-	out := make([]string, 0, len(ns))
-	for _, n := range ns {
-		if s := n.GetString_(); s != nil {
-			out = append(out, s.Sval)
-		}
-	}
-	return out
 }
 
 func baseName(parts []string) string {

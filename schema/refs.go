@@ -6,9 +6,11 @@ import (
 	"strings"
 
 	pg "github.com/pganalyze/pg_query_go/v6"
-	"github.com/tenantc/tenantc/position"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+
+	"github.com/tenantc/tenantc/internal/sqlref"
+	"github.com/tenantc/tenantc/position"
 )
 
 // namespace is where a reference is looked up.
@@ -66,7 +68,7 @@ func (w *walker) regclass(c *pg.A_Const) {
 	if c == nil || c.GetSval() == nil {
 		return
 	}
-	if parts, ok := SplitName(c.GetSval().Sval); ok {
+	if parts, ok := sqlref.SplitName(c.GetSval().Sval); ok {
 		w.add(nsRelation, parts, c.Location)
 	}
 }
@@ -92,11 +94,11 @@ func (w *walker) walk(m protoreflect.Message) {
 		return
 	case *pg.TypeName:
 		if !n.PctType {
-			w.add(nsType, strs(n.Names), n.Location)
+			w.add(nsType, sqlref.NameList(n.Names), n.Location)
 		}
 		return
 	case *pg.FuncCall:
-		names := strs(n.Funcname)
+		names := sqlref.NameList(n.Funcname)
 		w.add(nsFunction, names, n.Location)
 		switch baseName(names) {
 		case "nextval", "currval", "setval":
@@ -105,7 +107,7 @@ func (w *walker) walk(m protoreflect.Message) {
 			}
 		}
 	case *pg.TypeCast:
-		if baseName(strs(n.GetTypeName().GetNames())) == "regclass" {
+		if baseName(sqlref.NameList(n.GetTypeName().GetNames())) == "regclass" {
 			w.regclass(n.GetArg().GetAConst())
 		}
 	case *pg.SelectStmt:
@@ -205,68 +207,4 @@ func (l *loader) isTenantSchema(schema string) bool {
 func qualifiedMsg(parts []string) string {
 	return "schema-qualified name " + strconv.Quote(strings.Join(parts, ".")) +
 		": tenantc chooses the schema, write " + strconv.Quote(baseName(parts))
-}
-
-// SplitName splits a possibly qualified name written inside SQL text — the
-// argument of nextval('seq') or a 'name'::regclass literal — and folds each
-// part as PostgreSQL folds identifiers: unquoted parts are lower-cased
-// (ASCII letters only), quoted parts are kept with "" unescaped. ok is false
-// when s is not such a name.
-func SplitName(s string) (parts []string, ok bool) {
-	i := 0
-	skip := func() {
-		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
-			i++
-		}
-	}
-	for {
-		skip()
-		var part strings.Builder
-		switch {
-		case i < len(s) && s[i] == '"':
-			i++
-			for {
-				j := strings.IndexByte(s[i:], '"')
-				if j < 0 {
-					return nil, false
-				}
-				part.WriteString(s[i : i+j])
-				i += j + 1
-				if i < len(s) && s[i] == '"' {
-					part.WriteByte('"')
-					i++
-					continue
-				}
-				break
-			}
-			if part.Len() == 0 {
-				return nil, false
-			}
-		default:
-			start := i
-			for i < len(s) && s[i] != '.' && s[i] != '"' && s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r' {
-				c := s[i]
-				if 'A' <= c && c <= 'Z' {
-					c += 'a' - 'A'
-				}
-				part.WriteByte(c)
-				i++
-			}
-			if i == start {
-				return nil, false
-			}
-		}
-		parts = append(parts, part.String())
-		skip()
-		if i == len(s) {
-			if len(parts) > 3 {
-				return nil, false
-			}
-			return parts, true
-		}
-		if s[i] != '.' {
-			return nil, false
-		}
-		i++
-	}
 }

@@ -8,6 +8,7 @@ import (
 	pg_query "github.com/pganalyze/pg_query_go/v6"
 
 	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/internal/sqlref"
 	"github.com/tenantc/tenantc/position"
 )
 
@@ -285,7 +286,7 @@ func isSetConfig(s *pg_query.SelectStmt) bool {
 	if call == nil {
 		return false
 	}
-	names := strs(call.Funcname)
+	names := sqlref.NameList(call.Funcname)
 	switch {
 	case len(names) == 1:
 		return names[0] == "set_config"
@@ -326,7 +327,7 @@ func unqualify(cat *Catalog, sql string) string {
 		switch {
 		case t.Token == pg_query.Token_SCONST && strings.HasPrefix(text(t), "'") && isRegclassLiteral(sql, toks, i):
 			lit := text(t)
-			parts, ok := SplitName(strings.ReplaceAll(lit[1:len(lit)-1], "''", "'"))
+			parts, ok := sqlref.SplitName(strings.ReplaceAll(lit[1:len(lit)-1], "''", "'"))
 			if !ok || len(parts) != 2 || parts[0] != cat.SharedSchema || !inCatalog(parts[1]) || strings.Contains(lit, "''") {
 				continue
 			}
@@ -340,11 +341,11 @@ func unqualify(cat *Catalog, sql string) string {
 			(i == 0 || toks[i-1].Token != pg_query.Token_ASCII_46):
 			// A name whose first part is the shared schema; a third part
 			// (public.users.id in OWNED BY) is a column of the relation.
-			schema, ok := SplitName(text(t))
+			schema, ok := sqlref.SplitName(text(t))
 			if !ok || len(schema) != 1 || schema[0] != cat.SharedSchema {
 				continue
 			}
-			name, ok := SplitName(text(toks[i+2]))
+			name, ok := sqlref.SplitName(text(toks[i+2]))
 			if !ok || len(name) != 1 || !inCatalog(name[0]) {
 				continue
 			}
@@ -367,7 +368,7 @@ func isRegclassLiteral(sql string, toks []*pg_query.ScanToken, i int) bool {
 		if j < 0 || j >= len(toks) {
 			return ""
 		}
-		parts, _ := SplitName(sql[toks[j].Start:toks[j].End])
+		parts, _ := sqlref.SplitName(sql[toks[j].Start:toks[j].End])
 		return strings.Join(parts, ".")
 	}
 	if i+2 < len(toks) && toks[i+1].Token == pg_query.Token_TYPECAST {

@@ -10,8 +10,8 @@ import (
 
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/sqlpos"
+	"github.com/tenantc/tenantc/internal/sqlref"
 	"github.com/tenantc/tenantc/position"
-	"github.com/tenantc/tenantc/queries"
 	"github.com/tenantc/tenantc/schema"
 	"github.com/tenantc/tenantc/vet/internal/sqltok"
 )
@@ -273,7 +273,7 @@ func (c *schemaChecker) body(fn, body string, pos func(int) position.Pos) {
 // executed checks the SQL text of an EXECUTE; in a format() string every
 // conversion was replaced with an identifier no catalog holds.
 func (c *schemaChecker) executed(fn, sql string, format bool, pos position.Pos) {
-	_, problems, err := queries.FindReferences(c.cat, c.cfg.SharedSchema, sql)
+	_, problems, err := sqlref.Find(c.cat, c.cfg.SharedSchema, sql)
 	if err != nil {
 		if !format {
 			return // PL/pgSQL reports it when the function runs

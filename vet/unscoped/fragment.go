@@ -3,6 +3,7 @@ package unscoped
 import (
 	"strings"
 
+	"github.com/tenantc/tenantc/internal/sqlref"
 	"github.com/tenantc/tenantc/schema"
 	"github.com/tenantc/tenantc/vet/internal/sqltok"
 )
@@ -97,7 +98,7 @@ func prefilterWords(cat *schema.Catalog) words {
 	w := words{"search_path", "reset", "schema", "_seq"}
 	for _, o := range cat.Objects {
 		if o.Scope == schema.Tenant {
-			w = append(w, sqltok.Lower(o.Name))
+			w = append(w, sqlref.Fold(o.Name))
 		}
 	}
 	return w
@@ -105,7 +106,7 @@ func prefilterWords(cat *schema.Catalog) words {
 
 // none reports whether no word is in text, folded to lower case.
 func (w words) none(text string) bool {
-	lower := sqltok.Lower(text)
+	lower := sqlref.Fold(text)
 	for _, x := range w {
 		if strings.Contains(lower, x) {
 			return false
@@ -143,7 +144,7 @@ func mayReference(cat *schema.Catalog, sql string) bool {
 			// name, folded or not.
 			for _, part := range strings.Split(strings.ReplaceAll(t.Text, `"`, ""), ".") {
 				part = strings.TrimSpace(part)
-				if tenant(part) || tenant(sqltok.Lower(part)) || strings.EqualFold(part, "search_path") {
+				if tenant(part) || tenant(sqlref.Fold(part)) || strings.EqualFold(part, "search_path") {
 					return true
 				}
 			}

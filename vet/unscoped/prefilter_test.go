@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/tenantc/tenantc/config"
-	"github.com/tenantc/tenantc/queries"
+	"github.com/tenantc/tenantc/internal/sqlref"
 	"github.com/tenantc/tenantc/schema"
 )
 
@@ -48,7 +48,7 @@ func TestMayReference(t *testing.T) {
 		{`SELECT 1`, false},
 	}
 	for _, tt := range tests {
-		refs, problems, err := queries.FindReferences(cat, cfg.SharedSchema, tt.sql)
+		refs, problems, err := sqlref.Find(cat, cfg.SharedSchema, tt.sql)
 		if err != nil {
 			t.Fatalf("%s: %v", tt.sql, err)
 		}

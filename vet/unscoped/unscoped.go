@@ -13,7 +13,7 @@ import (
 	"golang.org/x/tools/go/analysis"
 
 	"github.com/tenantc/tenantc/config"
-	"github.com/tenantc/tenantc/queries"
+	"github.com/tenantc/tenantc/internal/sqlref"
 	"github.com/tenantc/tenantc/schema"
 	"github.com/tenantc/tenantc/vet/internal/sqltok"
 )
@@ -425,7 +425,7 @@ func (fc *fileChecker) text(fs *findings, text string, depth int) {
 	if settingsSearchPath(text) {
 		fs.add(RuleSearchPath, "query changes search_path through pg_settings; tenantc qualifies each tenant reference in the SQL text instead")
 	}
-	refs, problems, err := queries.FindReferences(fc.cat, fc.shared, text)
+	refs, problems, err := sqlref.Find(fc.cat, fc.shared, text)
 	if err != nil {
 		if !statementName(text) {
 			fc.fragment(fs, text)
@@ -457,10 +457,10 @@ func statementName(text string) bool {
 	return len(toks) == 1 && toks[0].Kind == sqltok.Word && !strings.HasPrefix(toks[0].Text, holePrefix)
 }
 
-// problemRule classifies a problem queries.FindReferences found. A shared
+// problemRule classifies a problem sqlref.Find found. A shared
 // object qualified with another schema is not vet's business: it does not
 // bypass tenant scoping.
-func problemRule(p queries.Problem) string {
+func problemRule(p sqlref.Problem) string {
 	switch {
 	case strings.Contains(p.Msg, "search_path"):
 		return RuleSearchPath
@@ -540,7 +540,7 @@ func (fc *fileChecker) marked(fs *findings, s site) {
 		if fc.words.none(text) || !mayReference(fc.cat, text) {
 			continue
 		}
-		refs, problems, err := queries.FindReferences(fc.cat, fc.shared, text)
+		refs, problems, err := sqlref.Find(fc.cat, fc.shared, text)
 		if err != nil {
 			continue // ParseSQL's caller finds out when the statement runs
 		}
@@ -553,7 +553,7 @@ func (fc *fileChecker) marked(fs *findings, s site) {
 				continue
 			}
 			name := r.Object.Name
-			if name != sqltok.Lower(name) {
+			if name != sqlref.Fold(name) {
 				name = `"` + name + `"`
 			}
 			fs.add(RuleUnscoped, "unscoped query: %s %q is tenant-scoped but not marked; write {%s} so that Conn.SQL qualifies it", r.Object.Kind, r.Object.Name, name)

@@ -5,6 +5,8 @@ package sqltok
 import (
 	"strconv"
 	"strings"
+
+	"github.com/tenantc/tenantc/internal/sqlref"
 )
 
 // Kind is the kind of a token.
@@ -80,7 +82,7 @@ func Tokenize(s string) []Token {
 			for j < len(s) && isWordPart(s[j]) {
 				j++
 			}
-			toks = append(toks, Token{Kind: Word, Text: Lower(s[i:j]), Off: i})
+			toks = append(toks, Token{Kind: Word, Text: sqlref.Fold(s[i:j]), Off: i})
 			i = j
 		case c == ':' && i+1 < len(s) && s[i+1] == ':':
 			toks = append(toks, Token{Kind: Punct, Text: "::", Off: i})
@@ -98,17 +100,6 @@ func isWordStart(c byte) bool {
 }
 
 func isWordPart(c byte) bool { return isWordStart(c) || '0' <= c && c <= '9' || c == '$' }
-
-// Lower folds an unquoted identifier as PostgreSQL does in UTF-8
-// databases: ASCII letters only.
-func Lower(s string) string {
-	return strings.Map(func(r rune) rune {
-		if 'A' <= r && r <= 'Z' {
-			return r + 'a' - 'A'
-		}
-		return r
-	}, s)
-}
 
 // unquote reads the literal or identifier that the quote character s[i]
 // opens, a doubled quote standing for one (and, with escapes, a backslash
