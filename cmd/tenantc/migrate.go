@@ -65,13 +65,7 @@ func (f *dbFlags) check(cmd *cobra.Command, formats ...string) error {
 	if !contains(formats, f.Format) {
 		return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--format must be one of %s, not %q", strings.Join(formats, ", "), f.Format)}
 	}
-	if f.URL == "" {
-		f.URL = os.Getenv("DATABASE_URL")
-	}
-	if f.URL == "" {
-		return &usageError{cmd: cmd.CommandPath(), err: errors.New("no database: pass --url or set DATABASE_URL")}
-	}
-	return nil
+	return checkDatabase(cmd, f.ConfigPath, &f.URL, os.Getenv("DATABASE_URL"))
 }
 
 func contains(list []string, s string) bool {
@@ -272,6 +266,12 @@ that fails is rolled back and its error recorded, and the others go on
 unless --fail-fast. Re-running converges: tenants already at the latest
 version are skipped after one query.
 
+When tenantc.yaml lists servers, apply takes the lock of every server,
+applies the shared migrations on each, then migrates every tenant on the
+server the registry places it on, the servers in parallel. A server that
+is down fails its own tenants, with an error naming it; the others are
+migrated, and a re-run once it is back converges.
+
 Exit status 1 when any tenant failed.`,
 		Example: `  tenantc migrate apply --parallel 8
   tenantc migrate apply --tenant acme --dry-run
@@ -302,6 +302,9 @@ func migrateApplyRun(ctx context.Context, opts *migrateApplyOptions) error {
 	cfg, err := loadConfig(opts.ConfigPath)
 	if err != nil {
 		return err
+	}
+	if len(cfg.Servers) > 0 {
+		return migrateApplyServersRun(ctx, opts, cfg)
 	}
 	pool, err := connect(ctx, opts.URL)
 	if err != nil {
@@ -428,7 +431,11 @@ func (p *progress) event(e migrate.Event) {
 	case migrate.SharedDone:
 		p.log.Info("shared schema migrated", "schema", e.Schema, "versions", e.Applied, "duration", e.Duration)
 	case migrate.TenantsPlanned:
-		p.total, p.start = e.Pending, time.Now()
+		// One event per server when tenantc.yaml lists servers.
+		if p.total == 0 {
+			p.start = time.Now()
+		}
+		p.total += e.Pending
 		p.log.Info("tenants planned", "total", e.Total, "pending", e.Pending)
 	case migrate.TenantDone:
 		p.done++
@@ -526,6 +533,9 @@ func migrateStatusRun(ctx context.Context, opts *migrateStatusOptions) error {
 	if err != nil {
 		return err
 	}
+	if len(cfg.Servers) > 0 {
+		return migrateStatusServersRun(ctx, opts, cfg)
+	}
 	pool, err := connect(ctx, opts.URL)
 	if err != nil {
 		return err
@@ -610,6 +620,9 @@ func migrateDriftRun(ctx context.Context, opts *migrateDriftOptions) error {
 	cfg, err := loadConfig(opts.ConfigPath)
 	if err != nil {
 		return err
+	}
+	if len(cfg.Servers) > 0 {
+		return errOneServer
 	}
 	pool, err := connect(ctx, opts.URL)
 	if err != nil {

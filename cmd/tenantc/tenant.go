@@ -55,13 +55,7 @@ func (f *tenantFlags) add(cmd *cobra.Command) {
 }
 
 func (f *tenantFlags) check(cmd *cobra.Command) error {
-	if f.URL == "" {
-		f.URL = os.Getenv("DATABASE_URL")
-	}
-	if f.URL == "" {
-		return &usageError{cmd: cmd.CommandPath(), err: errors.New("no database: pass --url or set DATABASE_URL")}
-	}
-	return nil
+	return checkDatabase(cmd, f.ConfigPath, &f.URL, os.Getenv("DATABASE_URL"))
 }
 
 // exactArgs is cobra.ExactArgs reported as a usage error naming the
@@ -80,6 +74,9 @@ func tenantSession(ctx context.Context, f *tenantFlags, do func(*config.Config, 
 	cfg, err := loadConfig(f.ConfigPath)
 	if err != nil {
 		return err
+	}
+	if len(cfg.Servers) > 0 {
+		return errOneServer
 	}
 	pool, err := connect(ctx, f.URL)
 	if err != nil {
@@ -104,6 +101,9 @@ type tenantCreateOptions struct {
 	IO *streams
 	tenantFlags
 	ID, Schema string
+	// Server is the server to create the tenant on, when tenantc.yaml
+	// lists servers; "" places it on the one with the fewest tenants.
+	Server string
 	// Set are column=value pairs for the registry row's own columns.
 	Set     []string
 	text    map[string]string // Set, parsed
@@ -126,7 +126,11 @@ or when the tenant or its schema exists.
 
 When the annotated schema declares the registry table with more columns
 (a NOT NULL name), --set column=value fills them; each value is converted
-to its column's type by PostgreSQL.`,
+to its column's type by PostgreSQL.
+
+When tenantc.yaml lists servers, the tenant is created on the server with
+the fewest tenants, or on --server NAME, and registered on the control
+server with its server's name.`,
 		Example: `  tenantc tenant create acme
   tenantc tenant create acme --schema customer_acme
   tenantc tenant create acme --set name=ACME --set seats=10   # a registry table with more columns`,
@@ -150,6 +154,7 @@ to its column's type by PostgreSQL.`,
 	opts.add(cmd)
 	cmd.Flags().StringVar(&opts.Schema, "schema", "", "schema `name` (default: tenant_schema with {id} replaced)")
 	cmd.Flags().StringArrayVar(&opts.Set, "set", nil, "registry `column=value` for a column of the registry table; repeatable")
+	cmd.Flags().StringVar(&opts.Server, "server", "", "server `name` from tenantc.yaml's servers (default: the one with the fewest tenants)")
 	return cmd
 }
 
@@ -173,6 +178,12 @@ func registryText(cmdPath string, pairs []string) (map[string]string, error) {
 }
 
 func tenantCreateRun(ctx context.Context, opts *tenantCreateOptions) error {
+	if cfg, err := loadConfig(opts.ConfigPath); err == nil && len(cfg.Servers) > 0 {
+		return tenantCreateServersRun(ctx, opts, cfg)
+	}
+	if opts.Server != "" {
+		return &usageError{cmd: opts.cmdPath, err: errors.New("--server needs servers in tenantc.yaml")}
+	}
 	return tenantSession(ctx, &opts.tenantFlags, func(cfg *config.Config, pool *pgxpool.Pool) error {
 		mopts := []migrate.CreateOption{migrate.WithLogger(opts.IO.Logger()), migrate.WithRegistryText(opts.text)}
 		if opts.Schema != "" {
@@ -297,6 +308,9 @@ func newTenantListCmd(s *streams, runF func(*tenantListOptions) error) *cobra.Co
 }
 
 func tenantListRun(ctx context.Context, opts *tenantListOptions) error {
+	if cfg, err := loadConfig(opts.ConfigPath); err == nil && len(cfg.Servers) > 0 {
+		return tenantListServersRun(ctx, opts, cfg)
+	}
 	return tenantSession(ctx, &opts.tenantFlags, func(cfg *config.Config, pool *pgxpool.Pool) error {
 		list, err := migrate.ListTenants(ctx, pool, cfg, migrate.WithLogger(opts.IO.Logger()))
 		if err != nil {

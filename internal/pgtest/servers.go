@@ -13,7 +13,8 @@ import (
 // Servers starts n PostgreSQL servers of tb's own, in parallel, and stops
 // them when tb ends: for tests of a fleet of several servers, which may
 // kill and restart one ([pgserver.Server.Kill], [pgserver.Server.Restart]).
-// Each runs with wal_level = logical. Connect to srv.URL("postgres"): the
+// Each runs with wal_level = logical and synchronous_commit on, so that
+// what was committed before a Kill is there after the Restart. Connect to srv.URL("postgres"): the
 // servers are tb's alone. Like [Get], it skips tb when PostgreSQL is not
 // installed, unless CI=true; TENANTC_TEST_DATABASE_URL does not help here,
 // since the servers must be local to be started.
@@ -29,6 +30,10 @@ func Servers(tb testing.TB, n int) []*pgserver.Server {
 			srvs[i], errs[i] = pgserver.Start(ctx, pgserver.Options{
 				MaxConnections: 100,
 				Settings: map[string]string{
+					// A commit must survive Kill (a crash of the
+					// postmaster): with fsync off it is then written to
+					// the OS, which the process crash does not lose.
+					"synchronous_commit":    "on",
 					"wal_level":             "logical",
 					"max_replication_slots": "20",
 					"max_wal_senders":       "20",

@@ -1,0 +1,112 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	atlasmigrate "ariga.io/atlas/sql/migrate"
+
+	"github.com/tenantc/tenantc/internal/pgtest"
+	"github.com/tenantc/tenantc/migrate"
+)
+
+// runCLI runs tenantc with args and returns the exit code and outputs.
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, strings.NewReader(""), &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+// writeSums writes the atlas.sum of each migration directory under dir.
+func writeSums(t *testing.T, dir string) {
+	t.Helper()
+	for _, side := range []string{"shared", "tenant"} {
+		d, err := atlasmigrate.NewLocalDir(filepath.Join(dir, "migrations", side))
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := d.Checksum()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := atlasmigrate.WriteSumFile(d, sum); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestServersCommands(t *testing.T) {
+	srvs := pgtest.Servers(t, 2)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"tenantc.yaml": "version: \"1\"\nschema: [schema]\nqueries: [schema]\nshared_schema: app\ntenant_schema: \"t_{id}\"\n" +
+			"servers:\n  main: $MAIN_URL\n  eu: " + srvs[1].URL("postgres") + "\n",
+		"schema/app.sql": "-- tenantc:tenant\nCREATE TABLE tickets (id bigint PRIMARY KEY);\n",
+		"migrations/shared/20260101000001_init.sql": `CREATE TABLE "app"."plans" ("id" bigint PRIMARY KEY);` + "\n",
+		"migrations/tenant/20260101000001_init.sql": `CREATE TABLE "tickets" ("id" bigint PRIMARY KEY);` + "\n",
+	})
+	writeSums(t, dir)
+	t.Setenv("MAIN_URL", srvs[0].URL("postgres"))
+	t.Setenv("DATABASE_URL", "")
+	f := []string{"-f", filepath.Join(dir, "tenantc.yaml")}
+
+	type step struct {
+		args           []string
+		code           int
+		stdout, stderr string // regexps
+	}
+	check := func(steps ...step) {
+		t.Helper()
+		for _, st := range steps {
+			code, stdout, stderr := runCLI(t, append(st.args, f...)...)
+			if code != st.code || !regexp.MustCompile(st.stdout).MatchString(stdout) || !regexp.MustCompile(st.stderr).MatchString(stderr) {
+				t.Errorf("tenantc %s: exit %d\nstdout: %s\nstderr: %s\nwant exit %d, stdout ~ %s, stderr ~ %s",
+					strings.Join(st.args, " "), code, stdout, stderr, st.code, st.stdout, st.stderr)
+			}
+		}
+	}
+	check(
+		step{[]string{"migrate", "apply"}, 0, `(?m)^server main: shared: 1 applied; tenants: 0 migrated, 0 failed\nserver eu: shared: 1 applied; tenants: 0 migrated, 0 failed\n`, `^$`},
+		step{[]string{"tenant", "create", "acme"}, 0, `^created tenant acme \(schema t_acme\) on server main at version 20260101000001`, `^$`},
+		step{[]string{"tenant", "create", "globex"}, 0, `on server eu `, `^$`},
+		step{[]string{"tenant", "create", "initech", "--server", "eu"}, 0, `on server eu `, `^$`},
+		step{[]string{"tenant", "create", "hooli", "--server", "us"}, 2, `^$`, `--server "us" is not one of tenantc.yaml's servers \(main, eu\)`},
+		step{[]string{"tenant", "create", "hooli", "--url", "postgres://x"}, 2, `^$`, `--url names one server`},
+		step{[]string{"tenant", "list"}, 0, `(?m)^ID +SCHEMA +SERVER +VERSION +CREATED_AT\nacme +t_acme +main +20260101000001 .*\nglobex +t_globex +eu +20260101000001 .*\ninitech +t_initech +eu `, `^$`},
+		step{[]string{"tenant", "drop", "acme", "--yes"}, 1, `^$`, `does not run across several servers yet`},
+	)
+	code, stdout, _ := runCLI(t, append([]string{"tenant", "list", "--format", "json"}, f...)...)
+	var list []migrate.TenantInfo
+	if err := json.Unmarshal([]byte(stdout), &list); code != 0 || err != nil || len(list) != 3 || list[1].Server != "eu" {
+		t.Errorf("tenant list --format json: exit %d, %v, %+v", code, err, list)
+	}
+
+	// eu down: its tenants fail, naming it; main's tenant migrates.
+	writeFiles(t, dir, map[string]string{"migrations/tenant/20260101000002_title.sql": `ALTER TABLE "tickets" ADD COLUMN "title" text;` + "\n"})
+	writeSums(t, dir)
+	srvs[1].Kill()
+	check(
+		step{[]string{"migrate", "apply"}, 1, `(?m)^server main: shared: 0 applied; tenants: 1 migrated, 0 failed\nserver eu: shared: 0 applied; tenants: 0 migrated, 2 failed; acquire lock connection: .*\ntenants: 1 migrated, 2 failed, 0 up to date\n$`, `(?m)^server eu: acquire lock connection`},
+		step{[]string{"migrate", "status"}, 1, `(?m)^tenant globex \(t_globex\) on eu: version none, 0 pending, failed: server "eu": `, ``},
+	)
+	code, stdout, _ = runCLI(t, append([]string{"migrate", "status", "--format", "json"}, f...)...)
+	var st migrate.StatusReport
+	if err := json.Unmarshal([]byte(stdout), &st); code != 1 || err != nil || st.Summary.Failed != 2 || len(st.Servers) != 2 || st.Servers[1].Error == "" {
+		t.Errorf("migrate status --format json with eu down: exit %d, %v, %+v", code, err, st)
+	}
+
+	// Back up: a re-run converges.
+	if err := srvs[1].Restart(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	check(
+		step{[]string{"migrate", "apply"}, 0, `(?m)^server eu: shared: 0 applied; tenants: 2 migrated, 0 failed\ntenants: 2 migrated, 0 failed, 1 up to date\n$`, `^$`},
+		step{[]string{"migrate", "status"}, 0, `(?m)^3 tenants: 3 current, 0 pending, 0 failed\n$`, `^$`},
+	)
+}
