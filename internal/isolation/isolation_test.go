@@ -84,13 +84,19 @@ func setup(ctx context.Context, pool *pgxpool.Pool) error {
 	return nil
 }
 
-// resetSQL empties every table and restarts the id sequences, then puts one
+// resetSQL empties every table (of the given tenants, by default all of
+// them) and restarts the id sequences, then puts one
 // decoy row in public, so that ids overlap across schemas: a statement run
 // against the wrong schema finds a row, and its tenant marker gives it away.
-func resetSQL() string {
+func resetSQL(tenants ...string) string {
 	tables := []string{"public.items", "public.tags"}
-	for i := range numTenants {
-		tables = append(tables, "tenant_"+tenantID(i)+".items", "tenant_"+tenantID(i)+".tags")
+	if tenants == nil {
+		for i := range numTenants {
+			tenants = append(tenants, tenantID(i))
+		}
+	}
+	for _, id := range tenants {
+		tables = append(tables, "tenant_"+id+".items", "tenant_"+id+".tags")
 	}
 	return "TRUNCATE " + strings.Join(tables, ", ") + " RESTART IDENTITY;\n" +
 		"INSERT INTO public.items (tenant, n, note) VALUES ('public', 0, 'decoy');\n" +
@@ -175,8 +181,8 @@ func runPoolWorkload(t *testing.T, dbURL string, ops int, opts ...tenancy.PoolOp
 	run(t, pool, 99, ops)
 }
 
-// database is what the workload runs on: a *pgxpool.Pool or a
-// *tenancy.Pool.
+// database is what the workload runs on: a *pgxpool.Pool, a
+// *tenancy.Pool or a *tenancy.Fleet.
 type database interface {
 	tenancy.DBTX
 	Begin(context.Context) (pgx.Tx, error)
@@ -186,12 +192,19 @@ type database interface {
 // seed.
 func run(t *testing.T, pool database, seed uint64, ops int) {
 	ctx := context.Background()
-	if _, err := pool.Exec(ctx, resetSQL()); err != nil {
+	fleet, _ := pool.(*tenancy.Fleet)
+	reg := tenancy.NewRegistry(pool)
+	if fleet != nil {
+		reg = fleet.Registry()
+		resetFleet(t, fleet)
+	} else if _, err := pool.Exec(ctx, resetSQL()); err != nil {
 		t.Fatalf("reset: %v", err)
 	}
-
-	reg := tenancy.NewRegistry(pool)
-	tenants := make([]tenancy.Tenant, numTenants)
+	n := numTenants
+	if fleet != nil {
+		n = fleetTenants
+	}
+	tenants := make([]tenancy.Tenant, n)
 	for i := range tenants {
 		tn, err := reg.Lookup(ctx, tenantID(i))
 		if err != nil {
@@ -204,8 +217,8 @@ func run(t *testing.T, pool database, seed uint64, ops int) {
 		t:        t,
 		pool:     pool,
 		tenants:  tenants,
-		rows:     make([]atomic.Int64, numTenants),
-		inserted: make([]atomic.Int64, numTenants),
+		rows:     make([]atomic.Int64, n),
+		inserted: make([]atomic.Int64, n),
 	}
 	var wg sync.WaitGroup
 	for worker := range numWorkers {
@@ -236,11 +249,16 @@ func run(t *testing.T, pool database, seed uint64, ops int) {
 		t.Errorf("ran %d operations, want %d", done, ops)
 	}
 
-	// Each tenant's schema holds exactly the rows its tenant wrote.
+	// Each tenant's schema holds exactly the rows its tenant wrote, on
+	// its own server.
 	for i, tn := range tenants {
 		schema := pgx.Identifier{tn.Schema()}.Sanitize()
 		var total, foreign, foreignTags int64
-		err := pool.QueryRow(ctx, fmt.Sprintf(`SELECT
+		var on tenancy.DBTX = pool
+		if fleet != nil {
+			on, _ = fleet.Pool(tn.Server())
+		}
+		err := on.QueryRow(ctx, fmt.Sprintf(`SELECT
 			(SELECT count(*) FROM %[1]s.items),
 			(SELECT count(*) FROM %[1]s.items WHERE tenant <> $1),
 			(SELECT count(*) FROM %[1]s.tags WHERE tenant <> $1)`, schema), tn.ID()).Scan(&total, &foreign, &foreignTags)
@@ -256,12 +274,22 @@ func run(t *testing.T, pool database, seed uint64, ops int) {
 			t.Errorf("tenant %s: CountItems = %d, %v; want %d", tn.ID(), got, err, total)
 		}
 	}
-	var decoys int64
-	if err := pool.QueryRow(ctx, "SELECT (SELECT count(*) FROM public.items) + (SELECT count(*) FROM public.tags)").Scan(&decoys); err != nil {
-		t.Fatal(err)
+	ons := []tenancy.DBTX{pool}
+	if fleet != nil {
+		ons = ons[:0]
+		for _, name := range fleet.Servers() {
+			p, _ := fleet.Pool(name)
+			ons = append(ons, p)
+		}
 	}
-	if decoys != 2 {
-		t.Errorf("public has %d rows, want the 2 decoys: a statement ran unqualified", decoys)
+	for _, on := range ons {
+		var decoys int64
+		if err := on.QueryRow(ctx, "SELECT (SELECT count(*) FROM public.items) + (SELECT count(*) FROM public.tags)").Scan(&decoys); err != nil {
+			t.Fatal(err)
+		}
+		if decoys != 2 {
+			t.Errorf("public has %d rows, want the 2 decoys: a statement ran unqualified", decoys)
+		}
 	}
 }
 
@@ -293,7 +321,7 @@ func (w *workload) check(ti int, op string, owners ...string) {
 
 // step runs one random operation for a random tenant.
 func (w *workload) step(ctx context.Context, rng *rand.Rand) {
-	ti := rng.IntN(numTenants)
+	ti := rng.IntN(len(w.tenants))
 	tn := w.tenants[ti]
 	q := db.NewTenant(tenancy.Bind(w.pool, tn))
 	randomID := func() int64 { return rng.Int64N(w.inserted[ti].Load()+2) + 1 }
