@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tenantc/tenantc/internal/fsout"
+	"github.com/tenantc/tenantc/internal/gencache"
 )
 
 type generateOptions struct {
@@ -61,7 +62,7 @@ func generateRun(ctx context.Context, opts *generateOptions) error {
 	log := opts.IO.Logger()
 	opts.ConfigPath = configPath(opts.ConfigPath)
 	// --force skips the cache check but still records the run.
-	cache := newGenCache(opts.CacheDir, log)
+	cache := gencache.New(opts.CacheDir, generatedHeader, log)
 	// The config's bytes are read for the cache key before config.Load
 	// reads them again, so that the key never describes newer input than
 	// the pipeline used.
@@ -80,7 +81,7 @@ func generateRun(ctx context.Context, opts *generateOptions) error {
 	out := cfg.Abs(cfg.Gen.Out)
 	var key string
 	if cache != nil {
-		if key = cache.inputKey(cfg, cfgSrc); key != "" && !opts.Force && cache.current(opts.ConfigPath, key, out) {
+		if key = cache.InputKey(cfg, cfgSrc); key != "" && !opts.Force && cache.Current(opts.ConfigPath, key, out) {
 			log.Debug("generate cache hit: nothing changed")
 			fmt.Fprintf(opts.IO.Out, "%s is up to date: no input changed since the last generate\n", cfg.Gen.Out)
 			return nil
@@ -98,7 +99,7 @@ func generateRun(ctx context.Context, opts *generateOptions) error {
 		log.Info("wrote", "file", filepath.Join(out, c.Name), "change", c.Kind)
 	}
 	if key != "" {
-		cache.store(opts.ConfigPath, key, files)
+		cache.Store(opts.ConfigPath, key, files)
 	}
 	log.Debug("generate done", "files", len(files), "changed", len(changes))
 	fmt.Fprintf(opts.IO.Out, "generated %s: %d files, %d changed\n", cfg.Gen.Out, len(files), len(changes))

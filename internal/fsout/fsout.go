@@ -282,3 +282,26 @@ func sortedKeys(m map[string][]byte) []string {
 func Generated(dir, header string) ([]string, error) {
 	return ownedFiles(dir, header)
 }
+
+// WriteFile writes data to path, creating its directory, through a
+// temporary file in the same directory and a rename, so that a concurrent
+// reader sees the old contents or the new, never half a file. A failure
+// leaves no temporary file behind.
+func WriteFile(path string, data []byte) error {
+	dir, name := filepath.Split(path)
+	if dir == "" {
+		dir = "."
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("creating %s: %w", dir, err)
+	}
+	tmp, err := writeTemp(dir, name, data)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("renaming %s into place: %w", path, err)
+	}
+	return nil
+}

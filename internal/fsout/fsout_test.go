@@ -261,3 +261,30 @@ func TestMissingDirs(t *testing.T) {
 		t.Errorf("missingDirs(existing) = %q, want none", got)
 	}
 }
+
+func TestWriteFile(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "a", "b")
+	path := filepath.Join(dir, "record")
+	for _, want := range []string{"first", "second"} {
+		if err := WriteFile(path, []byte(want)); err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(map[string]string{"record": want}, readDir(t, dir)); diff != "" {
+			t.Errorf("directory after writing %q (-want +got):\n%s", want, diff)
+		}
+	}
+	// A directory in the way: an error, and no temporary file left.
+	if err := os.Mkdir(filepath.Join(dir, "taken"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteFile(filepath.Join(dir, "taken"), []byte("x")); err == nil {
+		t.Error("WriteFile over a directory succeeded")
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ents) != 2 {
+		t.Errorf("directory holds %d entries after a failed write, want 2 (record, taken)", len(ents))
+	}
+}

@@ -1,7 +1,16 @@
-package main
+// Package gencache lets tenantc generate skip its pipeline when nothing it
+// reads has changed since the last successful run and the output directory
+// still holds exactly what that run wrote.
+//
+// Each config gets one small record under the user's cache directory, keyed
+// by the config's absolute path, holding the hash of every input and the
+// sha256 of every generated file; records are written with
+// [fsout.WriteFile], so concurrent runs never read half of one. The cache can
+// only skip work, never change output: every failure to read or write it is
+// logged at debug level and treated as a miss.
+package gencache
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
@@ -20,20 +29,15 @@ import (
 	"github.com/tenantc/tenantc/internal/fsout"
 )
 
-// cacheEnv set to "off" disables the generate cache.
-const cacheEnv = "TENANTC_CACHE"
+// Env is the environment variable that disables the cache when set to
+// "off".
+const Env = "TENANTC_CACHE"
 
-// genCache lets generate skip the pipeline when nothing it reads has
-// changed since the last successful run and gen.out still holds exactly
-// what that run wrote. Each config gets one small record, keyed by the
-// config's absolute path, holding the hash of every input and the sha256 of
-// every generated file.
-//
-// The cache can only skip work, never change output: every failure to read
-// or write it is logged at debug level and treated as a miss.
-type genCache struct {
-	dir string // <user cache dir>/tenantc
-	log *slog.Logger
+// Cache is the generate cache of one tenantc run.
+type Cache struct {
+	dir    string // <user cache dir>/tenantc
+	header string // first line of a generated file, as fsout takes it
+	log    *slog.Logger
 }
 
 // genRecord is what a successful generate leaves for the next one.
@@ -56,10 +60,11 @@ type exeRecord struct {
 	SHA256  string `json:"sha256"`
 }
 
-// newGenCache returns the cache under root (os.UserCacheDir), or nil when
-// it is disabled or root is unknown.
-func newGenCache(root func() (string, error), log *slog.Logger) *genCache {
-	if root == nil || os.Getenv(cacheEnv) == "off" {
+// New returns the cache under root (os.UserCacheDir), for output files whose
+// first line is header, or nil when [Env] disables it or root is unknown.
+// The methods of a nil Cache are not to be called.
+func New(root func() (string, error), header string, log *slog.Logger) *Cache {
+	if root == nil || os.Getenv(Env) == "off" {
 		return nil
 	}
 	dir, err := root()
@@ -67,11 +72,11 @@ func newGenCache(root func() (string, error), log *slog.Logger) *genCache {
 		log.Debug("generate cache disabled", "err", err)
 		return nil
 	}
-	return &genCache{dir: filepath.Join(dir, "tenantc"), log: log}
+	return &Cache{dir: filepath.Join(dir, "tenantc"), header: header, log: log}
 }
 
 // recordPath is where the record of the config at cfgPath lives.
-func (c *genCache) recordPath(cfgPath string) (string, error) {
+func (c *Cache) recordPath(cfgPath string) (string, error) {
 	abs, err := filepath.Abs(cfgPath)
 	if err != nil {
 		return "", err
@@ -80,12 +85,12 @@ func (c *genCache) recordPath(cfgPath string) (string, error) {
 	return filepath.Join(c.dir, "generate", hex.EncodeToString(sum[:])), nil
 }
 
-// inputKey hashes everything the pipeline reads: the tenantc build, the
+// InputKey hashes everything the pipeline reads: the tenantc build, the
 // config file's bytes (cfgSrc, read before cfg was parsed so that the key
 // never describes newer input than the pipeline saw) and every schema and
 // query file in order with its config-relative path. It returns "" when an
 // input cannot be read; the pipeline then reports the problem.
-func (c *genCache) inputKey(cfg *config.Config, cfgSrc []byte) string {
+func (c *Cache) InputKey(cfg *config.Config, cfgSrc []byte) string {
 	tool, err := c.toolID()
 	if err != nil {
 		c.log.Debug("generate cache: identifying the tenantc build", "err", err)
@@ -137,7 +142,7 @@ func field(h hash.Hash, s string) {
 // toolID identifies the running tenantc build: its build information when
 // that pins the code (a module version with its sum, or a clean VCS
 // revision), otherwise the executable's own contents.
-func (c *genCache) toolID() (string, error) {
+func (c *Cache) toolID() (string, error) {
 	if bi, ok := debug.ReadBuildInfo(); ok {
 		pinned := bi.Main.Version != "" && bi.Main.Version != "(devel)" && bi.Main.Sum != ""
 		var rev, modified string
@@ -166,7 +171,7 @@ func (c *genCache) toolID() (string, error) {
 
 // exeHash returns the sha256 of the file at exe, reusing the hash recorded
 // for the same path, size and modification time.
-func (c *genCache) exeHash(exe string) (string, error) {
+func (c *Cache) exeHash(exe string) (string, error) {
 	fi, err := os.Stat(exe)
 	if err != nil {
 		return "", err
@@ -188,16 +193,16 @@ func (c *genCache) exeHash(exe string) (string, error) {
 		return "", fmt.Errorf("hashing %s: %w", exe, err)
 	}
 	rec = exeRecord{Size: fi.Size(), ModTime: fi.ModTime().UnixNano(), SHA256: hex.EncodeToString(h.Sum(nil))}
-	if err := writeCacheFile(recPath, rec); err != nil {
+	if err := writeRecord(recPath, rec); err != nil {
 		c.log.Debug("generate cache: recording the executable's hash", "err", err)
 	}
 	return rec.SHA256, nil
 }
 
-// current reports whether the record for cfgPath has input key and out
+// Current reports whether the record for cfgPath has input key and out
 // holds exactly the files it lists, with their contents, and no other file
 // tenantc generated.
-func (c *genCache) current(cfgPath, key, out string) bool {
+func (c *Cache) Current(cfgPath, key, out string) bool {
 	recPath, err := c.recordPath(cfgPath)
 	if err != nil {
 		c.log.Debug("generate cache: locating the record", "err", err)
@@ -217,7 +222,7 @@ func (c *genCache) current(cfgPath, key, out string) bool {
 		c.log.Debug("generate cache: inputs changed")
 		return false
 	}
-	owned, err := fsout.Generated(out, generatedHeader)
+	owned, err := fsout.Generated(out, c.header)
 	if err != nil {
 		c.log.Debug("generate cache: listing the output", "err", err)
 		return false
@@ -245,8 +250,8 @@ func (c *genCache) current(cfgPath, key, out string) bool {
 	return true
 }
 
-// store records that input key produced files, which are now in gen.out.
-func (c *genCache) store(cfgPath, key string, files map[string][]byte) {
+// Store records that input key produced files, which are now in gen.out.
+func (c *Cache) Store(cfgPath, key string, files map[string][]byte) {
 	rec := genRecord{Input: key, Files: make([]genRecordFile, 0, len(files))}
 	for name, src := range files {
 		sum := sha256.Sum256(src)
@@ -255,36 +260,18 @@ func (c *genCache) store(cfgPath, key string, files map[string][]byte) {
 	slices.SortFunc(rec.Files, func(a, b genRecordFile) int { return strings.Compare(a.Name, b.Name) })
 	recPath, err := c.recordPath(cfgPath)
 	if err == nil {
-		err = writeCacheFile(recPath, rec)
+		err = writeRecord(recPath, rec)
 	}
 	if err != nil {
 		c.log.Debug("generate cache: writing the record", "err", err)
 	}
 }
 
-// writeCacheFile writes v to path through a temporary file and a rename, so that
-// concurrent runs never read half a record.
-func writeCacheFile(path string, v any) error {
+// writeRecord writes v as JSON to path with [fsout.WriteFile].
+func writeRecord(path string, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	f, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
-	if err != nil {
-		return err
-	}
-	_, err = io.Copy(f, bytes.NewReader(data))
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(f.Name(), path)
-	}
-	if err != nil {
-		os.Remove(f.Name())
-	}
-	return err
+	return fsout.WriteFile(path, data)
 }

@@ -3,13 +3,14 @@ package main
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/internal/gencache"
 )
 
 // cachedProject is a project with a generate whose pipeline is counted and
@@ -24,7 +25,7 @@ type cachedProject struct {
 }
 
 func newCachedProject(t *testing.T) *cachedProject {
-	t.Setenv(cacheEnv, "")
+	t.Setenv(gencache.Env, "")
 	cfgPath := project(t, "version: \"1\"\n")
 	return &cachedProject{
 		t:        t,
@@ -127,13 +128,7 @@ func TestGenerateCacheMiss(t *testing.T) {
 			p.write("internal/db/old.sql.go", genFile("// old\n"))
 		}},
 		{"record corrupt", func(p *cachedProject) {
-			recPath, err := (&genCache{dir: filepath.Join(p.cacheDir, "tenantc")}).recordPath(p.cfgPath)
-			if err != nil {
-				p.t.Fatal(err)
-			}
-			if err := os.WriteFile(recPath, []byte("{"), 0o644); err != nil {
-				p.t.Fatal(err)
-			}
+			corruptRecords(p.t, p.cacheDir)
 		}},
 	}
 	for _, tt := range tests {
@@ -157,13 +152,13 @@ func TestGenerateCacheMiss(t *testing.T) {
 
 func TestGenerateCacheOff(t *testing.T) {
 	p := newCachedProject(t)
-	t.Setenv(cacheEnv, "off")
+	t.Setenv(gencache.Env, "off")
 	p.generate(false)
 	if !p.generate(false) {
-		t.Errorf("with %s=off the second generate skipped the pipeline", cacheEnv)
+		t.Errorf("with %s=off the second generate skipped the pipeline", gencache.Env)
 	}
 	if ents, err := os.ReadDir(p.cacheDir); err != nil || len(ents) != 0 {
-		t.Errorf("with %s=off the cache directory holds %d entries (err %v)", cacheEnv, len(ents), err)
+		t.Errorf("with %s=off the cache directory holds %d entries (err %v)", gencache.Env, len(ents), err)
 	}
 }
 
@@ -212,39 +207,19 @@ func TestGenerateUnusableCacheDir(t *testing.T) {
 	}
 }
 
-func TestExeHashCachedBySizeAndTime(t *testing.T) {
-	c := &genCache{dir: t.TempDir(), log: slog.New(slog.DiscardHandler)}
-	exe := filepath.Join(t.TempDir(), "tenantc")
-	if err := os.WriteFile(exe, []byte("build one"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	first, err := c.exeHash(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(first) != 64 {
-		t.Fatalf("exeHash = %q, want a hex sha256", first)
-	}
-	fi, err := os.Stat(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	// Same size and time: the recorded hash is reused without reading.
-	if err := os.WriteFile(exe, []byte("build two"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Chtimes(exe, fi.ModTime(), fi.ModTime()); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := c.exeHash(exe); err != nil || got != first {
-		t.Errorf("exeHash with size and time unchanged = %q, %v; want the recorded %q", got, err, first)
-	}
-	// A new time: the file is hashed again.
-	later := fi.ModTime().Add(time.Second)
-	if err := os.Chtimes(exe, later, later); err != nil {
-		t.Fatal(err)
-	}
-	if got, err := c.exeHash(exe); err != nil || got == first {
-		t.Errorf("exeHash after a rebuild = %q, %v; want a new hash", got, err)
+// corruptRecords overwrites every file under the cache directory dir with
+// JSON cut short.
+func corruptRecords(t *testing.T, dir string) {
+	t.Helper()
+	n := 0
+	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		n++
+		return os.WriteFile(path, []byte("{"), 0o644)
+	})
+	if err != nil || n == 0 {
+		t.Fatalf("corrupting %d cache records: %v", n, err)
 	}
 }
