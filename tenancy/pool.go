@@ -113,7 +113,7 @@ const DefaultPlanMemory = 32 << 20
 // statements of a [Pool] may take. The Pool estimates each statement's size
 // from its text and corrects the estimate by reading the backend's plan
 // memory (one query after the first 16 statements, then after each growth
-// by a quarter or 4,096 prepares), so the budget holds for joins and
+// or turnover of a quarter), so the budget holds for joins and
 // aggregates as for point selects. Zero prepares nothing: every statement
 // runs in exec mode. The default is [DefaultPlanMemory].
 func WithPlanMemory(bytes int64) PoolOption {

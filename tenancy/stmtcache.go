@@ -157,9 +157,10 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 const planMemorySQL = `SELECT coalesce(sum(total_bytes), 0)::bigint FROM pg_backend_memory_contexts WHERE name LIKE 'CachedPlan%'`
 
 // due says whether the backend's plan memory should be measured before
-// the next prepare: once 16 statements are kept, then each time the count
-// has grown by a quarter, and after every 4,096 prepares (a mix of
-// statements that changed).
+// the next prepare: once 16 statements are kept, then each time their
+// count has grown by a quarter or a quarter of them has been replaced (the
+// mix of statements, and with it their real size per estimated byte, may
+// have changed).
 func (c *stmtCache) due() bool {
 	switch k := len(c.m); {
 	case k < 16:
@@ -167,7 +168,7 @@ func (c *stmtCache) due() bool {
 	case c.measuredAt == 0, k >= c.measuredAt+c.measuredAt/4:
 		return true
 	default:
-		return c.prepares >= 4096
+		return c.prepares >= max(16, c.measuredAt/4)
 	}
 }
 
