@@ -12,6 +12,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/tenancy"
 )
 
 // Server is one PostgreSQL server of a fleet: its name, as in
@@ -713,4 +714,77 @@ func (p *provisioner) createRemote(ctx context.Context, control DB, target Serve
 		return TenantInfo{}, fmt.Errorf("control server: register: %w", err)
 	}
 	return info, nil
+}
+
+// DropTenant removes tenant id from the fleet: its schema and revision
+// rows on its server, in one transaction, then its registry row on the
+// control server, whose lock on the row is held throughout. Should the
+// second commit fail, the registry row stays and a retry completes the
+// drop. An id that is not registered is [ErrNoSuchTenant].
+func (s Servers) DropTenant(ctx context.Context, cfg *config.Config, id string, opts ...DropOption) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	p, err := newProvisioner(cfg, opts)
+	if err != nil {
+		return err
+	}
+	if err := tenancy.ValidateTenantID(id); err != nil {
+		return fmt.Errorf("tenant id %q: %w", id, err)
+	}
+	server, err := p.dropRemote(ctx, s, id)
+	if err != nil {
+		return fmt.Errorf("drop tenant %q: %w", id, err)
+	}
+	p.o.log.Debug("tenant dropped", "tenant", id, "server", server)
+	return nil
+}
+
+// dropRemote is [Servers.DropTenant] once the options are read; it
+// returns the tenant's server.
+func (p *provisioner) dropRemote(ctx context.Context, s Servers, id string) (string, error) {
+	shared := p.cfg.SharedSchema
+	ctl, err := s[0].DB.Begin(ctx)
+	if err != nil {
+		return "", fmt.Errorf("control server: begin: %w", err)
+	}
+	defer ctl.Rollback(context.WithoutCancel(ctx))
+	if err := lockProvision(ctx, ctl, shared, []string{id}, nil); err != nil {
+		return "", fmt.Errorf("control server: %w", err)
+	}
+	schemaName, err := p.lookup(ctx, ctl, id)
+	if err != nil {
+		return "", err
+	}
+	ps, err := readPlacement(ctx, ctl, p.cfg, s[0].Name, []string{id})
+	if err != nil {
+		return "", err
+	}
+	server := ps[0].server
+	i := s.index(server)
+	if i < 0 {
+		return server, fmt.Errorf("server %q: %w", server, ErrUnknownServer)
+	}
+	if i == 0 {
+		if err := p.dropSchema(ctx, ctl, id, schemaName); err != nil {
+			return server, err
+		}
+	} else {
+		err := pgx.BeginFunc(ctx, s[i].DB, func(tx pgx.Tx) error {
+			if err := lockProvision(ctx, tx, shared, []string{id}, nil); err != nil {
+				return err
+			}
+			return p.dropSchema(ctx, tx, id, schemaName)
+		})
+		if err != nil {
+			return server, fmt.Errorf("server %q: %w", server, err)
+		}
+	}
+	if _, err := ctl.Exec(ctx, "DELETE FROM "+p.reg+" WHERE id = $1", id); err != nil {
+		return server, fmt.Errorf("delete registry row: %w", err)
+	}
+	if err := ctl.Commit(ctx); err != nil {
+		return server, fmt.Errorf("control server: commit: %w", err)
+	}
+	return server, nil
 }

@@ -234,4 +234,30 @@ func TestServersCreateListStatus(t *testing.T) {
 			t.Errorf("Status: %s on %q, want %q", ts.ID, ts.Server, want[ts.ID])
 		}
 	}
+
+	// Drop, on the control server and on another: schema, revisions and
+	// registry row go; the id can be created again.
+	for _, id := range []string{"old", "pinned"} {
+		server := fleet[fleet.index(want[id])]
+		if err := fleet.DropTenant(ctx, p.cfg, id); err != nil {
+			t.Fatalf("DropTenant(%s): %v", id, err)
+		}
+		var schema, revs bool
+		if err := server.DB.QueryRow(ctx, `SELECT to_regnamespace($1) IS NOT NULL,
+	EXISTS (SELECT 1 FROM app.tenantc_revisions WHERE tenant_id = $2)`, "t_"+id, id).Scan(&schema, &revs); err != nil {
+			t.Fatal(err)
+		}
+		if schema || revs {
+			t.Errorf("after DropTenant(%s): schema left %v, revisions left %v", id, schema, revs)
+		}
+		if err := fleet.DropTenant(ctx, p.cfg, id); !errors.Is(err, ErrNoSuchTenant) {
+			t.Errorf("second DropTenant(%s): %v, want ErrNoSuchTenant", id, err)
+		}
+	}
+	if info, err := fleet.CreateTenant(ctx, p.cfg, "pinned", WithServer("s2")); err != nil || info.Version != "20260101000002" {
+		t.Errorf("CreateTenant after the drop = %+v, %v", info, err)
+	}
+	if list, err := fleet.ListTenants(ctx, p.cfg); err != nil || len(list) != len(want)-1 {
+		t.Errorf("ListTenants after the drops: %d tenants, %v; want %d", len(list), err, len(want)-1)
+	}
 }

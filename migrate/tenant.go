@@ -424,17 +424,11 @@ func DropTenant(ctx context.Context, pool DB, cfg *config.Config, id string, opt
 		if err != nil {
 			return err
 		}
-		if err := p.checkDroppable(ctx, tx, id, schemaName); err != nil {
+		if err := p.dropSchema(ctx, tx, id, schemaName); err != nil {
 			return err
-		}
-		if _, err := tx.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schemaName}.Sanitize()+" CASCADE"); err != nil {
-			return fmt.Errorf("drop schema %q: %w", schemaName, err)
 		}
 		if _, err := tx.Exec(ctx, "DELETE FROM "+p.reg+" WHERE id = $1", id); err != nil {
 			return fmt.Errorf("delete registry row: %w", err)
-		}
-		if _, err := tx.Exec(ctx, "DELETE FROM "+p.revs+" WHERE tenant_id = $1", id); err != nil {
-			return fmt.Errorf("delete revisions: %w", err)
 		}
 		return nil
 	})
@@ -442,6 +436,21 @@ func DropTenant(ctx context.Context, pool DB, cfg *config.Config, id string, opt
 		return fmt.Errorf("drop tenant %q: %w", id, err)
 	}
 	p.o.log.Debug("tenant dropped", "tenant", id)
+	return nil
+}
+
+// dropSchema drops the tenant's schema, with everything in it, and its
+// revision rows, in tx.
+func (p *provisioner) dropSchema(ctx context.Context, tx pgx.Tx, id, schemaName string) error {
+	if err := p.checkDroppable(ctx, tx, id, schemaName); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(ctx, "DROP SCHEMA IF EXISTS "+pgx.Identifier{schemaName}.Sanitize()+" CASCADE"); err != nil {
+		return fmt.Errorf("drop schema %q: %w", schemaName, err)
+	}
+	if _, err := tx.Exec(ctx, "DELETE FROM "+p.revs+" WHERE tenant_id = $1", id); err != nil {
+		return fmt.Errorf("delete revisions: %w", err)
+	}
 	return nil
 }
 

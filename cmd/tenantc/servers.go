@@ -20,7 +20,7 @@ import (
 // errOneServer is the error of a command that does not run across the
 // servers of tenantc.yaml yet.
 var errOneServer = errors.New("this command does not run across several servers yet (servers in tenantc.yaml); " +
-	"migrate apply, migrate status, tenant create and tenant list do")
+	"migrate apply and status, tenant create, list and drop do")
 
 // hasServers reports whether the config at path lists servers. A config
 // that does not load says no: the command reports why when it loads it.
@@ -210,6 +210,20 @@ func tenantCreateServersRun(ctx context.Context, opts *tenantCreateOptions, cfg 
 	}
 	fmt.Fprintf(opts.IO.Out, "created tenant %s (schema %s) on server %s at version %s in %s\n",
 		info.ID, info.Schema, info.Server, orNone(info.Version), time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// tenantDropServersRun is tenant drop on the servers of cfg.
+func tenantDropServersRun(ctx context.Context, opts *tenantDropOptions, cfg *config.Config) error {
+	fleet, closeAll, err := openServers(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	if err := fleet.DropTenant(ctx, cfg, opts.ID, migrate.WithLogger(opts.IO.Logger())); err != nil {
+		return badInput(opts.cmdPath, err)
+	}
+	fmt.Fprintf(opts.IO.Out, "dropped tenant %s\n", opts.ID)
 	return nil
 }
 

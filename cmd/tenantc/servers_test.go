@@ -79,7 +79,7 @@ func TestServersCommands(t *testing.T) {
 		step{[]string{"tenant", "create", "hooli", "--server", "us"}, 2, `^$`, `--server "us" is not one of tenantc.yaml's servers \(main, eu\)`},
 		step{[]string{"tenant", "create", "hooli", "--url", "postgres://x"}, 2, `^$`, `--url names one server`},
 		step{[]string{"tenant", "list"}, 0, `(?m)^ID +SCHEMA +SERVER +VERSION +CREATED_AT\nacme +t_acme +main +20260101000001 .*\nglobex +t_globex +eu +20260101000001 .*\ninitech +t_initech +eu `, `^$`},
-		step{[]string{"tenant", "drop", "acme", "--yes"}, 1, `^$`, `does not run across several servers yet`},
+		step{[]string{"tenant", "rename", "acme", "acme2"}, 1, `^$`, `does not run across several servers yet`},
 	)
 	code, stdout, _ := runCLI(t, append([]string{"tenant", "list", "--format", "json"}, f...)...)
 	var list []migrate.TenantInfo
@@ -108,5 +108,8 @@ func TestServersCommands(t *testing.T) {
 	check(
 		step{[]string{"migrate", "apply"}, 0, `(?m)^server eu: shared: 0 applied; tenants: 2 migrated, 0 failed\ntenants: 2 migrated, 0 failed, 1 up to date\n$`, `^$`},
 		step{[]string{"migrate", "status"}, 0, `(?m)^3 tenants: 3 current, 0 pending, 0 failed\n$`, `^$`},
+		step{[]string{"tenant", "drop", "globex", "--yes"}, 0, `^dropped tenant globex\n$`, `^$`},
+		step{[]string{"tenant", "drop", "globex", "--yes"}, 1, `^$`, `no such tenant`},
+		step{[]string{"tenant", "list"}, 0, `(?m)^acme .*\ninitech .*\n$`, `^$`},
 	)
 }

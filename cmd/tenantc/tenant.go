@@ -244,6 +244,9 @@ func tenantDropRun(ctx context.Context, opts *tenantDropOptions) error {
 		fmt.Fprintln(opts.IO.Err, "not dropped")
 		return errSilent
 	}
+	if cfg, err := loadConfig(opts.ConfigPath); err == nil && len(cfg.Servers) > 0 {
+		return tenantDropServersRun(ctx, opts, cfg)
+	}
 	return tenantSession(ctx, &opts.tenantFlags, func(cfg *config.Config, pool *pgxpool.Pool) error {
 		if err := migrate.DropTenant(ctx, pool, cfg, opts.ID, migrate.WithLogger(opts.IO.Logger())); err != nil {
 			return badInput(opts.cmdPath, err)
