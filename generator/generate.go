@@ -510,6 +510,13 @@ func (g *generator) uses() (copyFrom, batch bool) {
 	return copyFrom, batch
 }
 
+// sharedOnBoth is the generated comment saying why the shared queries are
+// methods of TenantQueries as well as of Queries.
+const sharedOnBoth = "Shared queries are methods of TenantQueries as well as of Queries, so that\n" +
+	"code serving one tenant reaches all of its queries through one value, on\n" +
+	"the tenant's connection or transaction: one transaction covers shared and\n" +
+	"tenant writes alike. Queries is for code that has no tenant."
+
 // dbFile declares DBTX, Queries and, with tenant objects, TenantQueries.
 func (g *generator) dbFile() *jen.File {
 	f := g.newFile("")
@@ -588,6 +595,9 @@ func (g *generator) dbFile() *jen.File {
 		f.Comment("TenantQueries runs the tenant queries, with the tenant's schema written")
 		f.Comment("into the SQL text, and the shared queries, on the tenancy.Conn each")
 		f.Comment("method is given.")
+		for _, c := range strings.Split(sharedOnBoth, "\n") {
+			f.Comment(c)
+		}
 		f.Type().Id("TenantQueries").Struct()
 		return f
 	}
@@ -602,6 +612,9 @@ func (g *generator) dbFile() *jen.File {
 	f.Comment("TenantQueries runs the tenant queries, with the tenant's schema written")
 	f.Comment("into the SQL text, and the shared queries, on one tenant's connection.")
 	f.Comment("Its zero value is unbound: every query returns tenancy.ErrUnbound.")
+	for _, c := range strings.Split(sharedOnBoth, "\n") {
+		f.Comment(c)
+	}
 	f.Type().Id("TenantQueries").Struct(jen.Id("db").Qual(tenancyPath, "Conn"))
 	f.Line()
 	f.Comment("WithTx returns the queries on tx, for the same tenant, with the exec")
@@ -626,7 +639,7 @@ func (g *generator) registryFunc(f *jen.File) {
 	schemaName, table := g.cfg.SharedSchema, g.cfg.Registry.Table
 	f.Line()
 	f.Comment("NewRegistry returns the tenancy.Registry of tenantc.yaml's registry table,")
-	f.Comment(fmt.Sprintf("%q.%q; opts come after it (tenancy.WithLogger, tenancy.WithTTL).", schemaName, table))
+	f.Comment(fmt.Sprintf("%q.%q; opts come after it (tenancy.WithTTL, tenancy.WithPlacement).", schemaName, table))
 	f.Func().Id("NewRegistry").Params(
 		jen.Id("db").Qual(tenancyPath, "DBTX"),
 		jen.Id("opts").Op("...").Qual(tenancyPath, "Option"),

@@ -121,14 +121,20 @@ func (g *generator) results(q *query) *jen.Statement {
 }
 
 // declareSQL emits the query's constant and, for a tenant query, the
-// tenancy.SQL that marks where the tenant schema goes.
+// tenancy.SQL that marks where the tenant schema goes, each offset followed
+// by the name found there: tenancy.NewSQL(listOrders, 152 /* orders */).
 func (g *generator) declareSQL(f *jen.File, q *query) {
 	f.Line()
-	f.Const().Id(q.ConstantName).Op("=").Add(rawString(q.text()))
+	text := q.text()
+	f.Const().Id(q.ConstantName).Op("=").Add(rawString(text))
 	if q.Tenant {
 		args := []jen.Code{jen.Id(q.ConstantName)}
 		for _, r := range q.refs() {
-			args = append(args, jen.Lit(r))
+			lit := jen.Lit(r)
+			if name := nameAt(text, r); name != "" {
+				lit.Comment("/* " + name + " */")
+			}
+			args = append(args, lit)
 		}
 		f.Line()
 		f.Var().Id(q.SQLVar).Op("=").Qual(tenancyPath, "NewSQL").Call(args...)
@@ -499,4 +505,32 @@ func docComment(text string) jen.Code {
 		lines[i] = strings.TrimRight("// "+l, " ")
 	}
 	return jen.Comment(strings.Join(lines, "\n"))
+}
+
+// nameAt returns the name that starts at byte off of sql, for the comment
+// after a tenant reference offset: an identifier, a quoted identifier with
+// its quotes, or a sequence name inside nextval('…'). It returns "" when
+// nothing name-like is there or the name could not sit in a /* */ comment.
+func nameAt(sql string, off int) string {
+	if off < 0 || off >= len(sql) {
+		return ""
+	}
+	end := off
+	if sql[off] == '"' {
+		end = strings.IndexByte(sql[off+1:], '"')
+		if end < 0 {
+			return ""
+		}
+		end += off + 2
+	} else {
+		for end < len(sql) && (sql[end] == '_' || sql[end] == '$' || sql[end] >= 0x80 ||
+			'a' <= sql[end] && sql[end] <= 'z' || 'A' <= sql[end] && sql[end] <= 'Z' || '0' <= sql[end] && sql[end] <= '9') {
+			end++
+		}
+	}
+	name := sql[off:end]
+	if strings.Contains(name, "*/") || strings.Contains(name, "/*") || strings.ContainsAny(name, "\n\r") {
+		return ""
+	}
+	return name
 }

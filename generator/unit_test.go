@@ -43,7 +43,7 @@ func TestGenerateTenantRefsAndRawString(t *testing.T) {
 		"// source: notes.sql\n",
 		"const getNote = `-- name: GetNote :one\nSELECT body FROM notes` + \"\\r\" + `\nWHERE body <> '` + \"`\" + `'\n`",
 		// 17 + len("-- name: GetNote :one\n")
-		"var getNoteSQL = tenancy.NewSQL(getNote, 39)",
+		"var getNoteSQL = tenancy.NewSQL(getNote, 39 /* notes */)",
 		"func (q *TenantQueries) GetNote(ctx context.Context) (string, error)",
 	} {
 		if !strings.Contains(src, want) {
@@ -150,5 +150,29 @@ func TestEnumInOtherSchema(t *testing.T) {
 		if !strings.Contains(models, want) {
 			t.Errorf("models.go lacks %q:\n%s", want, models)
 		}
+	}
+}
+
+func TestNameAt(t *testing.T) {
+	tests := []struct {
+		name string
+		sql  string
+		off  int
+		want string
+	}{
+		{"identifier", "SELECT * FROM orders o", 14, "orders"},
+		{"identifier at the end", "SELECT * FROM orders", 14, "orders"},
+		{"quoted", `SELECT * FROM "Order Lines"`, 14, `"Order Lines"`},
+		{"sequence literal", "SELECT nextval('order_seq')", 16, "order_seq"},
+		{"comment closer in a quoted name", `SELECT * FROM "a*/b"`, 14, ""},
+		{"unterminated quote", `SELECT * FROM "ab`, 14, ""},
+		{"past the end", "SELECT 1", 20, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := nameAt(tt.sql, tt.off); got != tt.want {
+				t.Errorf("nameAt(%q, %d) = %q, want %q", tt.sql, tt.off, got, tt.want)
+			}
+		})
 	}
 }

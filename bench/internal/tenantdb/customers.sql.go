@@ -14,7 +14,7 @@ SELECT id, name, email, country_code, created_at FROM customers
 WHERE id = $1
 `
 
-var getCustomerSQL = tenancy.NewSQL(getCustomer, 80)
+var getCustomerSQL = tenancy.NewSQL(getCustomer, 80 /* customers */)
 
 func (q *TenantQueries) GetCustomer(ctx context.Context, id int64) (Customer, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(getCustomerSQL), id)
@@ -33,7 +33,7 @@ const getSetting = `-- name: GetSetting :one
 SELECT value FROM settings WHERE key = $1
 `
 
-var getSettingSQL = tenancy.NewSQL(getSetting, 43)
+var getSettingSQL = tenancy.NewSQL(getSetting, 43 /* settings */)
 
 func (q *TenantQueries) GetSetting(ctx context.Context, key string) (string, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(getSettingSQL), key)
@@ -48,7 +48,7 @@ VALUES ($1, $2, $3, 'open')
 RETURNING id
 `
 
-var insertOrderSQL = tenancy.NewSQL(insertOrder, 38)
+var insertOrderSQL = tenancy.NewSQL(insertOrder, 38 /* orders */)
 
 type InsertOrderParams struct {
 	CustomerID   int64
@@ -77,7 +77,7 @@ WHERE o.customer_id = $1
 ORDER BY o.id
 `
 
-var listCustomerOrdersSQL = tenancy.NewSQL(listCustomerOrders, 101)
+var listCustomerOrdersSQL = tenancy.NewSQL(listCustomerOrders, 101 /* orders */)
 
 type ListCustomerOrdersRow struct {
 	ID           int64

@@ -14,7 +14,7 @@ SELECT id, plan_id, name, qty, note FROM items
 WHERE id = $1
 `
 
-var getItemSQL = tenancy.NewSQL(getItem, 63)
+var getItemSQL = tenancy.NewSQL(getItem, 63 /* items */)
 
 func (q *TenantQueries) GetItem(ctx context.Context, id int64) (Item, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(getItemSQL), id)
@@ -36,7 +36,7 @@ JOIN "public".plans p ON p.id = i.plan_id
 WHERE i.id = $1
 `
 
-var getItemWithPlanSQL = tenancy.NewSQL(getItemWithPlan, 98)
+var getItemWithPlanSQL = tenancy.NewSQL(getItemWithPlan, 98 /* items */)
 
 type GetItemWithPlanRow struct {
 	ID         int64
@@ -63,7 +63,7 @@ const insertItem = `-- name: InsertItem :exec
 INSERT INTO items (plan_id, name, qty, note) VALUES ($1, $2, $3, $4)
 `
 
-var insertItemSQL = tenancy.NewSQL(insertItem, 38)
+var insertItemSQL = tenancy.NewSQL(insertItem, 38 /* items */)
 
 type InsertItemParams struct {
 	PlanID int64
@@ -91,7 +91,7 @@ ORDER BY id
 LIMIT 100
 `
 
-var listItemsSQL = tenancy.NewSQL(listItems, 66)
+var listItemsSQL = tenancy.NewSQL(listItems, 66 /* items */)
 
 func (q *TenantQueries) ListItems(ctx context.Context, id int64) ([]Item, error) {
 	rows, err := q.db.Query(ctx, q.db.SQL(listItemsSQL), id)

@@ -14,7 +14,7 @@ INSERT INTO items (plan_id, name, qty, note) VALUES ($1, $2, $3, $4)
 RETURNING id
 `
 
-var addItemSQL = tenancy.NewSQL(addItem, 34)
+var addItemSQL = tenancy.NewSQL(addItem, 34 /* items */)
 
 type AddItemParams struct {
 	PlanID int64
@@ -43,7 +43,7 @@ ON CONFLICT (name) DO UPDATE SET value = counters.value + 1
 RETURNING value, note
 `
 
-var bumpCounterSQL = tenancy.NewSQL(bumpCounter, 38)
+var bumpCounterSQL = tenancy.NewSQL(bumpCounter, 38 /* counters */)
 
 type BumpCounterParams struct {
 	Name string
@@ -73,7 +73,7 @@ WHERE id = $1
 RETURNING id, qty, note
 `
 
-var bumpItemQtySQL = tenancy.NewSQL(bumpItemQty, 33)
+var bumpItemQtySQL = tenancy.NewSQL(bumpItemQty, 33 /* items */)
 
 type BumpItemQtyRow struct {
 	ID   int64
@@ -94,7 +94,7 @@ FROM items
 WHERE plan_id = $1
 `
 
-var countPlanItemsSQL = tenancy.NewSQL(countPlanItems, 84)
+var countPlanItemsSQL = tenancy.NewSQL(countPlanItems, 84 /* items */)
 
 type CountPlanItemsRow struct {
 	Items int64
@@ -115,7 +115,7 @@ JOIN "public".plans p ON p.id = i.plan_id
 WHERE i.id = $1
 `
 
-var getItemPlanSQL = tenancy.NewSQL(getItemPlan, 87)
+var getItemPlanSQL = tenancy.NewSQL(getItemPlan, 87 /* items */)
 
 type GetItemPlanRow struct {
 	ID         int64
@@ -144,7 +144,7 @@ WHERE e.item_id = $1
 ORDER BY e.id
 `
 
-var listItemEventsSQL = tenancy.NewSQL(listItemEvents, 71, 90)
+var listItemEventsSQL = tenancy.NewSQL(listItemEvents, 71 /* item_events */, 90 /* items */)
 
 type ListItemEventsRow struct {
 	ID   int64
@@ -186,7 +186,7 @@ ORDER BY id
 LIMIT 20
 `
 
-var listRecentItemsSQL = tenancy.NewSQL(listRecentItems, 73)
+var listRecentItemsSQL = tenancy.NewSQL(listRecentItems, 73 /* items */)
 
 // The tenant queries of the mixed workload (P8), beside GetItem in
 // items.sql. Every query that reads rows returns the rows' note, the
@@ -225,7 +225,7 @@ GROUP BY plan_id
 ORDER BY plan_id
 `
 
-var planTotalsSQL = tenancy.NewSQL(planTotals, 121)
+var planTotalsSQL = tenancy.NewSQL(planTotals, 121 /* items */)
 
 type PlanTotalsRow struct {
 	PlanID   int64
@@ -265,7 +265,7 @@ WHERE id = $1
 RETURNING note
 `
 
-var removeItemSQL = tenancy.NewSQL(removeItem, 37)
+var removeItemSQL = tenancy.NewSQL(removeItem, 37 /* items */)
 
 func (q *TenantQueries) RemoveItem(ctx context.Context, id int64) (string, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(removeItemSQL), id)

@@ -21,7 +21,7 @@ SELECT id, tenant, n, note FROM items
 WHERE id = $1
 `
 
-var getItemsBatchSQL = tenancy.NewSQL(getItemsBatch, 65)
+var getItemsBatchSQL = tenancy.NewSQL(getItemsBatch, 65 /* items */)
 
 // GetItemsBatchBatchResults holds the results of one GetItemsBatch batch.
 type GetItemsBatchBatchResults struct {
@@ -75,7 +75,7 @@ INSERT INTO items (tenant, n, note)
 VALUES ($1, $2, $3)
 `
 
-var insertItemsBatchSQL = tenancy.NewSQL(insertItemsBatch, 49)
+var insertItemsBatchSQL = tenancy.NewSQL(insertItemsBatch, 49 /* items */)
 
 // InsertItemsBatchBatchResults holds the results of one InsertItemsBatch batch.
 type InsertItemsBatchBatchResults struct {

@@ -15,7 +15,7 @@ WHERE id = $1
 RETURNING id, tenant, n, note
 `
 
-var bumpItemSQL = tenancy.NewSQL(bumpItem, 30)
+var bumpItemSQL = tenancy.NewSQL(bumpItem, 30 /* items */)
 
 func (q *TenantQueries) BumpItem(ctx context.Context, id int64) (Item, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(bumpItemSQL), id)
@@ -40,7 +40,7 @@ SELECT count(*) FROM items
 WHERE tenant = $1
 `
 
-var countItemsSQL = tenancy.NewSQL(countItems, 46)
+var countItemsSQL = tenancy.NewSQL(countItems, 46 /* items */)
 
 func (q *TenantQueries) CountItems(ctx context.Context, tenant string) (int64, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(countItemsSQL), tenant)
@@ -54,7 +54,7 @@ DELETE FROM items
 WHERE id = $1
 `
 
-var deleteItemSQL = tenancy.NewSQL(deleteItem, 42)
+var deleteItemSQL = tenancy.NewSQL(deleteItem, 42 /* items */)
 
 func (q *TenantQueries) DeleteItem(ctx context.Context, id int64) (int64, error) {
 	result, err := q.db.Exec(ctx, q.db.SQL(deleteItemSQL), id)
@@ -69,7 +69,7 @@ SELECT id, tenant, n, note FROM items
 WHERE id = $1
 `
 
-var getItemSQL = tenancy.NewSQL(getItem, 54)
+var getItemSQL = tenancy.NewSQL(getItem, 54 /* items */)
 
 func (q *TenantQueries) GetItem(ctx context.Context, id int64) (Item, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(getItemSQL), id)
@@ -89,7 +89,7 @@ VALUES ($1, $2, $3)
 RETURNING id, tenant, n, note
 `
 
-var insertItemSQL = tenancy.NewSQL(insertItem, 37)
+var insertItemSQL = tenancy.NewSQL(insertItem, 37 /* items */)
 
 type InsertItemParams struct {
 	Tenant string
@@ -121,7 +121,7 @@ ORDER BY id
 LIMIT $1
 `
 
-var listItemsSQL = tenancy.NewSQL(listItems, 57)
+var listItemsSQL = tenancy.NewSQL(listItems, 57 /* items */)
 
 func (q *TenantQueries) ListItems(ctx context.Context, limit int32) ([]Item, error) {
 	rows, err := q.db.Query(ctx, q.db.SQL(listItemsSQL), limit)

@@ -16,7 +16,7 @@ SELECT id, tenant, $1 FROM items
 WHERE id = $2
 `
 
-var addTagSQL = tenancy.NewSQL(addTag, 38, 93)
+var addTagSQL = tenancy.NewSQL(addTag, 38 /* tags */, 93 /* items */)
 
 type AddTagParams struct {
 	Tag string
@@ -48,7 +48,7 @@ ORDER BY i.id, t.tag
 LIMIT 20
 `
 
-var listItemTagsSQL = tenancy.NewSQL(listItemTags, 87, 100)
+var listItemTagsSQL = tenancy.NewSQL(listItemTags, 87 /* items */, 100 /* tags */)
 
 type ListItemTagsRow struct {
 	ID         int64

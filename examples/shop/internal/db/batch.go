@@ -20,7 +20,7 @@ const renameProducts = `-- name: RenameProducts :batchexec
 UPDATE products SET name = $1 WHERE id = $2
 `
 
-var renameProductsSQL = tenancy.NewSQL(renameProducts, 42)
+var renameProductsSQL = tenancy.NewSQL(renameProducts, 42 /* products */)
 
 // RenameProductsBatchResults holds the results of one RenameProducts batch.
 type RenameProductsBatchResults struct {

@@ -15,7 +15,7 @@ VALUES ($1, $2, $3, $4)
 RETURNING id, name, price_cents, tags, attributes, created_at
 `
 
-var createProductSQL = tenancy.NewSQL(createProduct, 40)
+var createProductSQL = tenancy.NewSQL(createProduct, 40 /* products */)
 
 type CreateProductParams struct {
 	Name       string   `json:"name"`
@@ -49,7 +49,7 @@ const deleteProduct = `-- name: DeleteProduct :execrows
 DELETE FROM products WHERE id = $1
 `
 
-var deleteProductSQL = tenancy.NewSQL(deleteProduct, 45)
+var deleteProductSQL = tenancy.NewSQL(deleteProduct, 45 /* products */)
 
 func (q *TenantQueries) DeleteProduct(ctx context.Context, id int64) (int64, error) {
 	result, err := q.db.Exec(ctx, q.db.SQL(deleteProductSQL), id)
@@ -63,7 +63,7 @@ const getProduct = `-- name: GetProduct :one
 SELECT id, name, price_cents, tags, attributes, created_at FROM products WHERE id = $1
 `
 
-var getProductSQL = tenancy.NewSQL(getProduct, 89)
+var getProductSQL = tenancy.NewSQL(getProduct, 89 /* products */)
 
 func (q *TenantQueries) GetProduct(ctx context.Context, id int64) (Product, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(getProductSQL), id)
@@ -89,7 +89,7 @@ const listProducts = `-- name: ListProducts :many
 SELECT id, name, price_cents, tags, attributes, created_at FROM products ORDER BY price_cents, id
 `
 
-var listProductsSQL = tenancy.NewSQL(listProducts, 92)
+var listProductsSQL = tenancy.NewSQL(listProducts, 92 /* products */)
 
 // Products of the current shop, cheapest first.
 func (q *TenantQueries) ListProducts(ctx context.Context) ([]Product, error) {
@@ -125,7 +125,7 @@ WHERE id = $4
 RETURNING id, name, price_cents, tags, attributes, created_at
 `
 
-var updateProductSQL = tenancy.NewSQL(updateProduct, 35)
+var updateProductSQL = tenancy.NewSQL(updateProduct, 35 /* products */)
 
 type UpdateProductParams struct {
 	Name       string   `json:"name"`

@@ -13,7 +13,7 @@ const deleteOrder = `-- name: DeleteOrder :execrows
 DELETE FROM orders WHERE id = $1
 `
 
-var deleteOrderSQL = tenancy.NewSQL(deleteOrder, 43)
+var deleteOrderSQL = tenancy.NewSQL(deleteOrder, 43 /* orders */)
 
 func (q *TenantQueries) DeleteOrder(ctx context.Context, id int64) (int64, error) {
 	result, err := q.db.Exec(ctx, q.db.SQL(deleteOrderSQL), id)
@@ -27,7 +27,7 @@ const getOrder = `-- name: GetOrder :one
 SELECT id, product_id, buyer_id, quantity, status, created_at FROM orders WHERE id = $1
 `
 
-var getOrderSQL = tenancy.NewSQL(getOrder, 90)
+var getOrderSQL = tenancy.NewSQL(getOrder, 90 /* orders */)
 
 func (q *TenantQueries) GetOrder(ctx context.Context, id int64) (Order, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(getOrderSQL), id)
@@ -52,7 +52,7 @@ JOIN "public".users u ON u.id = o.buyer_id
 ORDER BY o.id
 `
 
-var listOrdersSQL = tenancy.NewSQL(listOrders, 152, 166)
+var listOrdersSQL = tenancy.NewSQL(listOrders, 152 /* orders */, 166 /* products */)
 
 type ListOrdersRow struct {
 	ID         int64       `json:"id"`
@@ -97,7 +97,7 @@ VALUES ($1, $2, $3)
 RETURNING id, product_id, buyer_id, quantity, status, created_at
 `
 
-var placeOrderSQL = tenancy.NewSQL(placeOrder, 37)
+var placeOrderSQL = tenancy.NewSQL(placeOrder, 37 /* orders */)
 
 type PlaceOrderParams struct {
 	ProductID int64 `json:"product_id"`
@@ -134,7 +134,7 @@ WITH paid AS (
 SELECT count(*) AS orders, coalesce(sum(cents), 0)::bigint AS cents FROM paid
 `
 
-var revenueSQL = tenancy.NewSQL(revenue, 93, 107)
+var revenueSQL = tenancy.NewSQL(revenue, 93 /* orders */, 107 /* products */)
 
 type RevenueRow struct {
 	Orders int64 `json:"orders"`
@@ -152,7 +152,7 @@ const setOrderStatus = `-- name: SetOrderStatus :execrows
 UPDATE orders SET status = $1::order_status WHERE id = $2
 `
 
-var setOrderStatusSQL = tenancy.NewSQL(setOrderStatus, 41, 65)
+var setOrderStatusSQL = tenancy.NewSQL(setOrderStatus, 41 /* orders */, 65 /* order_status */)
 
 type SetOrderStatusParams struct {
 	Status OrderStatus `json:"status"`

@@ -20,7 +20,7 @@ const closeTickets = `-- name: CloseTickets :batchexec
 UPDATE tickets SET closed = true WHERE id = $1
 `
 
-var closeTicketsSQL = tenancy.NewSQL(closeTickets, 40)
+var closeTicketsSQL = tenancy.NewSQL(closeTickets, 40 /* tickets */)
 
 // CloseTicketsBatchResults holds the results of one CloseTickets batch.
 type CloseTicketsBatchResults struct {
@@ -66,7 +66,7 @@ const createTickets = `-- name: CreateTickets :batchone
 INSERT INTO tickets (title, priority) VALUES ($1, $2) RETURNING id, title, priority, closed
 `
 
-var createTicketsSQL = tenancy.NewSQL(createTickets, 45)
+var createTicketsSQL = tenancy.NewSQL(createTickets, 45 /* tickets */)
 
 // CreateTicketsBatchResults holds the results of one CreateTickets batch.
 type CreateTicketsBatchResults struct {
@@ -124,7 +124,7 @@ const ticketTitle = `-- name: TicketTitle :batchone
 SELECT title FROM tickets WHERE id = $1
 `
 
-var ticketTitleSQL = tenancy.NewSQL(ticketTitle, 49)
+var ticketTitleSQL = tenancy.NewSQL(ticketTitle, 49 /* tickets */)
 
 // TicketTitleBatchResults holds the results of one TicketTitle batch.
 type TicketTitleBatchResults struct {
@@ -172,7 +172,7 @@ const ticketsAbove = `-- name: TicketsAbove :batchmany
 SELECT id, title FROM tickets WHERE priority > $1
 `
 
-var ticketsAboveSQL = tenancy.NewSQL(ticketsAbove, 55)
+var ticketsAboveSQL = tenancy.NewSQL(ticketsAbove, 55 /* tickets */)
 
 // TicketsAboveBatchResults holds the results of one TicketsAbove batch.
 type TicketsAboveBatchResults struct {

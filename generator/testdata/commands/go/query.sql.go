@@ -14,7 +14,7 @@ const closeTicket = `-- name: CloseTicket :exec
 UPDATE tickets SET closed = true WHERE id = $1
 `
 
-var closeTicketSQL = tenancy.NewSQL(closeTicket, 34)
+var closeTicketSQL = tenancy.NewSQL(closeTicket, 34 /* tickets */)
 
 func (q *TenantQueries) CloseTicket(ctx context.Context, id int64) error {
 	_, err := q.db.Exec(ctx, q.db.SQL(closeTicketSQL), id)
@@ -25,7 +25,7 @@ const deleteClosed = `-- name: DeleteClosed :execrows
 DELETE FROM tickets WHERE closed
 `
 
-var deleteClosedSQL = tenancy.NewSQL(deleteClosed, 44)
+var deleteClosedSQL = tenancy.NewSQL(deleteClosed, 44 /* tickets */)
 
 func (q *TenantQueries) DeleteClosed(ctx context.Context) (int64, error) {
 	result, err := q.db.Exec(ctx, q.db.SQL(deleteClosedSQL))
@@ -39,7 +39,7 @@ const echoTitle = `-- name: EchoTitle :one
 SELECT title FROM tickets WHERE title = $1
 `
 
-var echoTitleSQL = tenancy.NewSQL(echoTitle, 42)
+var echoTitleSQL = tenancy.NewSQL(echoTitle, 42 /* tickets */)
 
 func (q *TenantQueries) EchoTitle(ctx context.Context, title string) (string, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(echoTitleSQL), title)
@@ -52,7 +52,7 @@ const getTicket = `-- name: GetTicket :one
 SELECT id, title, priority, closed FROM tickets WHERE id = $1
 `
 
-var getTicketSQL = tenancy.NewSQL(getTicket, 64)
+var getTicketSQL = tenancy.NewSQL(getTicket, 64 /* tickets */)
 
 func (q *TenantQueries) GetTicket(ctx context.Context, id int64) (Ticket, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(getTicketSQL), id)
@@ -75,7 +75,7 @@ const listTickets = `-- name: ListTickets :many
 SELECT id, title, priority, closed FROM tickets WHERE priority >= $1 ORDER BY id
 `
 
-var listTicketsSQL = tenancy.NewSQL(listTickets, 67)
+var listTicketsSQL = tenancy.NewSQL(listTickets, 67 /* tickets */)
 
 func (q *TenantQueries) ListTickets(ctx context.Context, priority int32) ([]Ticket, error) {
 	rows, err := q.db.Query(ctx, q.db.SQL(listTicketsSQL), priority)
@@ -106,7 +106,7 @@ const reprioritize = `-- name: Reprioritize :execresult
 UPDATE tickets SET priority = $1 WHERE id = $2
 `
 
-var reprioritizeSQL = tenancy.NewSQL(reprioritize, 41)
+var reprioritizeSQL = tenancy.NewSQL(reprioritize, 41 /* tickets */)
 
 type ReprioritizeParams struct {
 	Priority int32

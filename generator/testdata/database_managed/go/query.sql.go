@@ -14,7 +14,7 @@ const bucket = `-- name: Bucket :many
 SELECT priority / 10 AS bucket, count(*) AS n FROM tickets GROUP BY 1 ORDER BY 1
 `
 
-var bucketSQL = tenancy.NewSQL(bucket, 73)
+var bucketSQL = tenancy.NewSQL(bucket, 73 /* tickets */)
 
 type BucketRow struct {
 	Bucket int32
@@ -45,7 +45,7 @@ const totals = `-- name: Totals :one
 SELECT sum(id) AS id_sum, sum(priority) AS priority_sum, avg(estimate) AS mean FROM tickets
 `
 
-var totalsSQL = tenancy.NewSQL(totals, 105)
+var totalsSQL = tenancy.NewSQL(totals, 105 /* tickets */)
 
 type TotalsRow struct {
 	IDSum       pgtype.Numeric

@@ -29,7 +29,7 @@ func New() *Queries {
 type Queries struct{}
 
 // NewRegistry returns the tenancy.Registry of tenantc.yaml's registry table,
-// "public"."tenants"; opts come after it (tenancy.WithLogger, tenancy.WithTTL).
+// "public"."tenants"; opts come after it (tenancy.WithTTL, tenancy.WithPlacement).
 func NewRegistry(db tenancy.DBTX, opts ...tenancy.Option) *tenancy.Registry {
 	return tenancy.NewRegistry(db, append([]tenancy.Option{tenancy.WithTable("public", "tenants")}, opts...)...)
 }
@@ -44,4 +44,8 @@ func NewTenant() *TenantQueries {
 // TenantQueries runs the tenant queries, with the tenant's schema written
 // into the SQL text, and the shared queries, on the tenancy.Conn each
 // method is given.
+// Shared queries are methods of TenantQueries as well as of Queries, so that
+// code serving one tenant reaches all of its queries through one value, on
+// the tenant's connection or transaction: one transaction covers shared and
+// tenant writes alike. Queries is for code that has no tenant.
 type TenantQueries struct{}

@@ -14,7 +14,7 @@ const closeTicket = `-- name: CloseTicket :exec
 DELETE FROM tickets WHERE id = $1
 `
 
-var closeTicketSQL = tenancy.NewSQL(closeTicket, 39)
+var closeTicketSQL = tenancy.NewSQL(closeTicket, 39 /* tickets */)
 
 func (q *TenantQueries) CloseTicket(ctx context.Context, db tenancy.Conn, id int64) error {
 	_, err := db.Exec(ctx, db.SQL(closeTicketSQL), id)
@@ -25,7 +25,7 @@ const createTicket = `-- name: CreateTicket :one
 INSERT INTO tickets (plan_id, title, priority) VALUES ($1, $2, $3) RETURNING id, title
 `
 
-var createTicketSQL = tenancy.NewSQL(createTicket, 39)
+var createTicketSQL = tenancy.NewSQL(createTicket, 39 /* tickets */)
 
 type CreateTicketParams struct {
 	PlanID   int64
@@ -55,7 +55,7 @@ const deleteLow = `-- name: DeleteLow :execrows
 DELETE FROM tickets WHERE priority < $1
 `
 
-var deleteLowSQL = tenancy.NewSQL(deleteLow, 41)
+var deleteLowSQL = tenancy.NewSQL(deleteLow, 41 /* tickets */)
 
 func (q *TenantQueries) DeleteLow(ctx context.Context, db tenancy.Conn, priority int32) (int64, error) {
 	result, err := db.Exec(ctx, db.SQL(deleteLowSQL), priority)
@@ -87,7 +87,7 @@ const getTicket = `-- name: GetTicket :one
 SELECT id, plan_id, title, priority FROM tickets WHERE id = $1
 `
 
-var getTicketSQL = tenancy.NewSQL(getTicket, 65)
+var getTicketSQL = tenancy.NewSQL(getTicket, 65 /* tickets */)
 
 // GetTicket reads one ticket.
 func (q *TenantQueries) GetTicket(ctx context.Context, db tenancy.Conn, id int64) (Ticket, error) {
@@ -161,7 +161,7 @@ const reprioritize = `-- name: Reprioritize :execresult
 UPDATE tickets SET priority = $1 WHERE id = $2
 `
 
-var reprioritizeSQL = tenancy.NewSQL(reprioritize, 41)
+var reprioritizeSQL = tenancy.NewSQL(reprioritize, 41 /* tickets */)
 
 type ReprioritizeParams struct {
 	Priority int32
@@ -181,7 +181,7 @@ const searchTickets = `-- name: SearchTickets :many
 SELECT id, title FROM tickets WHERE priority >= $1 AND title LIKE $2 ORDER BY id
 `
 
-var searchTicketsSQL = tenancy.NewSQL(searchTickets, 51)
+var searchTicketsSQL = tenancy.NewSQL(searchTickets, 51 /* tickets */)
 
 type SearchTicketsParams struct {
 	Priority int32

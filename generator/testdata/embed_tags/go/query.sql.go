@@ -14,7 +14,7 @@ SELECT api_keys.id, api_keys.user_id, users.id, users.home_url
 FROM api_keys JOIN users ON users.id = api_keys.user_id
 `
 
-var keysWithUsersSQL = tenancy.NewSQL(keysWithUsers, 97, 111)
+var keysWithUsersSQL = tenancy.NewSQL(keysWithUsers, 97 /* api_keys */, 111 /* users */)
 
 type KeysWithUsersRow struct {
 	APIKey APIKey `db:"apikey" json:"apikey"`

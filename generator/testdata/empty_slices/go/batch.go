@@ -20,7 +20,7 @@ const ticketsForPlans = `-- name: TicketsForPlans :batchmany
 SELECT id, title FROM tickets WHERE plan_id = $1
 `
 
-var ticketsForPlansSQL = tenancy.NewSQL(ticketsForPlans, 58)
+var ticketsForPlansSQL = tenancy.NewSQL(ticketsForPlans, 58 /* tickets */)
 
 // TicketsForPlansBatchResults holds the results of one TicketsForPlans batch.
 type TicketsForPlansBatchResults struct {

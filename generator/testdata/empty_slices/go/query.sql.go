@@ -14,7 +14,7 @@ const createTicket = `-- name: CreateTicket :one
 INSERT INTO tickets (plan_id, title) VALUES ($1, $2) RETURNING id
 `
 
-var createTicketSQL = tenancy.NewSQL(createTicket, 39)
+var createTicketSQL = tenancy.NewSQL(createTicket, 39 /* tickets */)
 
 type CreateTicketParams struct {
 	PlanID int64
@@ -55,7 +55,7 @@ const getTicket = `-- name: GetTicket :one
 SELECT id, plan_id, status, prior_status, user_uuid, title FROM tickets WHERE id = $1
 `
 
-var getTicketSQL = tenancy.NewSQL(getTicket, 88)
+var getTicketSQL = tenancy.NewSQL(getTicket, 88 /* tickets */)
 
 func (q *TenantQueries) GetTicket(ctx context.Context, id int64) (Ticket, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(getTicketSQL), id)
@@ -75,7 +75,7 @@ const listTickets = `-- name: ListTickets :many
 SELECT id, status, title FROM tickets WHERE status = $1 ORDER BY id
 `
 
-var listTicketsSQL = tenancy.NewSQL(listTickets, 57)
+var listTicketsSQL = tenancy.NewSQL(listTickets, 57 /* tickets */)
 
 type ListTicketsRow struct {
 	ID     int64
@@ -108,7 +108,7 @@ SELECT t.id, t.title, p.name, p.api_url FROM tickets t JOIN "public".plans p ON 
 WHERE t.plan_id = $1 AND t.status = $2 AND t.title LIKE $3
 `
 
-var searchTicketsSQL = tenancy.NewSQL(searchTickets, 74)
+var searchTicketsSQL = tenancy.NewSQL(searchTickets, 74 /* tickets */)
 
 type SearchTicketsParams struct {
 	PlanID int64

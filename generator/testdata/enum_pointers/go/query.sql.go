@@ -13,7 +13,7 @@ const listTasks = `-- name: ListTasks :many
 SELECT id, state, next_state, note FROM tasks WHERE state = $1
 `
 
-var listTasksSQL = tenancy.NewSQL(listTasks, 65)
+var listTasksSQL = tenancy.NewSQL(listTasks, 65 /* tasks */)
 
 func (q *TenantQueries) ListTasks(ctx context.Context, state *State) ([]Task, error) {
 	rows, err := q.db.Query(ctx, q.db.SQL(listTasksSQL), state)

@@ -20,7 +20,7 @@ const BumpTickets = `-- name: BumpTickets :batchexec
 UPDATE tickets SET priority = priority + 1 WHERE id = $1
 `
 
-var BumpTicketsSQL = tenancy.NewSQL(BumpTickets, 39)
+var BumpTicketsSQL = tenancy.NewSQL(BumpTickets, 39 /* tickets */)
 
 // BumpTicketsBatchResults holds the results of one BumpTickets batch.
 type BumpTicketsBatchResults struct {
@@ -69,7 +69,7 @@ const CreateTickets = `-- name: CreateTickets :batchone
 INSERT INTO tickets (plan_id, title, priority) VALUES ($1, $2, $3) RETURNING id, plan_id, title, priority
 `
 
-var CreateTicketsSQL = tenancy.NewSQL(CreateTickets, 45)
+var CreateTicketsSQL = tenancy.NewSQL(CreateTickets, 45 /* tickets */)
 
 // CreateTicketsBatchResults holds the results of one CreateTickets batch.
 type CreateTicketsBatchResults struct {
@@ -131,7 +131,7 @@ const TicketsAbove = `-- name: TicketsAbove :batchmany
 SELECT id, title FROM tickets WHERE priority > $1 AND plan_id = $2
 `
 
-var TicketsAboveSQL = tenancy.NewSQL(TicketsAbove, 55)
+var TicketsAboveSQL = tenancy.NewSQL(TicketsAbove, 55 /* tickets */)
 
 // TicketsAboveBatchResults holds the results of one TicketsAbove batch.
 type TicketsAboveBatchResults struct {

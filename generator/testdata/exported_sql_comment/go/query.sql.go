@@ -14,7 +14,7 @@ const CloseTicket = `-- name: CloseTicket :exec
 DELETE FROM tickets WHERE id = $1
 `
 
-var CloseTicketSQL = tenancy.NewSQL(CloseTicket, 39)
+var CloseTicketSQL = tenancy.NewSQL(CloseTicket, 39 /* tickets */)
 
 // CloseTicket
 //
@@ -28,7 +28,7 @@ const CreateTicket = `-- name: CreateTicket :one
 INSERT INTO tickets (plan_id, title, priority) VALUES ($1, $2, $3) RETURNING id, title
 `
 
-var CreateTicketSQL = tenancy.NewSQL(CreateTicket, 39)
+var CreateTicketSQL = tenancy.NewSQL(CreateTicket, 39 /* tickets */)
 
 type CreateTicketParams struct {
 	PlanID   int64
@@ -61,7 +61,7 @@ const DeleteLow = `-- name: DeleteLow :execrows
 DELETE FROM tickets WHERE priority < $1
 `
 
-var DeleteLowSQL = tenancy.NewSQL(DeleteLow, 41)
+var DeleteLowSQL = tenancy.NewSQL(DeleteLow, 41 /* tickets */)
 
 // DeleteLow
 //
@@ -102,7 +102,7 @@ const GetTicket = `-- name: GetTicket :one
 SELECT id, plan_id, title, priority FROM tickets WHERE id = $1
 `
 
-var GetTicketSQL = tenancy.NewSQL(GetTicket, 65)
+var GetTicketSQL = tenancy.NewSQL(GetTicket, 65 /* tickets */)
 
 // GetTicket reads one ticket.
 //
@@ -184,7 +184,7 @@ const Reprioritize = `-- name: Reprioritize :execresult
 UPDATE tickets SET priority = $1 WHERE id = $2
 `
 
-var ReprioritizeSQL = tenancy.NewSQL(Reprioritize, 41)
+var ReprioritizeSQL = tenancy.NewSQL(Reprioritize, 41 /* tickets */)
 
 type ReprioritizeParams struct {
 	Priority int32
@@ -207,7 +207,7 @@ const SearchTickets = `-- name: SearchTickets :many
 SELECT id, title FROM tickets WHERE priority >= $1 AND title LIKE $2 ORDER BY id
 `
 
-var SearchTicketsSQL = tenancy.NewSQL(SearchTickets, 51)
+var SearchTicketsSQL = tenancy.NewSQL(SearchTickets, 51 /* tickets */)
 
 type SearchTicketsParams struct {
 	Priority int32

@@ -13,7 +13,7 @@ const addNote = `-- name: AddNote :one
 INSERT INTO notes (body) VALUES ($1) RETURNING id, body
 `
 
-var addNoteSQL = tenancy.NewSQL(addNote, 34)
+var addNoteSQL = tenancy.NewSQL(addNote, 34 /* notes */)
 
 func (q *TenantQueries) AddNote(ctx context.Context, body string) (Note, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(addNoteSQL), body)
@@ -26,7 +26,7 @@ const notesWithTicks = `-- name: NotesWithTicks :many
 SELECT id, body FROM notes WHERE body LIKE '%` + "`" + `%'
 `
 
-var notesWithTicksSQL = tenancy.NewSQL(notesWithTicks, 51)
+var notesWithTicksSQL = tenancy.NewSQL(notesWithTicks, 51 /* notes */)
 
 // NotesWithTicks finds notes that quote code
 // with `backticks`.

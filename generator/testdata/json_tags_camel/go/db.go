@@ -35,7 +35,7 @@ func (q *Queries) WithTx(tx pgx.Tx) *Queries {
 }
 
 // NewRegistry returns the tenancy.Registry of tenantc.yaml's registry table,
-// "public"."tenants"; opts come after it (tenancy.WithLogger, tenancy.WithTTL).
+// "public"."tenants"; opts come after it (tenancy.WithTTL, tenancy.WithPlacement).
 func NewRegistry(db tenancy.DBTX, opts ...tenancy.Option) *tenancy.Registry {
 	return tenancy.NewRegistry(db, append([]tenancy.Option{tenancy.WithTable("public", "tenants")}, opts...)...)
 }
@@ -50,6 +50,10 @@ func NewTenant(c tenancy.Conn) *TenantQueries {
 // TenantQueries runs the tenant queries, with the tenant's schema written
 // into the SQL text, and the shared queries, on one tenant's connection.
 // Its zero value is unbound: every query returns tenancy.ErrUnbound.
+// Shared queries are methods of TenantQueries as well as of Queries, so that
+// code serving one tenant reaches all of its queries through one value, on
+// the tenant's connection or transaction: one transaction covers shared and
+// tenant writes alike. Queries is for code that has no tenant.
 type TenantQueries struct {
 	db tenancy.Conn
 }

@@ -14,7 +14,7 @@ const countByAssignee = `-- name: CountByAssignee :one
 SELECT count(*) FROM tickets WHERE assignee = $1
 `
 
-var countByAssigneeSQL = tenancy.NewSQL(countByAssignee, 51)
+var countByAssigneeSQL = tenancy.NewSQL(countByAssignee, 51 /* tickets */)
 
 func (q *TenantQueries) CountByAssignee(ctx context.Context, assignee pgtype.Text) (int64, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(countByAssigneeSQL), assignee)
@@ -29,7 +29,7 @@ WHERE title = $1
   AND ($2::text IS NULL OR assignee = $2)
 `
 
-var findTicketsSQL = tenancy.NewSQL(findTickets, 49)
+var findTicketsSQL = tenancy.NewSQL(findTickets, 49 /* tickets */)
 
 type FindTicketsParams struct {
 	Title    string
@@ -70,7 +70,7 @@ const retitleTicket = `-- name: RetitleTicket :exec
 UPDATE tickets SET title = $1 WHERE id = $2
 `
 
-var retitleTicketSQL = tenancy.NewSQL(retitleTicket, 36)
+var retitleTicketSQL = tenancy.NewSQL(retitleTicket, 36 /* tickets */)
 
 type RetitleTicketParams struct {
 	NewTitle string
@@ -91,7 +91,7 @@ const ticketIDsWithLabel = `-- name: TicketIDsWithLabel :many
 SELECT id FROM tickets WHERE $1::text = ANY(labels)
 `
 
-var ticketIDsWithLabelSQL = tenancy.NewSQL(ticketIDsWithLabel, 49)
+var ticketIDsWithLabelSQL = tenancy.NewSQL(ticketIDsWithLabel, 49 /* tickets */)
 
 func (q *TenantQueries) TicketIDsWithLabel(ctx context.Context, label string) ([]int64, error) {
 	rows, err := q.db.Query(ctx, q.db.SQL(ticketIDsWithLabelSQL), label)
@@ -117,7 +117,7 @@ const ticketsByIDs = `-- name: TicketsByIDs :many
 SELECT id, plan_id, title, assignee, labels FROM tickets WHERE id = ANY($1)
 `
 
-var ticketsByIDsSQL = tenancy.NewSQL(ticketsByIDs, 77)
+var ticketsByIDsSQL = tenancy.NewSQL(ticketsByIDs, 77 /* tickets */)
 
 func (q *TenantQueries) TicketsByIDs(ctx context.Context, ids []int64) ([]Ticket, error) {
 	rows, err := q.db.Query(ctx, q.db.SQL(ticketsByIDsSQL), ids)
@@ -151,7 +151,7 @@ FROM tickets t JOIN "public".plans p ON p.id = t.plan_id
 WHERE p.id = $1
 `
 
-var ticketsWithPlanSQL = tenancy.NewSQL(ticketsWithPlan, 104)
+var ticketsWithPlanSQL = tenancy.NewSQL(ticketsWithPlan, 104 /* tickets */)
 
 type TicketsWithPlanRow struct {
 	Ticket Ticket

@@ -14,7 +14,7 @@ const createKey = `-- name: CreateKey :exec
 INSERT INTO api_keys (news_id, json_body) VALUES ($1, $2)
 `
 
-var createKeySQL = tenancy.NewSQL(createKey, 37)
+var createKeySQL = tenancy.NewSQL(createKey, 37 /* api_keys */)
 
 type CreateKeyParams struct {
 	NewsID   int64  `json:"newsId"`
@@ -35,7 +35,7 @@ const getNews = `-- name: GetNews :one
 SELECT id, uri, utc_offset, ip_protocol, author_uuid, api_url, user_id FROM news WHERE id = $1
 `
 
-var getNewsSQL = tenancy.NewSQL(getNews, 98)
+var getNewsSQL = tenancy.NewSQL(getNews, 98 /* news */)
 
 func (q *TenantQueries) GetNews(ctx context.Context, id int64) (News, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(getNewsSQL), id)
@@ -56,7 +56,7 @@ const jsonBuildArray = `-- name: JsonBuildArray :one
 SELECT json_build_array(uri, utc_offset) FROM news WHERE api_url = $1
 `
 
-var jsonBuildArraySQL = tenancy.NewSQL(jsonBuildArray, 75)
+var jsonBuildArraySQL = tenancy.NewSQL(jsonBuildArray, 75 /* news */)
 
 func (q *TenantQueries) JsonBuildArray(ctx context.Context, apiUrl pgtype.Text) ([]byte, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(jsonBuildArraySQL), apiUrl)
@@ -69,7 +69,7 @@ const newsByURL = `-- name: NewsByURL :many
 SELECT id, api_url, author_uuid FROM news WHERE api_url = $1 AND utc_offset = $2
 `
 
-var newsByURLSQL = tenancy.NewSQL(newsByURL, 62)
+var newsByURLSQL = tenancy.NewSQL(newsByURL, 62 /* news */)
 
 type NewsByURLParams struct {
 	ApiUrl    pgtype.Text `json:"apiUrl"`

@@ -13,7 +13,7 @@ const getTicket = `-- name: GetTicket :one
 SELECT id, mood, title FROM tickets WHERE id = $1
 `
 
-var getTicketSQL = tenancy.NewSQL(getTicket, 52)
+var getTicketSQL = tenancy.NewSQL(getTicket, 52 /* tickets */)
 
 func (q *TenantQueries) GetTicket(ctx context.Context, id int64) (Ticket, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(getTicketSQL), id)
@@ -26,7 +26,7 @@ const titleByMood = `-- name: TitleByMood :many
 SELECT title FROM tickets WHERE mood = $1
 `
 
-var titleByMoodSQL = tenancy.NewSQL(titleByMood, 45)
+var titleByMoodSQL = tenancy.NewSQL(titleByMood, 45 /* tickets */)
 
 func (q *TenantQueries) TitleByMood(ctx context.Context, mood NullMood) ([]string, error) {
 	rows, err := q.db.Query(ctx, q.db.SQL(titleByMoodSQL), mood)

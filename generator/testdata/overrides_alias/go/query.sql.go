@@ -14,7 +14,7 @@ const loadFoo = `-- name: LoadFoo :many
 SELECT id, other_id, age, balance, bio, about FROM foo WHERE id = $1
 `
 
-var loadFooSQL = tenancy.NewSQL(loadFoo, 74)
+var loadFooSQL = tenancy.NewSQL(loadFoo, 74 /* foo */)
 
 func (q *TenantQueries) LoadFoo(ctx context.Context, id orm.NullInt64) ([]Foo, error) {
 	rows, err := q.db.Query(ctx, q.db.SQL(loadFooSQL), id)

@@ -13,7 +13,7 @@ const listPosts = `-- name: ListPosts :many
 SELECT id, tags, scores, labels FROM posts
 `
 
-var listPostsSQL = tenancy.NewSQL(listPosts, 62)
+var listPostsSQL = tenancy.NewSQL(listPosts, 62 /* posts */)
 
 func (q *TenantQueries) ListPosts(ctx context.Context) ([]Post, error) {
 	rows, err := q.db.Query(ctx, q.db.SQL(listPostsSQL))
@@ -44,7 +44,7 @@ const postsByIDs = `-- name: PostsByIDs :many
 SELECT id FROM posts WHERE id = ANY($1::bigint[])
 `
 
-var postsByIDsSQL = tenancy.NewSQL(postsByIDs, 41)
+var postsByIDsSQL = tenancy.NewSQL(postsByIDs, 41 /* posts */)
 
 func (q *TenantQueries) PostsByIDs(ctx context.Context, ids []int64) ([]int64, error) {
 	rows, err := q.db.Query(ctx, q.db.SQL(postsByIDsSQL), ids)

@@ -15,7 +15,7 @@ const eventsByRef = `-- name: EventsByRef :many
 SELECT id, mood FROM events WHERE ref = $1
 `
 
-var eventsByRefSQL = tenancy.NewSQL(eventsByRef, 48)
+var eventsByRefSQL = tenancy.NewSQL(eventsByRef, 48 /* events */)
 
 type EventsByRefRow struct {
 	ID   int64
@@ -46,7 +46,7 @@ const listEvents = `-- name: ListEvents :many
 SELECT id, at, done_at, ref, mood, took FROM events WHERE at > $1
 `
 
-var listEventsSQL = tenancy.NewSQL(listEvents, 71)
+var listEventsSQL = tenancy.NewSQL(listEvents, 71 /* events */)
 
 func (q *TenantQueries) ListEvents(ctx context.Context, at time.Time) ([]Event, error) {
 	rows, err := q.db.Query(ctx, q.db.SQL(listEventsSQL), at)

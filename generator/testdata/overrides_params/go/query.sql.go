@@ -15,7 +15,7 @@ const ordersByRef = `-- name: OrdersByRef :many
 SELECT id, total FROM orders WHERE customer_ref = $1
 `
 
-var ordersByRefSQL = tenancy.NewSQL(ordersByRef, 49)
+var ordersByRefSQL = tenancy.NewSQL(ordersByRef, 49 /* orders */)
 
 type OrdersByRefRow struct {
 	ID    int64
@@ -46,7 +46,7 @@ const ordersByRefs = `-- name: OrdersByRefs :many
 SELECT id FROM orders WHERE customer_ref = ANY($1::text[])
 `
 
-var ordersByRefsSQL = tenancy.NewSQL(ordersByRefs, 43)
+var ordersByRefsSQL = tenancy.NewSQL(ordersByRefs, 43 /* orders */)
 
 func (q *TenantQueries) OrdersByRefs(ctx context.Context, refs []string) ([]int64, error) {
 	rows, err := q.db.Query(ctx, q.db.SQL(ordersByRefsSQL), refs)
@@ -72,7 +72,7 @@ const renamedRef = `-- name: RenamedRef :one
 SELECT customer_ref AS ref FROM orders WHERE id = $1
 `
 
-var renamedRefSQL = tenancy.NewSQL(renamedRef, 57)
+var renamedRefSQL = tenancy.NewSQL(renamedRef, 57 /* orders */)
 
 func (q *TenantQueries) RenamedRef(ctx context.Context, id int64) (*mail.Address, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(renamedRefSQL), id)
@@ -85,7 +85,7 @@ const setTotal = `-- name: SetTotal :exec
 UPDATE orders SET total = $1 WHERE customer_ref = $2
 `
 
-var setTotalSQL = tenancy.NewSQL(setTotal, 31)
+var setTotalSQL = tenancy.NewSQL(setTotal, 31 /* orders */)
 
 type SetTotalParams struct {
 	Total       *big.Rat

@@ -13,7 +13,7 @@ const listFoo = `-- name: ListFoo :many
 SELECT id, other_id, about FROM foo WHERE other = $1
 `
 
-var listFooSQL = tenancy.NewSQL(listFoo, 55)
+var listFooSQL = tenancy.NewSQL(listFoo, 55 /* foo */)
 
 type ListFooRow struct {
 	ID      string `db:"id" source:"foo" type:"id" utype:"nullable_text" validate:"omitempty,max=64"`
@@ -45,7 +45,7 @@ const updateBar = `-- name: UpdateBar :exec
 UPDATE bar SET about = $1 WHERE id = $2 AND other_id = $3
 `
 
-var updateBarSQL = tenancy.NewSQL(updateBar, 32)
+var updateBarSQL = tenancy.NewSQL(updateBar, 32 /* bar */)
 
 type UpdateBarParams struct {
 	About   string `db:"about" utype:"nullable_text" validate:"omitempty,max=64"`

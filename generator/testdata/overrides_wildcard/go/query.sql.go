@@ -15,7 +15,7 @@ const booksByIDs = `-- name: BooksByIDs :many
 SELECT id, isbn FROM books WHERE id = ANY($1::bigint[])
 `
 
-var booksByIDsSQL = tenancy.NewSQL(booksByIDs, 47)
+var booksByIDsSQL = tenancy.NewSQL(booksByIDs, 47 /* books */)
 
 type BooksByIDsRow struct {
 	ID   json.Number
@@ -46,7 +46,7 @@ const createBook = `-- name: CreateBook :exec
 INSERT INTO books (id, author_id, title, isbn) VALUES ($1, $2, $3, $4)
 `
 
-var createBookSQL = tenancy.NewSQL(createBook, 38)
+var createBookSQL = tenancy.NewSQL(createBook, 38 /* books */)
 
 type CreateBookParams struct {
 	ID       json.Number
@@ -71,7 +71,7 @@ const getBook = `-- name: GetBook :one
 SELECT id, author_id, title, isbn FROM books WHERE id = $1
 `
 
-var getBookSQL = tenancy.NewSQL(getBook, 61)
+var getBookSQL = tenancy.NewSQL(getBook, 61 /* books */)
 
 func (q *TenantQueries) GetBook(ctx context.Context, id json.Number) (Book, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(getBookSQL), id)
@@ -89,7 +89,7 @@ const listBooksByAuthor = `-- name: ListBooksByAuthor :many
 SELECT id, title FROM books WHERE author_id = $1 ORDER BY id
 `
 
-var listBooksByAuthorSQL = tenancy.NewSQL(listBooksByAuthor, 55)
+var listBooksByAuthorSQL = tenancy.NewSQL(listBooksByAuthor, 55 /* books */)
 
 type ListBooksByAuthorRow struct {
 	ID    json.Number

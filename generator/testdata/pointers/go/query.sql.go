@@ -15,7 +15,7 @@ const docs = `-- name: Docs :many
 SELECT doc, docb FROM everything WHERE uid = $1 AND tags && $2::text[]
 `
 
-var docsSQL = tenancy.NewSQL(docs, 42)
+var docsSQL = tenancy.NewSQL(docs, 42 /* everything */)
 
 type DocsParams struct {
 	Uid     pgtype.UUID
@@ -56,7 +56,7 @@ const getEverything = `-- name: GetEverything :one
 SELECT id, small, small_null, regular, big, big_serial, small_serial, real_num, double_num, double_null, amount, flag, name, code, body, raw, born, seen_at, seen_tz, at_time, span, uid, uid_null, doc, docb, ip, net, mac, tags, matrix, during, mood, mood_required, moods, home FROM everything WHERE id = $1
 `
 
-var getEverythingSQL = tenancy.NewSQL(getEverything, 309)
+var getEverythingSQL = tenancy.NewSQL(getEverything, 309 /* everything */)
 
 func (q *TenantQueries) GetEverything(ctx context.Context, id int32) (Everything, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(getEverythingSQL), id)
@@ -106,7 +106,7 @@ INSERT INTO everything (small, double_num, code, seen_tz, uid, docb, net, matrix
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
 `
 
-var insertEverythingSQL = tenancy.NewSQL(insertEverything, 44)
+var insertEverythingSQL = tenancy.NewSQL(insertEverything, 44 /* everything */)
 
 type InsertEverythingParams struct {
 	Small        int16
@@ -141,7 +141,7 @@ const moods = `-- name: Moods :many
 SELECT mood, moods FROM everything WHERE docb @> $1
 `
 
-var moodsSQL = tenancy.NewSQL(moods, 45)
+var moodsSQL = tenancy.NewSQL(moods, 45 /* everything */)
 
 type MoodsRow struct {
 	Mood  *Mood

@@ -13,7 +13,7 @@ const listSamples = `-- name: ListSamples :many
 SELECT id, lvl, lvl_required, embedding, couple, note FROM samples WHERE lvl = $1
 `
 
-var listSamplesSQL = tenancy.NewSQL(listSamples, 86)
+var listSamplesSQL = tenancy.NewSQL(listSamples, 86 /* samples */)
 
 func (q *TenantQueries) ListSamples(ctx context.Context, lvl NullLevel) ([]Sample, error) {
 	rows, err := q.db.Query(ctx, q.db.SQL(listSamplesSQL), lvl)

@@ -13,7 +13,7 @@ const archiveMembers = `-- name: ArchiveMembers :exec
 INSERT INTO archived_members (id, email) SELECT id, email FROM members WHERE plan_id = $1
 `
 
-var archiveMembersSQL = tenancy.NewSQL(archiveMembers, 42, 93)
+var archiveMembersSQL = tenancy.NewSQL(archiveMembers, 42 /* archived_members */, 93 /* members */)
 
 func (q *TenantQueries) ArchiveMembers(ctx context.Context, planID int64) error {
 	_, err := q.db.Exec(ctx, q.db.SQL(archiveMembersSQL), planID)
@@ -27,7 +27,7 @@ WITH totals AS (
 SELECT m.email, t.total FROM totals t JOIN members m ON m.id = t.member_id
 `
 
-var bigSpendersSQL = tenancy.NewSQL(bigSpenders, 89, 162)
+var bigSpendersSQL = tenancy.NewSQL(bigSpenders, 89 /* invoices */, 162 /* members */)
 
 type BigSpendersRow struct {
 	Email string
@@ -58,7 +58,7 @@ const countMembers = `-- name: CountMembers :one
 SELECT member_count() AS total
 `
 
-var countMembersSQL = tenancy.NewSQL(countMembers, 34)
+var countMembersSQL = tenancy.NewSQL(countMembers, 34 /* member_count */)
 
 func (q *TenantQueries) CountMembers(ctx context.Context) (int64, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(countMembersSQL))
@@ -71,7 +71,7 @@ const deleteArchived = `-- name: DeleteArchived :exec
 DELETE FROM members USING archived_members a WHERE members.id = a.id
 `
 
-var deleteArchivedSQL = tenancy.NewSQL(deleteArchived, 42, 56)
+var deleteArchivedSQL = tenancy.NewSQL(deleteArchived, 42 /* members */, 56 /* archived_members */)
 
 func (q *TenantQueries) DeleteArchived(ctx context.Context) error {
 	_, err := q.db.Exec(ctx, q.db.SQL(deleteArchivedSQL))
@@ -82,7 +82,7 @@ const memberAndPlanIDs = `-- name: MemberAndPlanIDs :many
 SELECT m.id, p.id, m.email FROM members m JOIN "public".plans p ON p.id = m.plan_id
 `
 
-var memberAndPlanIDsSQL = tenancy.NewSQL(memberAndPlanIDs, 64)
+var memberAndPlanIDsSQL = tenancy.NewSQL(memberAndPlanIDs, 64 /* members */)
 
 type MemberAndPlanIDsRow struct {
 	ID    int64
@@ -114,7 +114,7 @@ const membersByRole = `-- name: MembersByRole :many
 SELECT id, email FROM members WHERE role = $1::member_role
 `
 
-var membersByRoleSQL = tenancy.NewSQL(membersByRole, 51, 76)
+var membersByRoleSQL = tenancy.NewSQL(membersByRole, 51 /* members */, 76 /* member_role */)
 
 type MembersByRoleRow struct {
 	ID    int64
@@ -145,7 +145,7 @@ const membersWithInvoices = `-- name: MembersWithInvoices :many
 SELECT email FROM members WHERE id IN (SELECT member_id FROM invoices)
 `
 
-var membersWithInvoicesSQL = tenancy.NewSQL(membersWithInvoices, 53, 96)
+var membersWithInvoicesSQL = tenancy.NewSQL(membersWithInvoices, 53 /* members */, 96 /* invoices */)
 
 func (q *TenantQueries) MembersWithInvoices(ctx context.Context) ([]string, error) {
 	rows, err := q.db.Query(ctx, q.db.SQL(membersWithInvoicesSQL))
@@ -172,7 +172,7 @@ SELECT m.id, m.email, p.name AS plan_name
 FROM members m JOIN "public".plans p ON p.id = m.plan_id
 `
 
-var membersWithPlanSQL = tenancy.NewSQL(membersWithPlan, 78)
+var membersWithPlanSQL = tenancy.NewSQL(membersWithPlan, 78 /* members */)
 
 type MembersWithPlanRow struct {
 	ID       int64
@@ -204,7 +204,7 @@ const movePlanMembers = `-- name: MovePlanMembers :execrows
 UPDATE members SET plan_id = p.id FROM "public".plans p WHERE p.name = $1 AND members.plan_id = $2
 `
 
-var movePlanMembersSQL = tenancy.NewSQL(movePlanMembers, 42)
+var movePlanMembersSQL = tenancy.NewSQL(movePlanMembers, 42 /* members */)
 
 type MovePlanMembersParams struct {
 	Name   string
@@ -228,7 +228,7 @@ const nextInvoiceNumber = `-- name: NextInvoiceNumber :one
 SELECT nextval('invoice_numbers')::bigint AS number
 `
 
-var nextInvoiceNumberSQL = tenancy.NewSQL(nextInvoiceNumber, 48)
+var nextInvoiceNumberSQL = tenancy.NewSQL(nextInvoiceNumber, 48 /* invoice_numbers */)
 
 func (q *TenantQueries) NextInvoiceNumber(ctx context.Context) (int64, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(nextInvoiceNumberSQL))

@@ -13,7 +13,7 @@ const anyBar = `-- name: AnyBar :one
 SELECT FROM bar WHERE id = $1
 `
 
-var anyBarSQL = tenancy.NewSQL(anyBar, 33)
+var anyBarSQL = tenancy.NewSQL(anyBar, 33 /* bar */)
 
 type AnyBarRow struct{}
 
@@ -48,7 +48,7 @@ const getBars = `-- name: GetBars :many
 SELECT FROM bar LIMIT 5
 `
 
-var getBarsSQL = tenancy.NewSQL(getBars, 35)
+var getBarsSQL = tenancy.NewSQL(getBars, 35 /* bar */)
 
 type GetBarsRow struct{}
 
@@ -108,7 +108,7 @@ const touchBar = `-- name: TouchBar :one
 SELECT touch_bar($1)
 `
 
-var touchBarSQL = tenancy.NewSQL(touchBar, 30)
+var touchBarSQL = tenancy.NewSQL(touchBar, 30 /* touch_bar */)
 
 func (q *TenantQueries) TouchBar(ctx context.Context, barID int32) (interface{}, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(touchBarSQL), barID)

@@ -19,7 +19,7 @@ const listNotes = `-- name: ListNotes :many
 SELECT id, body FROM notes
 `
 
-var listNotesSQL = tenancy.NewSQL(listNotes, 46)
+var listNotesSQL = tenancy.NewSQL(listNotes, 46 /* notes */)
 
 func (q *TenantQueries) ListNotes(ctx context.Context) ([]Note, error) {
 	rows, err := q.db.Query(ctx, q.db.SQL(listNotesSQL))

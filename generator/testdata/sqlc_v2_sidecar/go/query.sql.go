@@ -19,7 +19,7 @@ INSERT INTO authors (
 RETURNING id, name, bio, website_url
 `
 
-var createAuthorSQL = tenancy.NewSQL(createAuthor, 39)
+var createAuthorSQL = tenancy.NewSQL(createAuthor, 39 /* authors */)
 
 type CreateAuthorParams struct {
 	Name string
@@ -48,7 +48,7 @@ DELETE FROM authors
 WHERE id = $1
 `
 
-var deleteAuthorSQL = tenancy.NewSQL(deleteAuthor, 40)
+var deleteAuthorSQL = tenancy.NewSQL(deleteAuthor, 40 /* authors */)
 
 func (q *TenantQueries) DeleteAuthor(ctx context.Context, id int64) error {
 	_, err := q.db.Exec(ctx, q.db.SQL(deleteAuthorSQL), id)
@@ -60,7 +60,7 @@ SELECT id, name, bio, website_url FROM authors
 WHERE id = $1 LIMIT 1
 `
 
-var getAuthorSQL = tenancy.NewSQL(getAuthor, 63)
+var getAuthorSQL = tenancy.NewSQL(getAuthor, 63 /* authors */)
 
 func (q *TenantQueries) GetAuthor(ctx context.Context, id int64) (*Author, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(getAuthorSQL), id)
@@ -79,7 +79,7 @@ SELECT id, name, bio, website_url FROM authors
 ORDER BY name
 `
 
-var listAuthorsSQL = tenancy.NewSQL(listAuthors, 66)
+var listAuthorsSQL = tenancy.NewSQL(listAuthors, 66 /* authors */)
 
 func (q *TenantQueries) ListAuthors(ctx context.Context) ([]*Author, error) {
 	rows, err := q.db.Query(ctx, q.db.SQL(listAuthorsSQL))

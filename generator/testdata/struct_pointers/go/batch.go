@@ -20,7 +20,7 @@ const bumpTickets = `-- name: BumpTickets :batchexec
 UPDATE tickets SET priority = priority + 1 WHERE id = $1
 `
 
-var bumpTicketsSQL = tenancy.NewSQL(bumpTickets, 39)
+var bumpTicketsSQL = tenancy.NewSQL(bumpTickets, 39 /* tickets */)
 
 // BumpTicketsBatchResults holds the results of one BumpTickets batch.
 type BumpTicketsBatchResults struct {
@@ -66,7 +66,7 @@ const createTickets = `-- name: CreateTickets :batchone
 INSERT INTO tickets (plan_id, title, priority) VALUES ($1, $2, $3) RETURNING id, plan_id, title, priority
 `
 
-var createTicketsSQL = tenancy.NewSQL(createTickets, 45)
+var createTicketsSQL = tenancy.NewSQL(createTickets, 45 /* tickets */)
 
 // CreateTicketsBatchResults holds the results of one CreateTickets batch.
 type CreateTicketsBatchResults struct {
@@ -125,7 +125,7 @@ const ticketsAbove = `-- name: TicketsAbove :batchmany
 SELECT id, title FROM tickets WHERE priority > $1 AND plan_id = $2
 `
 
-var ticketsAboveSQL = tenancy.NewSQL(ticketsAbove, 55)
+var ticketsAboveSQL = tenancy.NewSQL(ticketsAbove, 55 /* tickets */)
 
 // TicketsAboveBatchResults holds the results of one TicketsAbove batch.
 type TicketsAboveBatchResults struct {

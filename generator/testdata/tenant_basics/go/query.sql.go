@@ -20,7 +20,7 @@ const count = `-- name: Count :one
 SELECT count(*) FROM tickets
 `
 
-var countSQL = tenancy.NewSQL(count, 41)
+var countSQL = tenancy.NewSQL(count, 41 /* tickets */)
 
 func (q *TenantQueries) Count(ctx context.Context) (int64, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(countSQL))
@@ -33,7 +33,7 @@ const getTicket = `-- name: GetTicket :one
 SELECT id, plan_id, status, title, body, created_at, ip FROM tickets WHERE id = $1
 `
 
-var getTicketSQL = tenancy.NewSQL(getTicket, 85)
+var getTicketSQL = tenancy.NewSQL(getTicket, 85 /* tickets */)
 
 // Fetch one ticket.
 func (q *TenantQueries) GetTicket(ctx context.Context, id int64) (Ticket, error) {
@@ -55,7 +55,7 @@ const listByIDs = `-- name: ListByIDs :many
 SELECT id, title FROM tickets WHERE id = ANY($1) AND status = $2
 `
 
-var listByIDsSQL = tenancy.NewSQL(listByIDs, 47)
+var listByIDsSQL = tenancy.NewSQL(listByIDs, 47 /* tickets */)
 
 type ListByIDsParams struct {
 	Ids    []int64
@@ -96,7 +96,7 @@ const ticketWithPlan = `-- name: TicketWithPlan :many
 SELECT t.id, t.plan_id, t.status, t.title, t.body, t.created_at, t.ip, p.id, p.name, p.price, p.tags, p.name FROM tickets t JOIN "public".plans p ON p.id = t.plan_id WHERE t.title = $1
 `
 
-var ticketWithPlanSQL = tenancy.NewSQL(ticketWithPlan, 144)
+var ticketWithPlanSQL = tenancy.NewSQL(ticketWithPlan, 144 /* tickets */)
 
 type TicketWithPlanRow struct {
 	Ticket Ticket

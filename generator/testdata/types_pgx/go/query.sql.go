@@ -16,7 +16,7 @@ const getSample = `-- name: GetSample :one
 SELECT id, addr, addr_null, block, mac, mac8, email, email_null, path_tree, path_query, attrs, embedding, embedding_null, ints, bigs, nums, days, stamps, stamps_tz, int_multi, big_multi, num_multi, day_multi, ts_multi, tstz_multi, names, grid, addrs, levels, periods, money_amount, clock, clock_tz, clock_with_tz, clock_tz_required, bits, varbits, obj, tx, tx8, row_id, pos, area, ring, edge, seg, route, shape, who, short, count, couple, couple_required, lvl FROM samples WHERE id = $1
 `
 
-var getSampleSQL = tenancy.NewSQL(getSample, 489)
+var getSampleSQL = tenancy.NewSQL(getSample, 489 /* samples */)
 
 func (q *TenantQueries) GetSample(ctx context.Context, id int64) (Sample, error) {
 	row := q.db.QueryRow(ctx, q.db.SQL(getSampleSQL), id)
@@ -84,7 +84,7 @@ const nearestSamples = `-- name: NearestSamples :many
 SELECT id, embedding FROM samples WHERE embedding_null IS NOT NULL ORDER BY id LIMIT $1
 `
 
-var nearestSamplesSQL = tenancy.NewSQL(nearestSamples, 56)
+var nearestSamplesSQL = tenancy.NewSQL(nearestSamples, 56 /* samples */)
 
 type NearestSamplesRow struct {
 	ID        int64
@@ -115,7 +115,7 @@ const samplesInBlock = `-- name: SamplesInBlock :many
 SELECT id, addr FROM samples WHERE addr << $1::cidr AND names && $2::text[]
 `
 
-var samplesInBlockSQL = tenancy.NewSQL(samplesInBlock, 51)
+var samplesInBlockSQL = tenancy.NewSQL(samplesInBlock, 51 /* samples */)
 
 type SamplesInBlockParams struct {
 	Column1 netip.Prefix
@@ -156,7 +156,7 @@ const setAttrs = `-- name: SetAttrs :exec
 UPDATE samples SET attrs = $1, path_tree = $2 WHERE id = $3
 `
 
-var setAttrsSQL = tenancy.NewSQL(setAttrs, 31)
+var setAttrsSQL = tenancy.NewSQL(setAttrs, 31 /* samples */)
 
 type SetAttrsParams struct {
 	Attrs    pgtype.Hstore
