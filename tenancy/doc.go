@@ -92,6 +92,19 @@
 // size the budget. [Conn.WithExecMode] still forces an exec mode for one
 // Conn's tenant statements.
 //
+// # Many servers
+//
+// A [Fleet] is the pool of an application whose tenants live on several
+// PostgreSQL servers: one [Pool] per [Server], and a [Registry] on the
+// first, the control server, opened [WithPlacement] so that each [Tenant]
+// carries its server ([Tenant.Server]). [Fleet.Bind] routes a tenant's
+// calls to its server's Pool; shared statements on the Fleet run on the
+// control server. [Fleet.Invalidate] drops a cached placement.
+//
+//	fleet, err := tenancy.NewFleet(ctx, []tenancy.Server{{Name: "main", Config: mainCfg}, {Name: "eu", Config: euCfg}})
+//	t, err := fleet.Registry().Lookup(ctx, "acme")
+//	q := db.NewTenant(fleet.Bind(t))
+//
 // # HTTP
 //
 // Package tenanthttp's Middleware resolves the tenant of each request (by
