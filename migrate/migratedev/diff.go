@@ -143,15 +143,7 @@ func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name str
 	if err != nil {
 		return nil, err
 	}
-	var wantShared, wantTenant []migdir.Stmt
-	for _, s := range stmts {
-		st := migdir.Stmt{SQL: s.SQL, Where: cfg.Rel(s.Pos.File) + fmt.Sprintf(":%d:%d", s.Pos.Line, s.Pos.Col)}
-		if s.Scope == schema.Tenant {
-			wantTenant = append(wantTenant, st)
-		} else {
-			wantShared = append(wantShared, st)
-		}
-	}
+	wantShared, wantTenant := splitByScope(cfg, stmts)
 	sharedFiles, tenantFiles, err := migdir.Read(cfg, nil)
 	if err != nil {
 		return nil, err
@@ -172,42 +164,12 @@ func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name str
 		return nil, fmt.Errorf("replay the migration directories on the dev database: %w", err)
 	}
 	defer current.db.drop(context.WithoutCancel(ctx))
-
 	o.log.Debug("states loaded", "dev_database", desired.db.name, "shared_files", len(sharedFiles), "tenant_files", len(tenantFiles))
-	drv := desired.db.drv
-	sharedChanges, err := drv.SchemaDiff(inspect.SchemaOf(current.realm, cfg.SharedSchema), inspect.SchemaOf(desired.realm, cfg.SharedSchema))
-	if err != nil {
-		return nil, fmt.Errorf("diff shared schema: %w", err)
-	}
-	tenantChanges, err := drv.SchemaDiff(inspect.SchemaOf(current.realm, scratchTenant), inspect.SchemaOf(desired.realm, scratchTenant))
-	if err != nil {
-		return nil, fmt.Errorf("diff tenant schema: %w", err)
-	}
-	if sharedChanges, err = applyRenames(drv, sharedChanges, o.renames); err != nil {
-		return nil, err
-	}
-	if tenantChanges, err = applyRenames(drv, tenantChanges, o.renames); err != nil {
-		return nil, err
-	}
-	for _, side := range []struct {
-		name    string
-		changes []atlasschema.Change
-	}{{"shared", sharedChanges}, {"tenant", tenantChanges}} {
-		if err := checkEnums(side.name, side.changes); err != nil {
-			return nil, err
-		}
-	}
-	if !o.allowDestructive {
-		var d []string
-		d = append(d, destructive("shared", sharedChanges)...)
-		d = append(d, destructive("tenant", tenantChanges)...)
-		if len(d) > 0 {
-			renames := renameCandidates("shared", sharedChanges)
-			renames = append(renames, renameCandidates("tenant", tenantChanges)...)
-			return nil, &DestructiveError{Changes: d, Renames: renames}
-		}
-	}
 
+	sharedChanges, tenantChanges, err := schemaChanges(desired.db.drv, current, desired, cfg.SharedSchema, o)
+	if err != nil {
+		return nil, err
+	}
 	sharedObjs, err := diffObjects(ctx, desired, current, cfg.SharedSchema, wantShared, false)
 	if err != nil {
 		return nil, err
@@ -222,54 +184,16 @@ func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name str
 	if len(sharedChanges) == 0 && len(tenantChanges) == 0 && sharedObjs.empty() && tenantObjs.empty() {
 		return res, nil
 	}
-	version := o.version
-	if version == "" {
-		version = migdir.NextVersion(time.Now(), sharedFiles, tenantFiles)
-	}
-	if !versionRe.MatchString(version) {
-		return nil, fmt.Errorf("migration version %q: want YYYYMMDDHHMMSS", version)
-	}
-	for _, fs := range [][]migdir.File{sharedFiles, tenantFiles} {
-		if n := len(fs); n > 0 && fs[n-1].Version >= version {
-			return nil, fmt.Errorf("migration version %s is not after the latest existing version %s", version, fs[n-1].Version)
-		}
+	version, err := newVersion(o.version, sharedFiles, tenantFiles)
+	if err != nil {
+		return nil, err
 	}
 	ds, err := openDirs(cfg)
 	if err != nil {
 		return nil, err
 	}
-	write := func(dir *atlasmigrate.LocalDir, changes []atlasschema.Change, objs *objectPlan, strip ...string) ([]string, error) {
-		if len(changes) == 0 && objs.empty() {
-			return nil, nil
-		}
-		plan := &atlasmigrate.Plan{}
-		if len(changes) > 0 {
-			if plan, err = drv.PlanChanges(ctx, name, changes, func(po *atlasmigrate.PlanOptions) {
-				po.Mode = atlasmigrate.PlanModeDeferred
-			}); err != nil {
-				return nil, fmt.Errorf("plan %s: %w", filepath.Base(dir.Path()), err)
-			}
-		}
-		for _, c := range plan.Changes {
-			for _, q := range strip {
-				c.Cmd = strings.ReplaceAll(c.Cmd, q, "")
-			}
-		}
-		plan.Changes = objs.around(plan.Changes)
-		plan.Version, plan.Name = version, name
-		if err := atlasmigrate.NewPlanner(drv, dir).WritePlan(plan); err != nil {
-			return nil, fmt.Errorf("write plan to %s: %w", dir.Path(), err)
-		}
-		res.Files = append(res.Files,
-			filepath.Join(dir.Path(), version+"_"+name+".sql"),
-			filepath.Join(dir.Path(), atlasmigrate.HashFileName))
-		var cmds []string
-		for _, c := range plan.Changes {
-			cmds = append(cmds, c.Cmd)
-		}
-		return cmds, nil
-	}
-	if res.Shared, err = write(ds.shared, sharedChanges, sharedObjs); err != nil {
+	w := planWriter{drv: desired.db.drv, name: name, version: version, res: res}
+	if res.Shared, err = w.write(ctx, ds.shared, sharedChanges, sharedObjs); err != nil {
 		return nil, err
 	}
 	// Tenant files are unqualified so that one file serves every tenant
@@ -279,10 +203,120 @@ func Diff(ctx context.Context, cfg *config.Config, cat *schema.Catalog, name str
 	// qualified and the scratch tenant schema's qualifier is cut out; the
 	// scratch name is tenantc's own and appears nowhere else. Types of
 	// columns are printed by PostgreSQL itself, qualified without quotes.
-	if res.Tenant, err = write(ds.tenant, tenantChanges, tenantObjs, pgx.Identifier{scratchTenant}.Sanitize()+".", scratchTenant+"."); err != nil {
+	if res.Tenant, err = w.write(ctx, ds.tenant, tenantChanges, tenantObjs, pgx.Identifier{scratchTenant}.Sanitize()+".", scratchTenant+"."); err != nil {
 		return nil, err
 	}
 	return res, nil
+}
+
+// splitByScope splits the schema's statements into the shared and the
+// tenant side, each with the position it came from.
+func splitByScope(cfg *config.Config, stmts []schema.Statement) (shared, tenant []migdir.Stmt) {
+	for _, s := range stmts {
+		st := migdir.Stmt{SQL: s.SQL, Where: cfg.Rel(s.Pos.File) + fmt.Sprintf(":%d:%d", s.Pos.Line, s.Pos.Col)}
+		if s.Scope == schema.Tenant {
+			tenant = append(tenant, st)
+		} else {
+			shared = append(shared, st)
+		}
+	}
+	return shared, tenant
+}
+
+// schemaChanges is what Atlas plans for each side, from current to desired,
+// with the rename hints applied; it refuses enum changes PostgreSQL cannot
+// make and, unless allowed, destructive changes.
+func schemaChanges(drv atlasmigrate.Driver, current, desired *state, sharedSchema string, o *options) (shared, tenant []atlasschema.Change, err error) {
+	shared, err = drv.SchemaDiff(inspect.SchemaOf(current.realm, sharedSchema), inspect.SchemaOf(desired.realm, sharedSchema))
+	if err != nil {
+		return nil, nil, fmt.Errorf("diff shared schema: %w", err)
+	}
+	tenant, err = drv.SchemaDiff(inspect.SchemaOf(current.realm, scratchTenant), inspect.SchemaOf(desired.realm, scratchTenant))
+	if err != nil {
+		return nil, nil, fmt.Errorf("diff tenant schema: %w", err)
+	}
+	if shared, err = applyRenames(drv, shared, o.renames); err != nil {
+		return nil, nil, err
+	}
+	if tenant, err = applyRenames(drv, tenant, o.renames); err != nil {
+		return nil, nil, err
+	}
+	if err := checkEnums("shared", shared); err != nil {
+		return nil, nil, err
+	}
+	if err := checkEnums("tenant", tenant); err != nil {
+		return nil, nil, err
+	}
+	if !o.allowDestructive {
+		d := append(destructive("shared", shared), destructive("tenant", tenant)...)
+		if len(d) > 0 {
+			renames := append(renameCandidates("shared", shared), renameCandidates("tenant", tenant)...)
+			return nil, nil, &DestructiveError{Changes: d, Renames: renames}
+		}
+	}
+	return shared, tenant, nil
+}
+
+// newVersion returns the version of the new migration: the one asked for,
+// or one from the clock after every existing file's.
+func newVersion(asked string, sharedFiles, tenantFiles []migdir.File) (string, error) {
+	version := asked
+	if version == "" {
+		version = migdir.NextVersion(time.Now(), sharedFiles, tenantFiles)
+	}
+	if !versionRe.MatchString(version) {
+		return "", fmt.Errorf("migration version %q: want YYYYMMDDHHMMSS", version)
+	}
+	for _, fs := range [][]migdir.File{sharedFiles, tenantFiles} {
+		if n := len(fs); n > 0 && fs[n-1].Version >= version {
+			return "", fmt.Errorf("migration version %s is not after the latest existing version %s", version, fs[n-1].Version)
+		}
+	}
+	return version, nil
+}
+
+// planWriter writes the migration file of one Diff to each directory that
+// has changes, recording the files in res.
+type planWriter struct {
+	drv           atlasmigrate.Driver
+	name, version string
+	res           *DiffResult
+}
+
+// write plans changes and objs into dir, with each of strip cut out of
+// Atlas's statements, and returns the statements written; nil when there
+// is nothing to write.
+func (w planWriter) write(ctx context.Context, dir *atlasmigrate.LocalDir, changes []atlasschema.Change, objs *objectPlan, strip ...string) ([]string, error) {
+	if len(changes) == 0 && objs.empty() {
+		return nil, nil
+	}
+	plan := &atlasmigrate.Plan{}
+	if len(changes) > 0 {
+		var err error
+		if plan, err = w.drv.PlanChanges(ctx, w.name, changes, func(po *atlasmigrate.PlanOptions) {
+			po.Mode = atlasmigrate.PlanModeDeferred
+		}); err != nil {
+			return nil, fmt.Errorf("plan %s: %w", filepath.Base(dir.Path()), err)
+		}
+	}
+	for _, c := range plan.Changes {
+		for _, q := range strip {
+			c.Cmd = strings.ReplaceAll(c.Cmd, q, "")
+		}
+	}
+	plan.Changes = objs.around(plan.Changes)
+	plan.Version, plan.Name = w.version, w.name
+	if err := atlasmigrate.NewPlanner(w.drv, dir).WritePlan(plan); err != nil {
+		return nil, fmt.Errorf("write plan to %s: %w", dir.Path(), err)
+	}
+	w.res.Files = append(w.res.Files,
+		filepath.Join(dir.Path(), w.version+"_"+w.name+".sql"),
+		filepath.Join(dir.Path(), atlasmigrate.HashFileName))
+	var cmds []string
+	for _, c := range plan.Changes {
+		cmds = append(cmds, c.Cmd)
+	}
+	return cmds, nil
 }
 
 func cmpOr(a, b string) string {
