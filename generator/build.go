@@ -314,8 +314,6 @@ func (b *builder) queryError(q *queries.Query, format string, args ...any) {
 // buildQueries shapes each query's method: a plain argument, spread
 // arguments or a Params struct; a scalar, a model or a Row struct.
 func (b *builder) buildQueries() {
-	opts := b.gen.cfg.Gen
-	qpl := opts.QueryParameterLimit
 	for _, src := range b.res.Queries {
 		if src.Name == "" || src.Cmd == "" {
 			continue
@@ -324,103 +322,129 @@ func (b *builder) buildQueries() {
 			b.queryError(src, "query %s: unsupported command %s", src.Name, src.Cmd)
 			continue
 		}
-		q := &query{
-			Src:          src,
-			Cmd:          src.Cmd,
-			Method:       src.Name,
-			ConstantName: lowerFirst(src.Name),
-			Comments:     b.comments(src),
-			Source:       sourceName(src.File),
-			Tenant:       src.Scope == schema.Tenant,
-		}
-		if opts.EmitExportedQueries {
-			q.ConstantName = title(src.Name)
-		}
-		if q.Tenant {
-			q.SQLVar = q.ConstantName + "SQL"
-		}
-
-		switch {
-		case len(src.Params) == 1 && qpl != 0:
-			p := src.Params[0]
-			q.Arg = value{
-				Name:   escape(b.paramName(p)),
-				DBName: p.Column.Name,
-				Type:   b.ty.columnType(p.Column),
-				Column: p.Column,
-			}
-		case len(src.Params) >= 1:
-			cols := make([]goColumn, len(src.Params))
-			for i, p := range src.Params {
-				cols[i] = goColumn{id: p.Number, Column: p.Column}
-			}
-			s, err := b.columnsToStruct(q.Method+"Params", cols, false)
-			if err != nil {
-				b.queryError(src, "query %s: %v", src.Name, err)
-				continue
-			}
-			// Batch and copyfrom methods take a slice of the Params struct,
-			// so it is declared whatever the parameter limit.
-			emit := len(src.Params) > qpl || q.Cmd == ":copyfrom" || q.isBatch()
-			q.Arg = value{Emit: emit, Name: "arg", Struct: s, Pointer: opts.EmitParamsStructPointers}
-		}
-		if (q.Cmd == ":copyfrom" || q.isBatch()) && q.Arg.isEmpty() {
-			b.queryError(src, "query %s: %s needs at least one parameter", src.Name, src.Cmd)
+		q := b.newQuery(src)
+		if !b.buildArg(q) || !b.buildResult(q) {
 			continue
-		}
-		if q.Cmd == ":copyfrom" && src.InsertIntoTable == nil {
-			b.queryError(src, "query %s: :copyfrom needs an INSERT INTO statement", src.Name)
-			continue
-		}
-
-		returnsData := q.Cmd == ":one" || q.Cmd == ":many" || q.Cmd == ":batchone" || q.Cmd == ":batchmany"
-		switch {
-		case !returnsData:
-		case len(src.Columns) == 1 && src.Columns[0].EmbedTable == nil:
-			c := src.Columns[0]
-			name := varName(columnName(c.Name, 0))
-			// The scan target of a :one lives beside the parameters; a
-			// shared name would overwrite the caller's input on ErrNoRows,
-			// as sqlc learned in sqlc-dev/sqlc#4354.
-			if q.Cmd == ":one" || q.Cmd == ":batchone" {
-				taken := map[string]bool{}
-				for _, a := range q.Arg.pairs() {
-					taken[a.Name] = true
-				}
-				for taken[name] {
-					name += "_2"
-				}
-			}
-			q.Ret = value{Name: name, DBName: c.Name, Type: b.ty.columnType(c), Column: c}
-		default:
-			// An empty select list (SELECT FROM t) gets an empty Row
-			// struct, as in sqlc: the rows still count.
-			if s := b.matchModel(src.Columns); s != nil {
-				q.Ret = value{Name: "i", Struct: s, Pointer: opts.EmitResultStructPointers}
-				break
-			}
-			cols := make([]goColumn, len(src.Columns))
-			for i, c := range src.Columns {
-				cols[i] = goColumn{id: i, Column: c}
-				if c.EmbedTable != nil {
-					m := b.findModel(c.EmbedTable)
-					if m == nil {
-						b.queryError(src, "query %s: sqlc.embed(%s) names no table", src.Name, c.EmbedTable.Name)
-						continue
-					}
-					cols[i].embed = m
-				}
-			}
-			s, err := b.columnsToStruct(q.Method+"Row", cols, true)
-			if err != nil {
-				b.queryError(src, "query %s: %v", src.Name, err)
-				continue
-			}
-			q.Ret = value{Emit: true, Name: "i", Struct: s, Pointer: opts.EmitResultStructPointers}
 		}
 		b.model.Queries = append(b.model.Queries, q)
 	}
 	slices.SortStableFunc(b.model.Queries, func(a, c *query) int { return strings.Compare(a.Method, c.Method) })
+}
+
+// newQuery names the method of src and its SQL constant and variable.
+func (b *builder) newQuery(src *queries.Query) *query {
+	q := &query{
+		Src:          src,
+		Cmd:          src.Cmd,
+		Method:       src.Name,
+		ConstantName: lowerFirst(src.Name),
+		Comments:     b.comments(src),
+		Source:       sourceName(src.File),
+		Tenant:       src.Scope == schema.Tenant,
+	}
+	if b.gen.cfg.Gen.EmitExportedQueries {
+		q.ConstantName = title(src.Name)
+	}
+	if q.Tenant {
+		q.SQLVar = q.ConstantName + "SQL"
+	}
+	return q
+}
+
+// buildArg shapes q's parameters: one plain argument, spread arguments or
+// a Params struct, as query_parameter_limit says. It reports false, with
+// the error recorded, when q cannot be generated.
+func (b *builder) buildArg(q *query) bool {
+	opts := b.gen.cfg.Gen
+	qpl := opts.QueryParameterLimit
+	src := q.Src
+	switch {
+	case len(src.Params) == 1 && qpl != 0:
+		p := src.Params[0]
+		q.Arg = value{
+			Name:   escape(b.paramName(p)),
+			DBName: p.Column.Name,
+			Type:   b.ty.columnType(p.Column),
+			Column: p.Column,
+		}
+	case len(src.Params) >= 1:
+		cols := make([]goColumn, len(src.Params))
+		for i, p := range src.Params {
+			cols[i] = goColumn{id: p.Number, Column: p.Column}
+		}
+		s, err := b.columnsToStruct(q.Method+"Params", cols, false)
+		if err != nil {
+			b.queryError(src, "query %s: %v", src.Name, err)
+			return false
+		}
+		// Batch and copyfrom methods take a slice of the Params struct,
+		// so it is declared whatever the parameter limit.
+		emit := len(src.Params) > qpl || q.Cmd == ":copyfrom" || q.isBatch()
+		q.Arg = value{Emit: emit, Name: "arg", Struct: s, Pointer: opts.EmitParamsStructPointers}
+	}
+	if (q.Cmd == ":copyfrom" || q.isBatch()) && q.Arg.isEmpty() {
+		b.queryError(src, "query %s: %s needs at least one parameter", src.Name, src.Cmd)
+		return false
+	}
+	if q.Cmd == ":copyfrom" && src.InsertIntoTable == nil {
+		b.queryError(src, "query %s: :copyfrom needs an INSERT INTO statement", src.Name)
+		return false
+	}
+	return true
+}
+
+// buildResult shapes what q returns: nothing, a scalar, a model or a Row
+// struct. It reports false, with the error recorded, when q cannot be
+// generated.
+func (b *builder) buildResult(q *query) bool {
+	src := q.Src
+	returnsData := q.Cmd == ":one" || q.Cmd == ":many" || q.Cmd == ":batchone" || q.Cmd == ":batchmany"
+	switch {
+	case !returnsData:
+	case len(src.Columns) == 1 && src.Columns[0].EmbedTable == nil:
+		c := src.Columns[0]
+		name := varName(columnName(c.Name, 0))
+		// The scan target of a :one lives beside the parameters; a
+		// shared name would overwrite the caller's input on ErrNoRows,
+		// as sqlc learned in sqlc-dev/sqlc#4354.
+		if q.Cmd == ":one" || q.Cmd == ":batchone" {
+			taken := map[string]bool{}
+			for _, a := range q.Arg.pairs() {
+				taken[a.Name] = true
+			}
+			for taken[name] {
+				name += "_2"
+			}
+		}
+		q.Ret = value{Name: name, DBName: c.Name, Type: b.ty.columnType(c), Column: c}
+	default:
+		opts := b.gen.cfg.Gen
+		// An empty select list (SELECT FROM t) gets an empty Row
+		// struct, as in sqlc: the rows still count.
+		if s := b.matchModel(src.Columns); s != nil {
+			q.Ret = value{Name: "i", Struct: s, Pointer: opts.EmitResultStructPointers}
+			break
+		}
+		cols := make([]goColumn, len(src.Columns))
+		for i, c := range src.Columns {
+			cols[i] = goColumn{id: i, Column: c}
+			if c.EmbedTable != nil {
+				m := b.findModel(c.EmbedTable)
+				if m == nil {
+					b.queryError(src, "query %s: sqlc.embed(%s) names no table", src.Name, c.EmbedTable.Name)
+					continue
+				}
+				cols[i].embed = m
+			}
+		}
+		s, err := b.columnsToStruct(q.Method+"Row", cols, true)
+		if err != nil {
+			b.queryError(src, "query %s: %v", src.Name, err)
+			return false
+		}
+		q.Ret = value{Emit: true, Name: "i", Struct: s, Pointer: opts.EmitResultStructPointers}
+	}
+	return true
 }
 
 // comments are the method's doc comment lines: the query's own comments

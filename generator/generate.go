@@ -167,123 +167,165 @@ func joinErrors(errs []error) error {
 // table, and so on. The compiler would reject such a package; tenantc says
 // which inputs collide instead.
 func (g *generator) validate() []error {
-	// decl is a package-level name and what declares it; pos is where the
-	// input that causes it is, when tenantc knows.
-	type decl struct {
-		desc string
-		pos  *position.Pos
+	d := &declarations{cat: g.cat, names: map[string]decl{}}
+	g.declareFixed(d)
+	g.declareSchemaNames(d)
+	methods := g.declareQueryNames(d)
+	errs := append(d.errs, g.methodClashes(methods)...)
+	return append(errs, g.fileClashes()...)
+}
+
+// decl is a package-level name and what declares it; pos is where the
+// input that causes it is, when tenantc knows.
+type decl struct {
+	desc string
+	pos  *position.Pos
+}
+
+// declarations collects the package-level names of the generated package
+// and an error for each one declared twice.
+type declarations struct {
+	cat   *schema.Catalog
+	names map[string]decl
+	errs  []error
+}
+
+func (ds *declarations) declare(name string, d decl) {
+	prev, ok := ds.names[name]
+	if !ok {
+		ds.names[name] = d
+		return
 	}
-	declared := map[string]decl{}
-	var errs []error
-	declare := func(name string, d decl) {
-		prev, ok := declared[name]
-		if !ok {
-			declared[name] = d
-			return
-		}
-		switch {
-		case d.pos != nil:
-			errs = append(errs, position.Errorf(*d.pos, "%s conflicts with %s", d.desc, prev.desc))
-		case prev.pos != nil:
-			errs = append(errs, position.Errorf(*prev.pos, "%s conflicts with %s", prev.desc, d.desc))
-		default:
-			errs = append(errs, fmt.Errorf("generate: %s conflicts with %s", d.desc, prev.desc))
+	switch {
+	case d.pos != nil:
+		ds.errs = append(ds.errs, position.Errorf(*d.pos, "%s conflicts with %s", d.desc, prev.desc))
+	case prev.pos != nil:
+		ds.errs = append(ds.errs, position.Errorf(*prev.pos, "%s conflicts with %s", prev.desc, d.desc))
+	default:
+		ds.errs = append(ds.errs, fmt.Errorf("generate: %s conflicts with %s", d.desc, prev.desc))
+	}
+}
+
+// fixed declares a name tenantc always generates.
+func (ds *declarations) fixed(kind, name string) { ds.declare(name, decl{desc: kind + " " + name}) }
+
+// fromQuery declares a name that query q causes, placed at the query.
+func (ds *declarations) fromQuery(kind, name string, q *query) {
+	pos := q.Src.Pos
+	if pos.File == "" {
+		pos.File = q.Src.File
+	}
+	ds.declare(name, decl{desc: fmt.Sprintf("%s %s of query %s", kind, name, q.Method), pos: &pos})
+}
+
+// fromSchema declares a name that a schema object causes, placed at the
+// object's name in its CREATE statement when the catalog has it.
+func (ds *declarations) fromSchema(kind, name, sqlKind, object string) {
+	d := decl{desc: fmt.Sprintf("%s %s of %s %q", kind, name, sqlKind, object)}
+	if ds.cat != nil {
+		if o, ok := ds.cat.Type(object); ok && o.Pos.File != "" {
+			d.pos = &o.Pos
 		}
 	}
-	fixed := func(kind, name string) { declare(name, decl{desc: kind + " " + name}) }
-	fromQuery := func(kind, name string, q *query) {
-		pos := q.Src.Pos
-		if pos.File == "" {
-			pos.File = q.Src.File
-		}
-		declare(name, decl{desc: fmt.Sprintf("%s %s of query %s", kind, name, q.Method), pos: &pos})
-	}
-	// fromSchema places a clash at the object's name in its CREATE
-	// statement when the catalog has it.
-	fromSchema := func(kind, name, sqlKind, object string) {
-		d := decl{desc: fmt.Sprintf("%s %s of %s %q", kind, name, sqlKind, object)}
-		if g.cat != nil {
-			if o, ok := g.cat.Type(object); ok && o.Pos.File != "" {
-				d.pos = &o.Pos
-			}
-		}
-		declare(name, d)
-	}
+	ds.declare(name, d)
+}
+
+// declareFixed declares the names of db.go and querier.go.
+func (g *generator) declareFixed(d *declarations) {
 	for _, name := range []string{"DBTX", "New", "Queries"} {
-		fixed("generated name", name)
+		d.fixed("generated name", name)
 	}
 	if g.model.Tenant {
-		fixed("generated name", "NewTenant")
-		fixed("generated name", "TenantQueries")
-		fixed("generated name", "NewRegistry")
+		d.fixed("generated name", "NewTenant")
+		d.fixed("generated name", "TenantQueries")
+		d.fixed("generated name", "NewRegistry")
 	}
 	if g.cfg.Gen.EmitInterface {
-		fixed("generated interface", "Querier")
+		d.fixed("generated interface", "Querier")
 		if g.model.Tenant {
-			fixed("generated interface", "TenantQuerier")
+			d.fixed("generated interface", "TenantQuerier")
 		}
 	}
+}
+
+// declareSchemaNames declares the enums and models.
+func (g *generator) declareSchemaNames(d *declarations) {
 	for _, e := range g.model.Enums {
-		fromSchema("enum type", e.Name, "type", e.SQLName)
-		fromSchema("enum type", "Null"+e.Name, "type", e.SQLName)
+		d.fromSchema("enum type", e.Name, "type", e.SQLName)
+		d.fromSchema("enum type", "Null"+e.Name, "type", e.SQLName)
 		for _, c := range e.Constants {
-			fromSchema("enum constant", c.Name, "type", e.SQLName)
+			d.fromSchema("enum constant", c.Name, "type", e.SQLName)
 		}
 		if g.cfg.Gen.EmitAllEnumValues {
-			fromSchema("enum function", "All"+e.Name+"Values", "type", e.SQLName)
+			d.fromSchema("enum function", "All"+e.Name+"Values", "type", e.SQLName)
 		}
 	}
 	for _, s := range g.model.Structs {
-		fromSchema("model", s.Name, "table", s.Table.Name)
+		d.fromSchema("model", s.Name, "table", s.Table.Name)
 	}
+}
+
+// declareQueryNames declares what each query adds to the package, and
+// returns the queries by method name.
+func (g *generator) declareQueryNames(d *declarations) map[string]*query {
 	batch := false
 	methods := map[string]*query{}
 	for _, q := range g.model.Queries {
 		if prev, ok := methods[q.Method]; ok {
-			errs = append(errs, posError(q.Src, fmt.Sprintf("query %s is declared twice (also in %s)", q.Method, prev.Src.File)))
+			d.errs = append(d.errs, posError(q.Src, fmt.Sprintf("query %s is declared twice (also in %s)", q.Method, prev.Src.File)))
 			continue
 		}
 		methods[q.Method] = q
 		if q.Cmd != ":copyfrom" {
-			fromQuery("constant", q.ConstantName, q)
+			d.fromQuery("constant", q.ConstantName, q)
 		}
 		if q.Tenant && q.Cmd != ":copyfrom" {
-			fromQuery("variable", q.SQLVar, q)
+			d.fromQuery("variable", q.SQLVar, q)
 		}
 		if q.Arg.Emit {
-			fromQuery("parameter struct", q.Arg.Struct.Name, q)
+			d.fromQuery("parameter struct", q.Arg.Struct.Name, q)
 		}
 		if q.Ret.Emit {
-			fromQuery("result struct", q.Ret.Struct.Name, q)
+			d.fromQuery("result struct", q.Ret.Struct.Name, q)
 		}
 		if q.isBatch() {
 			batch = true
-			fromQuery("batch type", q.Method+"BatchResults", q)
+			d.fromQuery("batch type", q.Method+"BatchResults", q)
 		}
 		if q.Cmd == ":copyfrom" {
-			fromQuery("copyfrom iterator", "iteratorFor"+q.Method, q)
+			d.fromQuery("copyfrom iterator", "iteratorFor"+q.Method, q)
 		}
 	}
 	if batch {
-		fixed("generated name", "ErrBatchAlreadyClosed")
+		d.fixed("generated name", "ErrBatchAlreadyClosed")
 	}
-	// A query named like a method of the generated types would declare
-	// that method twice.
+	return methods
+}
+
+// methodClashes reports a query named like a method of the generated
+// types, which would declare that method twice.
+func (g *generator) methodClashes(methods map[string]*query) []error {
+	if g.cfg.Gen.EmitMethodsWithDBArgument {
+		return nil // neither method exists
+	}
+	var errs []error
 	for _, m := range []string{"WithTx", "Tenant"} {
-		if g.cfg.Gen.EmitMethodsWithDBArgument {
-			break // neither method exists
-		}
 		if q, ok := methods[m]; ok && (m == "WithTx" || g.model.Tenant) {
 			errs = append(errs, posError(q.Src, fmt.Sprintf("query name %s conflicts with the generated method %s", m, m)))
 		}
 	}
-	// Two query files with one base name would write one output file, and
-	// a query file must not overwrite a fixed one.
+	return errs
+}
+
+// fileClashes reports two query files with one base name, which would write
+// one output file, and a query file that would overwrite a fixed one.
+func (g *generator) fileClashes() []error {
 	names := g.fileNames()
 	files := map[string]string{}
 	for _, name := range []string{names.db, names.models, names.batch, names.copyFrom, names.querier} {
 		files[name] = "tenantc's " + name
 	}
+	var errs []error
 	for _, q := range g.model.Queries {
 		out := names.query(q.Source)
 		if prev, ok := files[out]; ok && prev != q.Src.File {

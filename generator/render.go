@@ -397,104 +397,129 @@ func (g *generator) batchFile(qs []*query) *jen.File {
 		jen.Id("ErrBatchAlreadyClosed").Op("=").Qual("errors", "New").Call(jen.Lit("batch already closed")),
 	)
 	for _, q := range qs {
-		g.declareSQL(f, q)
-		res := q.Method + "BatchResults"
-		f.Line()
-		f.Comment(res + " holds the results of one " + q.Method + " batch.")
-		f.Type().Id(res).Struct(
-			jen.Id("br").Qual(pgxPath, "BatchResults"),
-			jen.Id("tot").Int(),
-			jen.Id("closed").Bool(),
-		)
-		if q.Arg.Struct != nil {
-			g.declareStruct(f, q.Arg.Struct)
-		}
-		if q.Ret.Emit {
-			g.declareStruct(f, q.Ret.Struct)
-		}
-		g.method(f, q)
-		self := jen.Id("b").Op("*").Id(res)
-		loop := func(body ...jen.Code) jen.Code {
-			return jen.For(jen.Id("t").Op(":=").Lit(0), jen.Id("t").Op("<").Id("b").Dot("tot"), jen.Id("t").Op("++")).Block(body...)
-		}
-		callback := func(args ...jen.Code) jen.Code {
-			return jen.If(jen.Id("f").Op("!=").Nil()).Block(jen.Id("f").Call(args...))
-		}
-		ret := q.Ret
-		switch q.Cmd {
-		case ":batchexec":
-			f.Line()
-			f.Func().Params(self).Id("Exec").Params(jen.Id("f").Func().Params(jen.Int(), jen.Error())).Block(
-				jen.Defer().Id("b").Dot("br").Dot("Close").Call(),
-				loop(
-					jen.If(jen.Id("b").Dot("closed")).Block(
-						callback(jen.Id("t"), jen.Id("ErrBatchAlreadyClosed")),
-						jen.Continue(),
-					),
-					jen.List(jen.Id("_"), jen.Err()).Op(":=").Id("b").Dot("br").Dot("Exec").Call(),
-					callback(jen.Id("t"), jen.Err()),
-				),
-			)
-		case ":batchmany":
-			f.Line()
-			f.Func().Params(self).Id("Query").Params(jen.Id("f").Func().Params(jen.Int(), jen.Index().Add(ret.defType().code()), jen.Error())).Block(
-				jen.Defer().Id("b").Dot("br").Dot("Close").Call(),
-				loop(
-					jen.Do(func(s *jen.Statement) {
-						if g.cfg.Gen.EmitEmptySlices {
-							s.Id("items").Op(":=").Index().Add(ret.defType().code()).Values()
-						} else {
-							s.Var().Id("items").Index().Add(ret.defType().code())
-						}
-					}),
-					jen.If(jen.Id("b").Dot("closed")).Block(
-						callback(jen.Id("t"), jen.Id("items"), jen.Id("ErrBatchAlreadyClosed")),
-						jen.Continue(),
-					),
-					jen.Err().Op(":=").Func().Params().Error().Block(
-						jen.List(jen.Id("rows"), jen.Err()).Op(":=").Id("b").Dot("br").Dot("Query").Call(),
-						jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
-						jen.Defer().Id("rows").Dot("Close").Call(),
-						jen.For(jen.Id("rows").Dot("Next").Call()).Block(
-							jen.Var().Id(ret.Name).Add(ret.typ().code()),
-							jen.If(jen.Err().Op(":=").Id("rows").Dot("Scan").CallFunc(list(exprs(ret.scan()))), jen.Err().Op("!=").Nil()).Block(
-								jen.Return(jen.Err()),
-							),
-							jen.Id("items").Op("=").Append(jen.Id("items"), expr(ret.returnName())),
-						),
-						jen.Return(jen.Id("rows").Dot("Err").Call()),
-					).Call(),
-					callback(jen.Id("t"), jen.Id("items"), jen.Err()),
-				),
-			)
-		case ":batchone":
-			f.Line()
-			closedValue := jen.Id(ret.Name)
-			if ret.Pointer && ret.Struct != nil {
-				closedValue = jen.Nil()
-			}
-			f.Func().Params(self).Id("QueryRow").Params(jen.Id("f").Func().Params(jen.Int(), ret.defType().code(), jen.Error())).Block(
-				jen.Defer().Id("b").Dot("br").Dot("Close").Call(),
-				loop(
-					jen.Var().Id(ret.Name).Add(ret.typ().code()),
-					jen.If(jen.Id("b").Dot("closed")).Block(
-						callback(jen.Id("t"), closedValue, jen.Id("ErrBatchAlreadyClosed")),
-						jen.Continue(),
-					),
-					jen.Id("row").Op(":=").Id("b").Dot("br").Dot("QueryRow").Call(),
-					jen.Err().Op(":=").Id("row").Dot("Scan").CallFunc(list(exprs(ret.scan()))),
-					callback(jen.Id("t"), expr(ret.returnName()), jen.Err()),
-				),
-			)
-		}
-		f.Line()
-		f.Comment("Close stops the batch; statements not yet read report ErrBatchAlreadyClosed.")
-		f.Func().Params(self).Id("Close").Params().Error().Block(
-			jen.Id("b").Dot("closed").Op("=").True(),
-			jen.Return(jen.Id("b").Dot("br").Dot("Close").Call()),
-		)
+		g.batchQuery(f, q)
 	}
 	return f
+}
+
+// batchQuery emits one batch query: its SQL, its BatchResults type, its
+// Params and Row structs, the method that queues it, and the methods that
+// read its results and close the batch.
+func (g *generator) batchQuery(f *jen.File, q *query) {
+	g.declareSQL(f, q)
+	res := q.Method + "BatchResults"
+	f.Line()
+	f.Comment(res + " holds the results of one " + q.Method + " batch.")
+	f.Type().Id(res).Struct(
+		jen.Id("br").Qual(pgxPath, "BatchResults"),
+		jen.Id("tot").Int(),
+		jen.Id("closed").Bool(),
+	)
+	if q.Arg.Struct != nil {
+		g.declareStruct(f, q.Arg.Struct)
+	}
+	if q.Ret.Emit {
+		g.declareStruct(f, q.Ret.Struct)
+	}
+	g.method(f, q)
+	self := jen.Id("b").Op("*").Id(res)
+	switch q.Cmd {
+	case ":batchexec":
+		batchExec(f, self)
+	case ":batchmany":
+		g.batchMany(f, self, q.Ret)
+	case ":batchone":
+		batchOne(f, self, q.Ret)
+	}
+	f.Line()
+	f.Comment("Close stops the batch; statements not yet read report ErrBatchAlreadyClosed.")
+	f.Func().Params(self).Id("Close").Params().Error().Block(
+		jen.Id("b").Dot("closed").Op("=").True(),
+		jen.Return(jen.Id("b").Dot("br").Dot("Close").Call()),
+	)
+}
+
+// batchLoop runs body for each statement of the batch, t counting them.
+func batchLoop(body ...jen.Code) jen.Code {
+	return jen.For(jen.Id("t").Op(":=").Lit(0), jen.Id("t").Op("<").Id("b").Dot("tot"), jen.Id("t").Op("++")).Block(body...)
+}
+
+// batchCallback calls the caller's f with args, when f is not nil.
+func batchCallback(args ...jen.Code) jen.Code {
+	return jen.If(jen.Id("f").Op("!=").Nil()).Block(jen.Id("f").Call(args...))
+}
+
+// batchExec emits the Exec method of a :batchexec query's results.
+func batchExec(f *jen.File, self *jen.Statement) {
+	f.Line()
+	f.Func().Params(self).Id("Exec").Params(jen.Id("f").Func().Params(jen.Int(), jen.Error())).Block(
+		jen.Defer().Id("b").Dot("br").Dot("Close").Call(),
+		batchLoop(
+			jen.If(jen.Id("b").Dot("closed")).Block(
+				batchCallback(jen.Id("t"), jen.Id("ErrBatchAlreadyClosed")),
+				jen.Continue(),
+			),
+			jen.List(jen.Id("_"), jen.Err()).Op(":=").Id("b").Dot("br").Dot("Exec").Call(),
+			batchCallback(jen.Id("t"), jen.Err()),
+		),
+	)
+}
+
+// batchMany emits the Query method of a :batchmany query's results.
+func (g *generator) batchMany(f *jen.File, self *jen.Statement, ret value) {
+	f.Line()
+	f.Func().Params(self).Id("Query").Params(jen.Id("f").Func().Params(jen.Int(), jen.Index().Add(ret.defType().code()), jen.Error())).Block(
+		jen.Defer().Id("b").Dot("br").Dot("Close").Call(),
+		batchLoop(
+			jen.Do(func(s *jen.Statement) {
+				if g.cfg.Gen.EmitEmptySlices {
+					s.Id("items").Op(":=").Index().Add(ret.defType().code()).Values()
+				} else {
+					s.Var().Id("items").Index().Add(ret.defType().code())
+				}
+			}),
+			jen.If(jen.Id("b").Dot("closed")).Block(
+				batchCallback(jen.Id("t"), jen.Id("items"), jen.Id("ErrBatchAlreadyClosed")),
+				jen.Continue(),
+			),
+			jen.Err().Op(":=").Func().Params().Error().Block(
+				jen.List(jen.Id("rows"), jen.Err()).Op(":=").Id("b").Dot("br").Dot("Query").Call(),
+				jen.If(jen.Err().Op("!=").Nil()).Block(jen.Return(jen.Err())),
+				jen.Defer().Id("rows").Dot("Close").Call(),
+				jen.For(jen.Id("rows").Dot("Next").Call()).Block(
+					jen.Var().Id(ret.Name).Add(ret.typ().code()),
+					jen.If(jen.Err().Op(":=").Id("rows").Dot("Scan").CallFunc(list(exprs(ret.scan()))), jen.Err().Op("!=").Nil()).Block(
+						jen.Return(jen.Err()),
+					),
+					jen.Id("items").Op("=").Append(jen.Id("items"), expr(ret.returnName())),
+				),
+				jen.Return(jen.Id("rows").Dot("Err").Call()),
+			).Call(),
+			batchCallback(jen.Id("t"), jen.Id("items"), jen.Err()),
+		),
+	)
+}
+
+// batchOne emits the QueryRow method of a :batchone query's results.
+func batchOne(f *jen.File, self *jen.Statement, ret value) {
+	f.Line()
+	closedValue := jen.Id(ret.Name)
+	if ret.Pointer && ret.Struct != nil {
+		closedValue = jen.Nil()
+	}
+	f.Func().Params(self).Id("QueryRow").Params(jen.Id("f").Func().Params(jen.Int(), ret.defType().code(), jen.Error())).Block(
+		jen.Defer().Id("b").Dot("br").Dot("Close").Call(),
+		batchLoop(
+			jen.Var().Id(ret.Name).Add(ret.typ().code()),
+			jen.If(jen.Id("b").Dot("closed")).Block(
+				batchCallback(jen.Id("t"), closedValue, jen.Id("ErrBatchAlreadyClosed")),
+				jen.Continue(),
+			),
+			jen.Id("row").Op(":=").Id("b").Dot("br").Dot("QueryRow").Call(),
+			jen.Err().Op(":=").Id("row").Dot("Scan").CallFunc(list(exprs(ret.scan()))),
+			batchCallback(jen.Id("t"), expr(ret.returnName()), jen.Err()),
+		),
+	)
 }
 
 // docComment renders a database comment (COMMENT ON) as // lines; jennifer

@@ -346,9 +346,9 @@ func (ty *typer) pgxType(col *queries.Column) goType {
 	dt := dataType(col.Type)
 	notNull := col.NotNull || col.IsArray
 	ptrs := ty.g.EmitPointersForNullTypes
-	// nullable picks the Go type for a column that may be NULL: the plain
-	// type, a pointer to it, or the pgtype wrapper.
-	nullable := func(plain, wrapper string) goType {
+	if plain, wrapper, ok := nullableScalar(dt); ok {
+		// A column that may be NULL gets the plain type, a pointer to it,
+		// or the pgtype wrapper.
 		switch {
 		case notNull:
 			return builtin(plain)
@@ -357,27 +357,12 @@ func (ty *typer) pgxType(col *queries.Column) goType {
 		}
 		return pgtype(wrapper)
 	}
+	if t, ok := pgtypeValue(dt); ok {
+		return t
+	}
 	switch dt {
-	case "serial", "serial4", "pg_catalog.serial4", "integer", "int", "int4", "pg_catalog.int4":
-		return nullable("int32", "Int4")
-	case "bigserial", "serial8", "pg_catalog.serial8", "bigint", "int8", "pg_catalog.int8":
-		return nullable("int64", "Int8")
-	case "smallserial", "serial2", "pg_catalog.serial2", "smallint", "int2", "pg_catalog.int2":
-		return nullable("int16", "Int2")
-	case "float", "double precision", "float8", "pg_catalog.float8":
-		return nullable("float64", "Float8")
-	case "real", "float4", "pg_catalog.float4":
-		return nullable("float32", "Float4")
-	case "numeric", "pg_catalog.numeric", "money":
-		return pgtype("Numeric")
-	case "boolean", "bool", "pg_catalog.bool":
-		return nullable("bool", "Bool")
 	case "json", "pg_catalog.json", "jsonb", "pg_catalog.jsonb", "bytea", "blob", "pg_catalog.bytea":
 		return sliceOf(builtin("byte"), 1)
-	case "date":
-		return pgtype("Date")
-	case "pg_catalog.time":
-		return pgtype("Time")
 	case "pg_catalog.timetz":
 		t := goType{Path: "time", Name: "Time"}
 		switch {
@@ -387,15 +372,6 @@ func (ty *typer) pgxType(col *queries.Column) goType {
 			return ptr(t)
 		}
 		return goType{Path: "database/sql", Name: "NullTime"}
-	case "pg_catalog.timestamp", "timestamp":
-		return pgtype("Timestamp")
-	case "pg_catalog.timestamptz", "timestamptz":
-		return pgtype("Timestamptz")
-	case "text", "pg_catalog.varchar", "pg_catalog.bpchar", "string", "citext", "name",
-		"ltree", "lquery", "ltxtquery":
-		return nullable("string", "Text")
-	case "uuid":
-		return pgtype("UUID")
 	case "inet":
 		t := goType{Path: "net/netip", Name: "Addr"}
 		if notNull {
@@ -410,44 +386,6 @@ func (ty *typer) pgxType(col *queries.Column) goType {
 		return ptr(t)
 	case "macaddr", "macaddr8":
 		return goType{Path: "net", Name: "HardwareAddr"}
-	case "interval", "pg_catalog.interval":
-		return pgtype("Interval")
-	case "daterange":
-		return pgRange("Date")
-	case "datemultirange":
-		return pgMultirange("Date")
-	case "tsrange":
-		return pgRange("Timestamp")
-	case "tsmultirange":
-		return pgMultirange("Timestamp")
-	case "tstzrange":
-		return pgRange("Timestamptz")
-	case "tstzmultirange":
-		return pgMultirange("Timestamptz")
-	case "numrange":
-		return pgRange("Numeric")
-	case "nummultirange":
-		return pgMultirange("Numeric")
-	case "int4range":
-		return pgRange("Int4")
-	case "int4multirange":
-		return pgMultirange("Int4")
-	case "int8range":
-		return pgRange("Int8")
-	case "int8multirange":
-		return pgMultirange("Int8")
-	case "hstore":
-		return pgtype("Hstore")
-	case "bit", "varbit", "pg_catalog.bit", "pg_catalog.varbit":
-		return pgtype("Bits")
-	case "cid", "oid", "xid":
-		return pgtype("Uint32")
-	case "xid8":
-		return pgtype("Uint64")
-	case "tid":
-		return pgtype("TID")
-	case "box", "circle", "line", "lseg", "path", "point", "polygon":
-		return pgtype(title(dt))
 	case "vector":
 		t := goType{Path: pgvectorPath, Name: "Vector"}
 		if ptrs {
@@ -458,6 +396,89 @@ func (ty *typer) pgxType(col *queries.Column) goType {
 		return anyType()
 	}
 	return ty.userType(dt, notNull)
+}
+
+// nullableScalar returns the Go type of a scalar column type that has one
+// (int32 for integer) and the pgtype wrapper for it when it may be NULL
+// (Int4), with ok false for any other type.
+func nullableScalar(dt string) (plain, wrapper string, ok bool) {
+	switch dt {
+	case "serial", "serial4", "pg_catalog.serial4", "integer", "int", "int4", "pg_catalog.int4":
+		return "int32", "Int4", true
+	case "bigserial", "serial8", "pg_catalog.serial8", "bigint", "int8", "pg_catalog.int8":
+		return "int64", "Int8", true
+	case "smallserial", "serial2", "pg_catalog.serial2", "smallint", "int2", "pg_catalog.int2":
+		return "int16", "Int2", true
+	case "float", "double precision", "float8", "pg_catalog.float8":
+		return "float64", "Float8", true
+	case "real", "float4", "pg_catalog.float4":
+		return "float32", "Float4", true
+	case "boolean", "bool", "pg_catalog.bool":
+		return "bool", "Bool", true
+	case "text", "pg_catalog.varchar", "pg_catalog.bpchar", "string", "citext", "name",
+		"ltree", "lquery", "ltxtquery":
+		return "string", "Text", true
+	}
+	return "", "", false
+}
+
+// pgtypeValue returns the pgtype type of a column type that maps to one
+// whether or not it may be NULL (pgtype.Numeric, pgtype.Range[…]), with ok
+// false for any other type.
+func pgtypeValue(dt string) (goType, bool) {
+	switch dt {
+	case "numeric", "pg_catalog.numeric", "money":
+		return pgtype("Numeric"), true
+	case "date":
+		return pgtype("Date"), true
+	case "pg_catalog.time":
+		return pgtype("Time"), true
+	case "pg_catalog.timestamp", "timestamp":
+		return pgtype("Timestamp"), true
+	case "pg_catalog.timestamptz", "timestamptz":
+		return pgtype("Timestamptz"), true
+	case "uuid":
+		return pgtype("UUID"), true
+	case "interval", "pg_catalog.interval":
+		return pgtype("Interval"), true
+	case "daterange":
+		return pgRange("Date"), true
+	case "datemultirange":
+		return pgMultirange("Date"), true
+	case "tsrange":
+		return pgRange("Timestamp"), true
+	case "tsmultirange":
+		return pgMultirange("Timestamp"), true
+	case "tstzrange":
+		return pgRange("Timestamptz"), true
+	case "tstzmultirange":
+		return pgMultirange("Timestamptz"), true
+	case "numrange":
+		return pgRange("Numeric"), true
+	case "nummultirange":
+		return pgMultirange("Numeric"), true
+	case "int4range":
+		return pgRange("Int4"), true
+	case "int4multirange":
+		return pgMultirange("Int4"), true
+	case "int8range":
+		return pgRange("Int8"), true
+	case "int8multirange":
+		return pgMultirange("Int8"), true
+	case "hstore":
+		return pgtype("Hstore"), true
+	case "bit", "varbit", "pg_catalog.bit", "pg_catalog.varbit":
+		return pgtype("Bits"), true
+	case "cid", "oid", "xid":
+		return pgtype("Uint32"), true
+	case "xid8":
+		return pgtype("Uint64"), true
+	case "tid":
+		return pgtype("TID"), true
+	case "box", "circle", "line", "lseg", "path", "point", "polygon":
+		return pgtype(title(dt)), true
+	}
+	return goType{}, false
 }
 
 // userType maps an enum or composite type of the schema, in the default
