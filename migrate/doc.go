@@ -77,7 +77,11 @@
 // down fails its own tenants, with errors naming it, and the others are
 // migrated. [Servers.CreateTenant] places a tenant on the server with the
 // fewest tenants, or that of [WithServer]. [Servers.Status] and
-// [Servers.ListTenants] report the server of each tenant.
+// [Servers.ListTenants] report the server of each tenant. Apply also
+// keeps the shared tables alike on every server with logical replication:
+// the control server publishes them ([Publication]), every other server
+// subscribes, runs the shared files without their row-only statements and
+// refuses shared writes of its own.
 //
 // # Options
 //

@@ -274,6 +274,9 @@ func (s Servers) Apply(ctx context.Context, cfg *config.Config, opts ...ApplyOpt
 			defer unlock()
 		}
 	}
+	// Replicas run the shared files without their row-only statements:
+	// the rows come from the control server by replication.
+	forReplicas := replicaFiles(sharedFiles)
 	var wg sync.WaitGroup
 	for i, a := range appliers {
 		if failed[i] != nil {
@@ -285,9 +288,15 @@ func (s Servers) Apply(ctx context.Context, cfg *config.Config, opts ...ApplyOpt
 					return
 				}
 			}
-			if failed[i] = a.applyShared(ctx, results[i], sharedFiles); failed[i] != nil || o.dryRun || i > 0 {
+			files := sharedFiles
+			if i > 0 {
+				files = forReplicas
+			}
+			if failed[i] = a.applyShared(ctx, results[i], files); failed[i] != nil || o.dryRun {
 				return
 			}
+			// Every server has the registry table, which is shared
+			// data: the replicas' copy is replicated.
 			if failed[i] = a.ensureRegistry(ctx); failed[i] == nil {
 				failed[i] = addServerColumn(ctx, a.pool, cfg)
 			}
@@ -295,9 +304,21 @@ func (s Servers) Apply(ctx context.Context, cfg *config.Config, opts ...ApplyOpt
 	}
 	wg.Wait()
 	res.Shared = results[0].Shared
+	if failed[0] == nil && !o.dryRun && len(s) > 1 {
+		failed[0] = publish(ctx, s[0].DB, cfg)
+	}
 	if failed[0] != nil {
 		res.Servers = serverResults(s, results, failed)
 		return res, fmt.Errorf("control server %q: %w: %w", s[0].Name, ErrServersFailed, failed[0])
+	}
+	if !o.dryRun {
+		for i := range s[1:] {
+			if failed[i+1] != nil {
+				continue
+			}
+			wg.Go(func() { failed[i+1] = subscribe(ctx, s[0], s[i+1], cfg) })
+		}
+		wg.Wait()
 	}
 	ps, err := readPlacement(ctx, s[0].DB, cfg, s[0].Name, o.tenants)
 	if err != nil {

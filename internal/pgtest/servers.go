@@ -37,6 +37,9 @@ func Servers(tb testing.TB, n int) []*pgserver.Server {
 					"wal_level":             "logical",
 					"max_replication_slots": "20",
 					"max_wal_senders":       "20",
+					// Start a new subscription's workers within a
+					// fraction of a second, not the default 5 s.
+					"wal_retrieve_retry_interval": "200ms",
 				},
 			})
 		})
