@@ -16,6 +16,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantc/tenantc/internal/isolation/db"
+	"github.com/tenantc/tenantc/internal/isolation/workload"
 	"github.com/tenantc/tenantc/internal/pgserver"
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/tenancy"
@@ -32,13 +33,13 @@ const (
 
 // background runs l with o in a goroutine until the returned function is
 // called, which stops it and waits for it.
-func background(ctx context.Context, l *load, o runOpts) (stop func()) {
+func background(ctx context.Context, l *workload.Load, o workload.RunOptions) (stop func()) {
 	ch := make(chan struct{})
 	done := make(chan struct{})
-	o.stop = ch
+	o.Stop = ch
 	go func() {
 		defer close(done)
-		l.run(ctx, o)
+		l.Run(ctx, o)
 	}()
 	var once atomic.Bool
 	return func() {
@@ -122,28 +123,28 @@ func TestFaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		l := newLoad(pool, tenants)
-		stop := background(ctx, l, runOpts{workers: faultWorkers, seed: 2})
+		l := workload.New(pool, tenants)
+		stop := background(ctx, l, workload.RunOptions{Workers: faultWorkers, Seed: 2})
 		defer stop()
-		waitFor(t, time.Minute, "1,000 operations before the crash", func() bool { return l.done() >= 1000 })
+		waitFor(t, time.Minute, "1,000 operations before the crash", func() bool { return l.Done() >= 1000 })
 
 		// A crash: every backend is gone at once, open transactions are
 		// lost, and the next start runs crash recovery.
-		okBefore, errorsBefore := l.done(), l.errors()
+		okBefore, errorsBefore := l.Done(), l.Errors()
 		srv.Kill()
-		okAtKill := l.done()
+		okAtKill := l.Done()
 		time.Sleep(time.Second)
-		outageErrors, okWhileDown := l.errors()-errorsBefore, l.done()-okAtKill
+		outageErrors, okWhileDown := l.Errors()-errorsBefore, l.Done()-okAtKill
 		if err := srv.Restart(ctx); err != nil {
 			t.Fatal(err)
 		}
-		okAtRestart := l.done()
-		waitFor(t, time.Minute, "1,000 operations after the restart", func() bool { return l.done() >= okAtRestart+1000 })
+		okAtRestart := l.Done()
+		waitFor(t, time.Minute, "1,000 operations after the restart", func() bool { return l.Done() >= okAtRestart+1000 })
 		stop()
 		// Operations that got their answer before the kill may count
 		// just after it.
 		t.Logf("crash and restart under load: %d operations before the kill, %d during it, %d in the second after it while %d failed; %s",
-			okBefore, okAtKill-okBefore, okWhileDown, outageErrors, l.summary())
+			okBefore, okAtKill-okBefore, okWhileDown, outageErrors, l.Summary())
 		if outageErrors == 0 {
 			t.Error("no operation failed while the server was down")
 		}
@@ -151,13 +152,13 @@ func TestFaults(t *testing.T) {
 
 		// Every pooled connection died with the server; once the pool has
 		// replaced them, nothing fails.
-		strict := l.on(pool)
-		strict.run(ctx, runOpts{workers: faultWorkers, ops: 1000, seed: 3})
-		if n := strict.errors(); n > 0 {
-			t.Errorf("after the restart, %d of 1,000 operations failed: %s", n, strict.summary())
+		strict := l.On(pool)
+		strict.Run(ctx, workload.RunOptions{Workers: faultWorkers, Ops: 1000, Seed: 3})
+		if n := strict.Errors(); n > 0 {
+			t.Errorf("after the restart, %d of 1,000 operations failed: %s", n, strict.Summary())
 		}
-		rows := l.verify(t, ctx)
-		t.Logf("after the restart: %s; %d rows verified", strict.summary(), rows)
+		rows := l.Verify(t, ctx)
+		t.Logf("after the restart: %s; %d rows verified", strict.Summary(), rows)
 	})
 
 	t.Run("tenant dropped", func(t *testing.T) {
@@ -171,8 +172,8 @@ func TestFaults(t *testing.T) {
 		vt := tenants[victim]
 		var unclear atomic.Int64
 		var firstUnclear atomic.Value
-		l := newLoad(pool, tenants)
-		l.onError = func(ti int, err error) {
+		l := workload.New(pool, tenants)
+		l.OnError = func(ti int, err error) {
 			// A dropped tenant's statements fail naming its own schema.
 			var pgErr *pgconn.PgError
 			if ti == victim && errors.As(err, &pgErr) && (pgErr.Code == "42P01" || pgErr.Code == "3F000") &&
@@ -182,9 +183,9 @@ func TestFaults(t *testing.T) {
 			unclear.Add(1)
 			firstUnclear.CompareAndSwap(nil, fmt.Sprintf("tenant %s: %v", tenants[ti].ID(), err))
 		}
-		stop := background(ctx, l, runOpts{workers: faultWorkers, seed: 4})
+		stop := background(ctx, l, workload.RunOptions{Workers: faultWorkers, Seed: 4})
 		defer stop()
-		waitFor(t, time.Minute, "1,000 operations before the drop", func() bool { return l.done() >= 1000 })
+		waitFor(t, time.Minute, "1,000 operations before the drop", func() bool { return l.Done() >= 1000 })
 
 		// What tenantc tenant drop does: the schema and the registry row,
 		// in one transaction.
@@ -198,31 +199,31 @@ func TestFaults(t *testing.T) {
 		if err != nil {
 			t.Fatalf("drop tenant %s: %v", vt.ID(), err)
 		}
-		okAtDrop, victimOK := l.done(), l.okBy[victim].Load()
-		victimErrs := l.failed[victim].Load()
-		waitFor(t, time.Minute, "1,000 operations after the drop", func() bool { return l.done() >= okAtDrop+1000 })
+		okAtDrop, victimOK := l.Done(), l.OKBy(victim)
+		victimErrs := l.Failed(victim)
+		waitFor(t, time.Minute, "1,000 operations after the drop", func() bool { return l.Done() >= okAtDrop+1000 })
 		stop()
-		t.Logf("tenant %s dropped under load: %s", vt.ID(), l.summary())
+		t.Logf("tenant %s dropped under load: %s", vt.ID(), l.Summary())
 
-		if got := l.okBy[victim].Load(); got != victimOK {
+		if got := l.OKBy(victim); got != victimOK {
 			t.Errorf("%d operations for the dropped tenant succeeded after the drop", got-victimOK)
 		}
-		if l.failed[victim].Load() == victimErrs {
+		if l.Failed(victim) == victimErrs {
 			t.Error("no operation for the dropped tenant failed after the drop")
 		}
 		if n := unclear.Load(); n > 0 {
 			t.Errorf("%d errors are not the dropped tenant's missing schema, first: %v", n, firstUnclear.Load())
 		}
 		for i := range tenants {
-			if i != victim && l.failed[i].Load() > 0 {
-				t.Errorf("tenant %s: %d operations failed", tenants[i].ID(), l.failed[i].Load())
+			if i != victim && l.Failed(i) > 0 {
+				t.Errorf("tenant %s: %d operations failed", tenants[i].ID(), l.Failed(i))
 			}
 		}
 		// The registry no longer knows the tenant.
 		if _, err := tenancy.NewRegistry(pool).Lookup(ctx, vt.ID()); !errors.Is(err, tenancy.ErrUnknownTenant) {
 			t.Errorf("Lookup of the dropped tenant: %v, want ErrUnknownTenant", err)
 		}
-		l.verify(t, ctx, victim)
+		l.Verify(t, ctx, victim)
 	})
 
 	t.Run("connection limit", func(t *testing.T) {
@@ -247,8 +248,8 @@ func TestFaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		a := newLoad(poolA, tenants)
-		stopA := background(ctx, a, runOpts{workers: aConns, seed: 5})
+		a := workload.New(poolA, tenants)
+		stopA := background(ctx, a, workload.RunOptions{Workers: aConns, Seed: 5})
 		defer stopA()
 
 		// Another program takes every connection left.
@@ -274,18 +275,18 @@ func TestFaults(t *testing.T) {
 		// App B, a pool larger than max_connections, gets no connection:
 		// each request fails with a clear error within its deadline.
 		poolB := pgtest.Connect(t, url, pgtest.WithMaxConns(2*faultMaxConns))
-		b := newLoadOn(poolB, tenants, a.rows)
-		aBefore := a.done()
+		b := a.On(poolB)
+		aBefore := a.Done()
 		func() {
 			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 			defer cancel()
-			b.run(ctx, runOpts{workers: 2 * faultMaxConns, ops: 4 * faultMaxConns, seed: 6})
+			b.Run(ctx, workload.RunOptions{Workers: 2 * faultMaxConns, Ops: 4 * faultMaxConns, Seed: 6})
 		}()
-		if b.done() != 0 || b.errors() != 4*faultMaxConns {
-			t.Errorf("app B with every connection taken: %s; want every request to fail", b.summary())
+		if b.Done() != 0 || b.Errors() != 4*faultMaxConns {
+			t.Errorf("app B with every connection taken: %s; want every request to fail", b.Summary())
 		}
 		checkErrorKinds(t, b, "SQLSTATE 53300")
-		waitFor(t, time.Minute, "app A to go on serving", func() bool { return a.done() >= aBefore+200 })
+		waitFor(t, time.Minute, "app A to go on serving", func() bool { return a.Done() >= aBefore+200 })
 
 		// Half the hog goes away: B's pool grows until the server is full
 		// again; its requests succeed or fail with the same clear error.
@@ -293,20 +294,20 @@ func TestFaults(t *testing.T) {
 			c.Close(ctx)
 		}
 		hog = hog[:len(hog)/2]
-		b2 := newLoadOn(poolB, tenants, a.rows)
-		b2.run(ctx, runOpts{workers: 2 * faultMaxConns, ops: 1000, seed: 7})
+		b2 := a.On(poolB)
+		b2.Run(ctx, workload.RunOptions{Workers: 2 * faultMaxConns, Ops: 1000, Seed: 7})
 		stopA()
-		t.Logf("app A (%d connections, held): %s", aConns, a.summary())
-		t.Logf("app B (pool of %d) with the server full: %s", 2*faultMaxConns, b.summary())
-		t.Logf("app B with %d connections free: %s", faultMaxConns-aConns-len(hog), b2.summary())
-		if b2.done() == 0 {
+		t.Logf("app A (%d connections, held): %s", aConns, a.Summary())
+		t.Logf("app B (pool of %d) with the server full: %s", 2*faultMaxConns, b.Summary())
+		t.Logf("app B with %d connections free: %s", faultMaxConns-aConns-len(hog), b2.Summary())
+		if b2.Done() == 0 {
 			t.Error("app B served nothing once connections were free")
 		}
 		checkErrorKinds(t, b2, "SQLSTATE 53300")
-		if n := a.errors(); n > 0 {
+		if n := a.Errors(); n > 0 {
 			t.Errorf("app A, which held its connections, had %d errors", n)
 		}
-		a.verify(t, ctx)
+		a.Verify(t, ctx)
 	})
 
 	t.Run("statement timeout", func(t *testing.T) {
@@ -321,9 +322,9 @@ func TestFaults(t *testing.T) {
 		}
 		const victim = 3
 		vt := tenants[victim]
-		l := newLoad(pool, tenants)
+		l := workload.New(pool, tenants)
 		// The other tenants' load runs meanwhile.
-		stop := background(ctx, l, runOpts{workers: faultWorkers - 2, seed: 8, tenant: func(rng *rand.Rand) int {
+		stop := background(ctx, l, workload.RunOptions{Workers: faultWorkers - 2, Seed: 8, Tenant: func(rng *rand.Rand) int {
 			return (victim + 1 + rng.IntN(faultTenants-1)) % faultTenants
 		}})
 		defer stop()
@@ -333,7 +334,7 @@ func TestFaults(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		l.wrote(victim, 1, true)
+		l.Wrote(victim, 1, true)
 		// Another session holds the row: an update of it waits, and the
 		// statement timeout ends the wait.
 		locker, err := pgx.Connect(ctx, url)
@@ -379,14 +380,14 @@ func TestFaults(t *testing.T) {
 			t.Errorf("statement_timeout = %q, %v; want 1s", setting, err)
 		}
 		stop()
-		t.Logf("%d statement timeouts surfaced as SQLSTATE 57014; other tenants meanwhile: %s", timeouts, l.summary())
-		if n := l.errors(); n > 0 {
+		t.Logf("%d statement timeouts surfaced as SQLSTATE 57014; other tenants meanwhile: %s", timeouts, l.Summary())
+		if n := l.Errors(); n > 0 {
 			t.Errorf("%d operations of other tenants failed", n)
 		}
-		if l.done() == 0 {
+		if l.Done() == 0 {
 			t.Error("no operation of other tenants ran during the timeouts")
 		}
-		l.verify(t, ctx)
+		l.Verify(t, ctx)
 	})
 }
 
@@ -401,17 +402,16 @@ func isCode(err error, code string) bool {
 func tooManyClients(err error) bool { return isCode(err, "53300") }
 
 // checkErrorKinds fails t when l saw an error of a kind not in allowed.
-func checkErrorKinds(t *testing.T, l *load, allowed ...string) {
+func checkErrorKinds(t *testing.T, l *workload.Load, allowed ...string) {
 	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	for k, n := range l.errKinds {
+	kinds, examples := l.ErrorKinds()
+	for k, n := range kinds {
 		ok := false
 		for _, a := range allowed {
 			ok = ok || k == a
 		}
 		if !ok {
-			t.Errorf("%d errors of unexpected kind %s, e.g. %s", n, k, l.errLog[k])
+			t.Errorf("%d errors of unexpected kind %s, e.g. %s", n, k, examples[k])
 		}
 	}
 }

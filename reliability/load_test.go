@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/tenantc/tenantc/internal/isolation/workload"
 	"github.com/tenantc/tenantc/internal/pgtest"
 )
 
@@ -43,19 +44,19 @@ func TestLoad(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			l := newLoad(pool, tenants)
+			l := workload.New(pool, tenants)
 			start := time.Now()
-			l.run(ctx, runOpts{workers: sz.workers, ops: sz.ops, maxErrors: 20, seed: 1})
+			l.Run(ctx, workload.RunOptions{Workers: sz.workers, Ops: sz.ops, MaxErrors: 20, Seed: 1})
 			elapsed := time.Since(start)
 			t.Logf("%s, mode %s, %d tenants, %d goroutines, %v (%.0f ops/s): %s", tc.name, pgtest.ModeName(tc.mode),
-				sz.tenants, sz.workers, elapsed.Round(time.Millisecond), float64(l.done())/elapsed.Seconds(), l.summary())
-			if n := l.errors(); n > 0 {
+				sz.tenants, sz.workers, elapsed.Round(time.Millisecond), float64(l.Done())/elapsed.Seconds(), l.Summary())
+			if n := l.Errors(); n > 0 {
 				t.Errorf("%d operations failed", n)
 			}
-			if done := l.done(); !t.Failed() && done < int64(sz.ops) {
+			if done := l.Done(); !t.Failed() && done < int64(sz.ops) {
 				t.Errorf("ran %d operations, want %d", done, sz.ops)
 			}
-			rows := l.verify(t, ctx)
+			rows := l.Verify(t, ctx)
 			if t.Failed() {
 				return
 			}

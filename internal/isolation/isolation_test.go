@@ -2,21 +2,17 @@ package isolation_test
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantc/tenantc/internal/isolation/db"
+	"github.com/tenantc/tenantc/internal/isolation/workload"
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/tenancy"
 )
@@ -154,9 +150,6 @@ func TestIsolation(t *testing.T) {
 	})
 }
 
-// opNames names the operations of runWorkload, by index.
-var opNames = [...]string{"insert", "get", "list", "update", "delete", "tag+join", "batchexec", "batchone", "copyfrom", "tx"}
-
 // runWorkload runs ops random operations for random tenants from
 // numWorkers goroutines through dbURL in mode, the pool adjusted by
 // configure, checking every row it reads, and then checks every tenant's
@@ -181,16 +174,12 @@ func runPoolWorkload(t *testing.T, dbURL string, ops int, opts ...tenancy.PoolOp
 	run(t, pool, 99, ops)
 }
 
-// database is what the workload runs on: a *pgxpool.Pool, a
-// *tenancy.Pool or a *tenancy.Fleet.
-type database interface {
-	tenancy.DBTX
-	Begin(context.Context) (pgx.Tx, error)
-}
-
-// run is the body of runWorkload, on pool, with random streams seeded by
-// seed.
-func run(t *testing.T, pool database, seed uint64, ops int) {
+// run resets the tables of pool's tenants (of each server of a Fleet), runs
+// ops operations of the shared workload for them from numWorkers goroutines
+// with random streams seeded by seed, and fails t on any error, on any row
+// of another tenant, or when a tenant's schema does not hold exactly its
+// own rows.
+func run(t *testing.T, pool workload.DB, seed uint64, ops int) {
 	ctx := context.Background()
 	fleet, _ := pool.(*tenancy.Fleet)
 	reg := tenancy.NewRegistry(pool)
@@ -213,268 +202,14 @@ func run(t *testing.T, pool database, seed uint64, ops int) {
 		tenants[i] = tn
 	}
 
-	w := &workload{
-		t:        t,
-		pool:     pool,
-		tenants:  tenants,
-		rows:     make([]atomic.Int64, n),
-		inserted: make([]atomic.Int64, n),
+	l := workload.New(pool, tenants)
+	l.Run(ctx, workload.RunOptions{Workers: numWorkers, Ops: ops, MaxErrors: 20, Seed: seed})
+	t.Log(l.Summary())
+	if n := l.Errors(); n > 0 {
+		t.Errorf("%d operations failed: %s", n, l.Summary())
 	}
-	var wg sync.WaitGroup
-	for worker := range numWorkers {
-		n := ops / numWorkers
-		if worker < ops%numWorkers {
-			n++
-		}
-		wg.Go(func() {
-			rng := rand.New(rand.NewPCG(uint64(worker), seed))
-			for range n {
-				if w.failures.Load() > 20 {
-					return
-				}
-				w.step(ctx, rng)
-			}
-		})
+	if !t.Failed() && l.Done() < int64(ops) {
+		t.Errorf("ran %d operations, want %d", l.Done(), ops)
 	}
-	wg.Wait()
-
-	var done int64
-	var counts []string
-	for i := range w.done {
-		done += w.done[i].Load()
-		counts = append(counts, fmt.Sprintf("%s=%d", opNames[i], w.done[i].Load()))
-	}
-	t.Logf("%d operations: %s", done, strings.Join(counts, " "))
-	if !t.Failed() && done < int64(ops) {
-		t.Errorf("ran %d operations, want %d", done, ops)
-	}
-
-	// Each tenant's schema holds exactly the rows its tenant wrote, on
-	// its own server.
-	for i, tn := range tenants {
-		schema := pgx.Identifier{tn.Schema()}.Sanitize()
-		var total, foreign, foreignTags int64
-		var on tenancy.DBTX = pool
-		if fleet != nil {
-			on, _ = fleet.Pool(tn.Server())
-		}
-		err := on.QueryRow(ctx, fmt.Sprintf(`SELECT
-			(SELECT count(*) FROM %[1]s.items),
-			(SELECT count(*) FROM %[1]s.items WHERE tenant <> $1),
-			(SELECT count(*) FROM %[1]s.tags WHERE tenant <> $1)`, schema), tn.ID()).Scan(&total, &foreign, &foreignTags)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if want := w.rows[i].Load(); total != want || foreign != 0 || foreignTags != 0 {
-			t.Errorf("tenant %s: %d items (want %d), %d items and %d tags of other tenants",
-				tn.ID(), total, want, foreign, foreignTags)
-		}
-		got, err := db.NewTenant(tenancy.Bind(pool, tn)).CountItems(ctx, tn.ID())
-		if err != nil || got != total {
-			t.Errorf("tenant %s: CountItems = %d, %v; want %d", tn.ID(), got, err, total)
-		}
-	}
-	ons := []tenancy.DBTX{pool}
-	if fleet != nil {
-		ons = ons[:0]
-		for _, name := range fleet.Servers() {
-			p, _ := fleet.Pool(name)
-			ons = append(ons, p)
-		}
-	}
-	for _, on := range ons {
-		var decoys int64
-		if err := on.QueryRow(ctx, "SELECT (SELECT count(*) FROM public.items) + (SELECT count(*) FROM public.tags)").Scan(&decoys); err != nil {
-			t.Fatal(err)
-		}
-		if decoys != 2 {
-			t.Errorf("public has %d rows, want the 2 decoys: a statement ran unqualified", decoys)
-		}
-	}
-}
-
-// workload is the state shared by the workers of one run.
-type workload struct {
-	t       *testing.T
-	pool    database
-	tenants []tenancy.Tenant
-	// rows is each tenant's committed row count; inserted counts its
-	// inserts ever, which bounds the ids in use.
-	rows, inserted []atomic.Int64
-	done           [len(opNames)]atomic.Int64
-	failures       atomic.Int64
-}
-
-func (w *workload) fail(format string, args ...any) {
-	w.failures.Add(1)
-	w.t.Errorf(format, args...)
-}
-
-// check fails the run when a row read for tenant ti belongs to another.
-func (w *workload) check(ti int, op string, owners ...string) {
-	for _, o := range owners {
-		if o != w.tenants[ti].ID() {
-			w.fail("%s for tenant %s returned a row of %q", op, w.tenants[ti].ID(), o)
-		}
-	}
-}
-
-// step runs one random operation for a random tenant.
-func (w *workload) step(ctx context.Context, rng *rand.Rand) {
-	ti := rng.IntN(len(w.tenants))
-	tn := w.tenants[ti]
-	q := db.NewTenant(tenancy.Bind(w.pool, tn))
-	randomID := func() int64 { return rng.Int64N(w.inserted[ti].Load()+2) + 1 }
-	op := rng.IntN(len(opNames))
-	name := opNames[op]
-	notFound := func(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
-
-	switch name {
-	case "insert":
-		it, err := q.InsertItem(ctx, db.InsertItemParams{Tenant: tn.ID(), N: 1, Note: "insert"})
-		if err != nil {
-			w.fail("insert: %v", err)
-			return
-		}
-		w.rows[ti].Add(1)
-		w.inserted[ti].Add(1)
-		w.check(ti, name, it.Tenant)
-	case "get":
-		it, err := q.GetItem(ctx, randomID())
-		if err != nil && !notFound(err) {
-			w.fail("get: %v", err)
-			return
-		}
-		if err == nil {
-			w.check(ti, name, it.Tenant)
-		}
-	case "list":
-		items, err := q.ListItems(ctx, 20)
-		if err != nil {
-			w.fail("list: %v", err)
-			return
-		}
-		for _, it := range items {
-			w.check(ti, name, it.Tenant)
-		}
-	case "update":
-		it, err := q.BumpItem(ctx, randomID())
-		if err != nil && !notFound(err) {
-			w.fail("update: %v", err)
-			return
-		}
-		if err == nil {
-			w.check(ti, name, it.Tenant)
-		}
-	case "delete":
-		n, err := q.DeleteItem(ctx, randomID())
-		if err != nil {
-			w.fail("delete: %v", err)
-			return
-		}
-		w.rows[ti].Add(-n)
-	case "tag+join":
-		id := randomID()
-		// The item may be deleted between the tag's SELECT and its
-		// foreign key check.
-		var pgErr *pgconn.PgError
-		if _, err := q.AddTag(ctx, db.AddTagParams{ID: id, Tag: "t"}); err != nil &&
-			!(errors.As(err, &pgErr) && pgErr.Code == "23503") {
-			w.fail("add tag: %v", err)
-			return
-		}
-		rows, err := q.ListItemTags(ctx, id)
-		if err != nil {
-			w.fail("list item tags: %v", err)
-			return
-		}
-		for _, r := range rows {
-			w.check(ti, name, r.Tenant, r.Tenant_2)
-			// The shared registry row joined on the marker names the
-			// schema the row was read from.
-			if !r.SchemaName.Valid || r.SchemaName.String != tn.Schema() {
-				w.fail("%s for tenant %s joined registry schema %+v", name, tn.ID(), r.SchemaName)
-			}
-		}
-	case "batchexec":
-		k := 1 + rng.IntN(5)
-		args := make([]db.InsertItemsBatchParams, k)
-		for i := range args {
-			args[i] = db.InsertItemsBatchParams{Tenant: tn.ID(), N: int32(i), Note: "batch"}
-		}
-		var failed bool
-		q.InsertItemsBatch(ctx, args).Exec(func(i int, err error) {
-			if err != nil && !failed {
-				failed = true
-				w.fail("batchexec %d: %v", i, err)
-			}
-		})
-		if !failed {
-			w.rows[ti].Add(int64(k))
-			w.inserted[ti].Add(int64(k))
-		}
-	case "batchone":
-		ids := []int64{randomID(), randomID(), randomID()}
-		q.GetItemsBatch(ctx, ids).QueryRow(func(i int, it db.Item, err error) {
-			switch {
-			case err == nil:
-				w.check(ti, name, it.Tenant)
-			case !notFound(err):
-				w.fail("batchone %d: %v", i, err)
-			}
-		})
-	case "copyfrom":
-		k := 1 + rng.IntN(10)
-		args := make([]db.CopyItemsParams, k)
-		for i := range args {
-			args[i] = db.CopyItemsParams{Tenant: tn.ID(), N: int32(i), Note: "copy"}
-		}
-		n, err := q.CopyItems(ctx, args)
-		if err != nil || n != int64(k) {
-			w.fail("copyfrom: %d rows, %v", n, err)
-			return
-		}
-		w.rows[ti].Add(n)
-		w.inserted[ti].Add(n)
-	case "tx":
-		commit := rng.IntN(2) == 0
-		if err := w.txStep(ctx, q, ti, commit); err != nil {
-			w.fail("tx: %v", err)
-			return
-		}
-		if commit {
-			w.rows[ti].Add(1)
-		}
-		w.inserted[ti].Add(1)
-	}
-	w.done[op].Add(1)
-}
-
-// txStep inserts and reads back an item in a transaction through
-// TenantQueries.WithTx, then commits or rolls back.
-func (w *workload) txStep(ctx context.Context, q *db.TenantQueries, ti int, commit bool) error {
-	// Begun on the tenant's Conn: on a tenancy.Pool, on one of the
-	// tenant's connections.
-	tx, err := tenancy.Bind(w.pool, w.tenants[ti]).Begin(ctx)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback(ctx)
-	qtx := q.WithTx(tx)
-	if qtx.Tenant() != w.tenants[ti] {
-		return fmt.Errorf("WithTx lost the tenant: %v", qtx.Tenant())
-	}
-	it, err := qtx.InsertItem(ctx, db.InsertItemParams{Tenant: w.tenants[ti].ID(), N: 1, Note: "tx"})
-	if err != nil {
-		return err
-	}
-	got, err := qtx.GetItem(ctx, it.ID)
-	if err != nil {
-		return fmt.Errorf("read back item %d: %w", it.ID, err)
-	}
-	w.check(ti, "tx", it.Tenant, got.Tenant)
-	if !commit {
-		return tx.Rollback(ctx)
-	}
-	return tx.Commit(ctx)
+	l.Verify(t, ctx)
 }
