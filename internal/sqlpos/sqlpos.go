@@ -47,20 +47,3 @@ func (f *File) Offset(line, col int) int {
 	}
 	return f.lines[line-1] + col - 1
 }
-
-// Pos is [position.Pos], under the name it had before positions were made
-// public, so that code written against that name still compiles.
-//
-// Deprecated: name position.Pos; an exported field of this type would show
-// an internal package in go doc.
-type Pos = position.Pos
-
-// ErrorList is [position.ErrorList], under its old name.
-//
-// Deprecated: name position.ErrorList.
-type ErrorList = position.ErrorList
-
-// Error is [position.Error], under its old name.
-//
-// Deprecated: name position.Error.
-type Error = position.Error
