@@ -10,10 +10,17 @@
 // statement. The second takes the SQL text sqlc rewrote (named parameters
 // replaced, stars expanded), qualifies shared references with the shared
 // schema and records the byte offset of every tenant reference.
+//
+// The sqlc engine runs in a child process, a binary the caller names with
+// [WithEngine]: sqlc cannot run inside the caller's process (see
+// [Engine]). The tenantc command names itself; a program that embeds
+// analysis runs [EngineMain] when [EngineEnv] is set, as the tenantc
+// command does, and passes [ExecutableEngine].
 package queries
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -38,13 +45,21 @@ type options struct {
 	engine *Engine
 }
 
-// WithEngine sets the command that runs sqlc. The default re-executes the
-// running binary with the hidden "__sqlc" subcommand, which is right for
-// the tenantc binary; tests use [TestEngine].
+// WithEngine sets the command that runs the sqlc engine; [Analyze] needs
+// one. The tenantc command passes itself, ExecutableEngine("__sqlc"); a
+// test binary passes [TestEngine]. Another program passes a binary that
+// runs [EngineMain] as [Engine] describes: its own, or the tenantc binary
+// with the "__sqlc" subcommand.
 func WithEngine(e Engine) Option { return func(o *options) { o.engine = &e } }
 
-// Analyze analyzes the config's query files against the catalog. Problems in
-// the input come back as a [position.ErrorList] with every error found.
+// ErrNoEngine is returned by [Analyze] when no [WithEngine] option names
+// the command that runs the sqlc engine.
+var ErrNoEngine = errors.New("queries: no sqlc engine: pass queries.WithEngine with a binary that runs queries.EngineMain")
+
+// Analyze analyzes the config's query files against the catalog, running
+// the sqlc engine named by the [WithEngine] option in a child process
+// ([ErrNoEngine] without one). Problems in the input come back as a
+// [position.ErrorList] with every error found.
 //
 // In the result, each query's SQL is sqlc's rewritten text with every
 // reference to a shared object qualified with the quoted shared schema;
@@ -57,12 +72,8 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 	for _, opt := range opts {
 		opt(&o)
 	}
-	if o.engine == nil {
-		exe, err := os.Executable()
-		if err != nil {
-			return nil, fmt.Errorf("queries: locating the tenantc binary: %w", err)
-		}
-		o.engine = &Engine{Path: exe, Args: []string{"__sqlc"}}
+	if o.engine == nil || o.engine.Path == "" {
+		return nil, ErrNoEngine
 	}
 	queryFiles, err := cfg.QueryFiles()
 	if err != nil {
@@ -77,6 +88,9 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 		defer db.close()
 		dbURL = db.url
 	}
+	run := func(ctx context.Context, files []string) (*Result, error) {
+		return o.engine.run(ctx, engineSettings(cfg, dbURL), cat.Files, files, cfg.Rel)
+	}
 
 	// The engine is a child process that takes most of the time; start it
 	// now and run our own checks meanwhile. Their errors come first, and
@@ -84,77 +98,27 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 	// silently and stops at its first error in a file, and we want every
 	// problem. Measured on 200 tables and 1,000 queries, the overlap takes
 	// the pre-checks (about a third of Analyze) off the critical path.
-	engineCtx, cancelEngine := context.WithCancel(ctx)
-	defer cancelEngine()
-	type engineResult struct {
-		res *Result
-		err error
-	}
-	engineDone := make(chan engineResult, 1)
-	go func() {
-		res, err := o.engine.run(engineCtx, engineSettings(cfg, dbURL), cat.Files, queryFiles, cfg.Rel)
-		engineDone <- engineResult{res, err}
-	}()
-	stopEngine := func() {
-		cancelEngine()
-		<-engineDone
-	}
+	eng := startEngine(ctx, run, queryFiles)
+	defer eng.stop()
 
 	c := &checker{cat: cat, shared: cfg.SharedSchema, starts: map[position.Pos]position.Pos{}, sources: map[string]*source{}}
-	byName := map[string]*statement{}
-	for _, path := range queryFiles {
-		src, err := os.ReadFile(path)
-		if err != nil {
-			stopEngine()
-			return nil, fmt.Errorf("queries: reading query file: %w", err)
-		}
-		f := sqlpos.NewFile(cfg.Rel(path), src)
-		for _, st := range c.file(f) {
-			if prev, ok := byName[st.name]; ok {
-				c.errs.Add(st.pos, "query %q is already declared at %s", st.name, prev.pos)
-				continue
-			}
-			byName[st.name] = st
-		}
+	byName, err := c.files(queryFiles, cfg.Rel)
+	if err != nil {
+		return nil, err
 	}
 	if c.errs.Err() != nil {
-		// The engine finds what the pre-checks cannot (an unknown column):
-		// report its errors in the files the pre-checks found clean, so
-		// that a syntax error in one file does not hide another's.
-		er := <-engineDone
-		if l := position.AsList(er.err); l != nil {
-			bad := map[string]bool{}
-			for _, e := range c.errs {
-				bad[e.Pos.File] = true
-			}
-			for _, e := range c.locate(l) {
-				if !bad[e.Pos.File] {
-					c.errs = append(c.errs, e)
-				}
-			}
-		}
+		_, engineErr := eng.wait()
+		c.addEngineErrors(engineErr)
 		return nil, c.errs.Err()
 	}
 
-	var er engineResult
+	var res *Result
 	if len(byName) == 0 {
-		stopEngine()
-		// sqlc fails when there is no query at all, but the generator still
-		// needs the engine's catalog for the models: analyze a placeholder.
-		dir, err := os.MkdirTemp("", "tenantc-queries-")
-		if err != nil {
-			return nil, fmt.Errorf("queries: %w", err)
-		}
-		defer os.RemoveAll(dir)
-		path := filepath.Join(dir, "placeholder.sql")
-		if err := os.WriteFile(path, []byte("-- name: "+placeholder+" :exec\nSELECT 1;\n"), 0o644); err != nil {
-			return nil, fmt.Errorf("queries: %w", err)
-		}
-		er.res, er.err = o.engine.run(ctx, engineSettings(cfg, dbURL), cat.Files, []string{path}, cfg.Rel)
+		eng.stop()
+		res, err = analyzePlaceholder(ctx, run)
 	} else {
-		er = <-engineDone
+		res, err = eng.wait()
 	}
-	res, err := er.res, er.err
 	if err != nil {
 		// sqlc places errors in a file's first statement at 1:1, which is
 		// the -- name: line; point at the statement instead, then at the
@@ -164,29 +128,129 @@ func Analyze(ctx context.Context, cfg *config.Config, cat *schema.Catalog, opts 
 		}
 		return nil, err
 	}
-	if len(byName) == 0 {
-		res.Queries = nil
+	if err := markQueries(res, byName, cat, cfg.SharedSchema); err != nil {
+		return nil, err
 	}
+	res.Catalog = trimCatalog(res.Catalog)
+	return res, nil
+}
+
+// engineRun is a run of the sqlc engine under way.
+type engineRun struct {
+	cancel context.CancelFunc
+	done   chan struct{}
+	res    *Result
+	err    error
+}
+
+// startEngine starts the engine on queryFiles.
+func startEngine(ctx context.Context, run func(context.Context, []string) (*Result, error), queryFiles []string) *engineRun {
+	ctx, cancel := context.WithCancel(ctx)
+	e := &engineRun{cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(e.done)
+		e.res, e.err = run(ctx, queryFiles)
+	}()
+	return e
+}
+
+// wait waits for the run to end and returns its result.
+func (e *engineRun) wait() (*Result, error) {
+	<-e.done
+	return e.res, e.err
+}
+
+// stop cancels the run, if it is still under way, and waits for it.
+func (e *engineRun) stop() {
+	e.cancel()
+	<-e.done
+}
+
+// files splits and checks the query files and returns their well-formed
+// named statements by name. Problems go to c.errs; the error is for a
+// file that cannot be read.
+func (c *checker) files(paths []string, rel func(string) string) (map[string]*statement, error) {
+	byName := map[string]*statement{}
+	for _, path := range paths {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return nil, fmt.Errorf("queries: reading query file: %w", err)
+		}
+		f := sqlpos.NewFile(rel(path), src)
+		for _, st := range c.file(f) {
+			if prev, ok := byName[st.name]; ok {
+				c.errs.Add(st.pos, "query %q is already declared at %s", st.name, prev.pos)
+				continue
+			}
+			byName[st.name] = st
+		}
+	}
+	return byName, nil
+}
+
+// addEngineErrors adds the engine's errors in the files the pre-checks
+// found clean: the engine finds what the pre-checks cannot (an unknown
+// column), and a syntax error in one file should not hide another's.
+func (c *checker) addEngineErrors(err error) {
+	l := position.AsList(err)
+	if l == nil {
+		return
+	}
+	bad := map[string]bool{}
+	for _, e := range c.errs {
+		bad[e.Pos.File] = true
+	}
+	for _, e := range c.locate(l) {
+		if !bad[e.Pos.File] {
+			c.errs = append(c.errs, e)
+		}
+	}
+}
+
+// analyzePlaceholder runs the engine on a placeholder query. sqlc fails
+// when there is no query at all, but the generator still needs the
+// engine's catalog for the models; the result has no queries.
+func analyzePlaceholder(ctx context.Context, run func(context.Context, []string) (*Result, error)) (*Result, error) {
+	dir, err := os.MkdirTemp("", "tenantc-queries-")
+	if err != nil {
+		return nil, fmt.Errorf("queries: %w", err)
+	}
+	defer os.RemoveAll(dir)
+	path := filepath.Join(dir, "placeholder.sql")
+	if err := os.WriteFile(path, []byte("-- name: "+placeholder+" :exec\nSELECT 1;\n"), 0o644); err != nil {
+		return nil, fmt.Errorf("queries: %w", err)
+	}
+	res, err := run(ctx, []string{path})
+	if err != nil {
+		return nil, err
+	}
+	res.Queries = nil
+	return res, nil
+}
+
+// markQueries gives each query of the engine's result the position of
+// its name and marks its references: with the first pass's references
+// when sqlc returned the statement as written, else afresh.
+func markQueries(res *Result, byName map[string]*statement, cat *schema.Catalog, shared string) error {
 	for _, q := range res.Queries {
 		st, ok := byName[q.Name]
 		if !ok {
-			return nil, fmt.Errorf("queries: sqlc reported query %q that tenantc did not find in %s", q.Name, q.File)
+			return fmt.Errorf("queries: sqlc reported query %q that tenantc did not find in %s", q.Name, q.File)
 		}
 		q.Pos = st.pos
 		if st.reusable(q.SQL) {
-			qualify(q, st.refs, st.scope, cfg.SharedSchema)
-		} else if err := mark(q, cat, cfg.SharedSchema); err != nil {
-			return nil, fmt.Errorf("queries: marking query %s: %w", q.Name, err)
+			qualify(q, st.refs, st.scope, shared)
+		} else if err := mark(q, cat, shared); err != nil {
+			return fmt.Errorf("queries: marking query %s: %w", q.Name, err)
 		}
 		if st.scope != q.Scope {
 			// Both passes walk the same tree shape; a difference means sqlc's
 			// rewrite lost or added a reference, and running such a query
 			// unqualified could reach another tenant's data.
-			return nil, fmt.Errorf("queries: query %s: scope %s in the query file but %s in sqlc's rewritten SQL", q.Name, st.scope, q.Scope)
+			return fmt.Errorf("queries: query %s: scope %s in the query file but %s in sqlc's rewritten SQL", q.Name, st.scope, q.Scope)
 		}
 	}
-	res.Catalog = trimCatalog(res.Catalog)
-	return res, nil
+	return nil
 }
 
 // locate moves the engine's errors from where sqlc places them to the

@@ -2,6 +2,7 @@ package queries_test
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -549,6 +550,21 @@ func TestAnalyzeNoQueries(t *testing.T) {
 	}
 	if res.Catalog == nil || len(res.Catalog.Schemas) != 1 || len(res.Catalog.Schemas[0].Tables) == 0 {
 		t.Errorf("no engine catalog without queries: %+v", res.Catalog)
+	}
+}
+
+// TestAnalyzeNeedsEngine checks that Analyze runs no binary it was not
+// given: without WithEngine it fails with ErrNoEngine instead of
+// re-executing the calling program.
+func TestAnalyzeNeedsEngine(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config.Default()
+	cfg.Path = filepath.Join(dir, config.FileName)
+	cfg.Dir = dir
+	for _, opts := range [][]queries.Option{nil, {queries.WithEngine(queries.Engine{})}} {
+		if _, err := queries.Analyze(context.Background(), &cfg, testCatalog(t, dir), opts...); !errors.Is(err, queries.ErrNoEngine) {
+			t.Errorf("Analyze with options %v: err = %v, want ErrNoEngine", opts, err)
+		}
 	}
 }
 

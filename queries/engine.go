@@ -38,13 +38,27 @@ const pluginMethod = "/plugin.CodegenService/Generate"
 
 // Engine is the command that runs the embedded sqlc engine in a child
 // process. sqlc's only importable package, pkg/cli, calls os.Exit on some
-// failures and prints to the process's stdout, so tenantc never runs it in
-// its own process. The binary must run [EngineMain] whenever [EngineEnv]
-// is set, whatever its arguments: sqlc starts it once more as its codegen
-// plugin, with an argument of sqlc's choosing instead of Args.
+// failures, prints to the process's stdout and starts its codegen plugin
+// as a process, so the engine cannot run inside the caller's process:
+// [Analyze] needs a binary, named with [WithEngine]. The binary must run
+// [EngineMain] whenever [EngineEnv] is set, whatever its arguments: sqlc
+// starts it once more as its codegen plugin, with an argument of sqlc's
+// choosing instead of Args. The tenantc binary is one, with Args
+// ["__sqlc"]; [ExecutableEngine] names the running binary.
 type Engine struct {
 	Path string   // executable
 	Args []string // arguments before sqlc's own (e.g. a hidden subcommand)
+}
+
+// ExecutableEngine returns an Engine that re-executes the running binary
+// with args before sqlc's own. Use it from a binary that runs
+// [EngineMain] when [EngineEnv] is set, as the tenantc command does.
+func ExecutableEngine(args ...string) Engine {
+	exe, err := os.Executable()
+	if err != nil {
+		exe = os.Args[0]
+	}
+	return Engine{Path: exe, Args: args}
 }
 
 // EngineMain runs sqlc with args (as the sqlc command line would get them,
@@ -78,8 +92,9 @@ func saveRequest(path string) int {
 	return 0
 }
 
-// TestEngine returns an Engine that re-executes the running test binary.
-// Its TestMain must call [EngineMain] when [EngineEnv] is "1":
+// TestEngine returns an Engine that re-executes the running test binary,
+// [ExecutableEngine] with no arguments. Its TestMain must call
+// [EngineMain] when [EngineEnv] is "1":
 //
 //	func TestMain(m *testing.M) {
 //		if os.Getenv(queries.EngineEnv) == "1" {
@@ -87,13 +102,7 @@ func saveRequest(path string) int {
 //		}
 //		os.Exit(m.Run())
 //	}
-func TestEngine() Engine {
-	exe, err := os.Executable()
-	if err != nil {
-		exe = os.Args[0]
-	}
-	return Engine{Path: exe}
-}
+func TestEngine() Engine { return ExecutableEngine() }
 
 // sqlcConfig is the temporary sqlc.yaml; paths are relative to its directory
 // because sqlc joins even absolute paths onto it. The codegen plugin is the

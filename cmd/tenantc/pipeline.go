@@ -30,7 +30,7 @@ func build(ctx context.Context, cfg *config.Config, log *slog.Logger) (map[strin
 	log.Debug("schema loaded", "files", len(cat.Files), "objects", len(cat.Objects), "elapsed", time.Since(start))
 
 	start = time.Now()
-	res, err := queries.Analyze(ctx, cfg, cat)
+	res, err := queries.Analyze(ctx, cfg, cat, queries.WithEngine(queries.ExecutableEngine("__sqlc")))
 	if err != nil {
 		return nil, fmt.Errorf("analyzing queries: %w", err)
 	}
