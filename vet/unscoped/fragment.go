@@ -121,12 +121,14 @@ func (w words) none(text string) bool {
 // When it reports false, parsing sql would find nothing to report.
 func mayReference(cat *schema.Catalog, sql string) bool {
 	tenant := func(name string) bool {
-		for _, lookup := range []func(string) (*schema.Object, bool){cat.Relation, cat.Type, cat.Function} {
-			if o, ok := lookup(name); ok && o.Scope == schema.Tenant {
-				return true
-			}
+		if o, ok := cat.Relation(name); ok && o.IsTenant() {
+			return true
 		}
-		return false
+		if o, ok := cat.Type(name); ok && o.IsTenant() {
+			return true
+		}
+		o, ok := cat.Function(name)
+		return ok && o.IsTenant()
 	}
 	for _, t := range sqltok.Tokenize(sql) {
 		switch t.Kind {
