@@ -61,3 +61,6 @@ const HotCalls = hotCalls
 
 // PlanMemorySQL reads the memory the backend's prepared statements take.
 const PlanMemorySQL = planMemorySQL
+
+// ShapeOf hashes a statement without its schema qualifiers.
+var ShapeOf = shapeOf

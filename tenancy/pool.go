@@ -47,8 +47,8 @@ import (
 //     tenant can still use the whole pool.
 //   - Prepared statements within a budget: each connection keeps the
 //     statements it runs most often prepared, up to [WithPlanMemory] bytes of
-//     server memory (32 MiB by default, checked against the backend's own
-//     count). A statement outside that set runs in
+//     server memory (32 MiB by default, each query's size measured on the
+//     backend). A statement outside that set runs in
 //     pgx's one-round-trip exec mode; it replaces the least recently used
 //     prepared statement only when it has been run more often than that one
 //     lately, so a hot set bigger than the budget costs no more than exec
@@ -110,12 +110,13 @@ type poolOptions struct {
 const DefaultPlanMemory = 32 << 20
 
 // WithPlanMemory sets how much server memory, per connection, the prepared
-// statements of a [Pool] may take. The Pool estimates each statement's size
-// from its text and corrects the estimate by reading the backend's plan
-// memory (one query after the first 16 statements, then after each growth
-// or turnover of a quarter), so the budget holds for joins and
-// aggregates as for point selects. Zero prepares nothing: every statement
-// runs in exec mode. The default is [DefaultPlanMemory].
+// statements of a [Pool] may take. The Pool measures the first statement
+// of each query on each connection (the backend's plan memory before its
+// prepare and after its first run, two reads of pg_backend_memory_contexts)
+// and counts every tenant's instance of that query at that size, so the
+// budget holds for joins and aggregates as for point selects. Zero
+// prepares nothing: every statement runs in exec mode. The default is
+// [DefaultPlanMemory].
 func WithPlanMemory(bytes int64) PoolOption {
 	return func(o *poolOptions) { o.planMemory = max(0, bytes) }
 }
@@ -329,8 +330,12 @@ func (p *Pool) connectFailed(err error) error {
 	return err
 }
 
-// release returns c to s.
+// release returns c to s, after reading the size of a statement it
+// prepared in this call, if it is measuring one.
 func release(c *pgxpool.Conn, s *shard) {
+	if sc, ok := c.Conn().PgConn().CustomData()[cacheKey].(*stmtCache); ok && sc.pending != nil {
+		sc.finishSize(c.Conn())
+	}
 	c.Release()
 	s.busy.Add(-1)
 }

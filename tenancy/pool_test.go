@@ -628,3 +628,22 @@ func TestPoolCallAllocatesOneMoreThanPgxpool(t *testing.T) {
 		t.Errorf("a Pool call allocates %.1f times, a pgxpool call %.1f: want at most one more", poolAllocs, plainAllocs)
 	}
 }
+
+// Every tenant's instance of a query has one shape, which the plan budget
+// measures once per connection; other queries have others.
+func TestStatementShapes(t *testing.T) {
+	a := `SELECT id FROM "tenant_a".items JOIN "public".plans ON true WHERE id = $1`
+	b := `SELECT id FROM "tenant_""b".items JOIN "public".plans ON true WHERE id = $1`
+	if tenancy.ShapeOf(a) != tenancy.ShapeOf(b) {
+		t.Errorf("two tenants' instances of a query have different shapes")
+	}
+	for _, other := range []string{
+		`SELECT id FROM "tenant_a".items WHERE id = $1`,
+		`SELECT id FROM "tenant_a".items JOIN "public".plans ON true WHERE id = $2`,
+		`SELECT "id" FROM "tenant_a".items JOIN "public".plans ON true WHERE id = $1`,
+	} {
+		if tenancy.ShapeOf(other) == tenancy.ShapeOf(a) {
+			t.Errorf("%s has the shape of %s", other, a)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"hash/maphash"
 	"math/bits"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -45,7 +46,8 @@ func cacheOf(conn *pgx.Conn, budget int64) *stmtCache {
 }
 
 // stmtCache is the set of statements one connection keeps prepared: at most
-// budget bytes of server memory (estimated, and corrected by measure), least
+// budget bytes of server memory (each query's size measured on the
+// backend, see finishSize), least
 // recently used first out,
 // with admission by frequency (TinyLFU): when the cache is full, a new
 // statement is prepared only if it has been run clearly more often lately
@@ -60,19 +62,22 @@ func cacheOf(conn *pgx.Conn, budget int64) *stmtCache {
 // A connection is used by one goroutine at a time, and so is its cache.
 type stmtCache struct {
 	// budget is the plan memory allowed, in bytes of server memory; used
-	// is the estimated size of the statements kept (planBytes), and limit
-	// the estimate that the last measurement of the backend's plans puts
-	// at budget (see measure).
-	budget, used, limit int64
-	// measuredAt is the number of statements kept at the last
-	// measurement, prepares the statements prepared since.
-	measuredAt, prepares int
-	m                    map[string]*stmtEntry
+	// is the size of the statements kept.
+	budget, used int64
+	m            map[string]*stmtEntry
 	// head is the most recently used entry, tail the least.
 	head, tail *stmtEntry
 	freq       sketch
 	// invalid holds statements to deallocate before the next call.
 	invalid []string
+	// shapes holds the measured size of the statements of each shape
+	// (the text without its schema qualifiers, hashed; see shapeOf):
+	// every tenant's instance of a query takes about the same memory.
+	shapes map[uint64]int64
+	// pending is the statement whose size is being measured: the plan
+	// memory before it was prepared is known, the memory after its
+	// first run is read when its connection is released.
+	pending *pendingSize
 }
 
 type stmtEntry struct {
@@ -82,12 +87,18 @@ type stmtEntry struct {
 	prev, next *stmtEntry
 }
 
+type pendingSize struct {
+	e      *stmtEntry
+	shape  uint64
+	before int64
+}
+
 func newStmtCache(budget int64) *stmtCache {
 	return &stmtCache{
 		budget: budget,
-		limit:  budget,
 		m:      map[string]*stmtEntry{},
 		freq:   newSketch(int(budget / planBytes(64))),
+		shapes: map[uint64]int64{},
 	}
 }
 
@@ -109,21 +120,20 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 		n.hits.Add(1)
 		return nil
 	}
-	size := planBytes(len(sql))
 	if f < 2 {
 		n.unprepared.Add(1)
 		return nil
 	}
-	if c.due() {
-		if err := c.measure(ctx, conn, n); err != nil {
-			return err
-		}
+	shape := shapeOf(sql)
+	size, measured := c.shapes[shape]
+	if !measured {
+		size = planBytes(len(sql))
 	}
-	if size > c.limit {
+	if size > c.budget {
 		n.unprepared.Add(1)
 		return nil
 	}
-	for c.used+size > c.limit {
+	for c.used+size > c.budget {
 		v := c.tail
 		// Half as often again as the victim, and one more: under a
 		// uniform load the counts of the sketch are all about equal,
@@ -140,12 +150,26 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 		c.remove(v)
 		n.evicted.Add(1)
 	}
+	// Measure the first statement of each shape: the plan memory now,
+	// and after its first run (finishSize). One at a time: a second
+	// prepare before the release (in a transaction) cancels it.
+	measure := !measured && c.pending == nil
+	c.pending = nil
+	var before int64
+	if measure {
+		var err error
+		if before, err = planMemory(ctx, conn); err != nil {
+			return err
+		}
+	}
 	if _, err := conn.Prepare(ctx, sql, sql); err != nil {
 		return p.failed(conn, sql, err)
 	}
 	n.prepared.Add(1)
-	c.prepares++
 	e := &stmtEntry{sql: sql, hash: h, size: size}
+	if measure {
+		c.pending = &pendingSize{e: e, shape: shape, before: before}
+	}
 	c.m[sql] = e
 	c.used += size
 	c.pushFront(e)
@@ -156,48 +180,66 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 // take: their parse trees, analysed queries and plans.
 const planMemorySQL = `SELECT coalesce(sum(total_bytes), 0)::bigint FROM pg_backend_memory_contexts WHERE name LIKE 'CachedPlan%'`
 
-// due says whether the backend's plan memory should be measured before
-// the next prepare: once 16 statements are kept, then each time their
-// count has grown by a quarter or a quarter of them has been replaced (the
-// mix of statements, and with it their real size per estimated byte, may
-// have changed).
-func (c *stmtCache) due() bool {
-	switch k := len(c.m); {
-	case k < 16:
-		return false
-	case c.measuredAt == 0, k >= c.measuredAt+c.measuredAt/4:
-		return true
-	default:
-		return c.prepares >= max(16, c.measuredAt/4)
+// planMemory reads how much memory the backend's prepared statements take.
+// Its simple-protocol query also drops the unnamed statement of the last
+// exec-mode call, so that two readings around a statement's prepare and
+// first run differ by that statement alone.
+func planMemory(ctx context.Context, conn *pgx.Conn) (int64, error) {
+	var b int64
+	err := conn.QueryRow(ctx, planMemorySQL, pgx.QueryExecModeSimpleProtocol).Scan(&b)
+	return b, err
+}
+
+// finishSize completes the measurement of a statement's size once its
+// first run is over, before conn goes back to the pool: the statement's
+// parse tree, analysed query and generic plan are the growth of the
+// backend's plan memory since the prepare. With [WithCustomPlans] the
+// generic plan comes later and is not counted. A reading that fails
+// leaves the estimate in place.
+func (c *stmtCache) finishSize(conn *pgx.Conn) {
+	ps := c.pending
+	c.pending = nil
+	if conn.PgConn().TxStatus() != 'I' {
+		return // in a transaction, maybe failed: measure another time
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	after, err := planMemory(ctx, conn)
+	if err != nil || after <= ps.before {
+		return
+	}
+	size := after - ps.before
+	c.shapes[ps.shape] = size
+	if c.m[ps.e.sql] == ps.e {
+		c.used += size - ps.e.size
+		ps.e.size = size
 	}
 }
 
-// measure reads the memory the backend's prepared statements take and sets
-// the limit of the estimates so that the statements kept take at most the
-// budget, deallocating the least recently used ones if they take more. The
-// estimate from a statement's text is close for a point select and two to
-// three times low for joins, aggregates and upserts; the measurement,
-// one round trip every so often, makes the budget hold for any mix.
-func (c *stmtCache) measure(ctx context.Context, conn *pgx.Conn, n *counters) error {
-	var actual int64
-	if err := conn.QueryRow(ctx, planMemorySQL, pgx.QueryExecModeSimpleProtocol).Scan(&actual); err != nil {
-		return err
-	}
-	c.prepares = 0
-	if actual > 0 && c.used > 0 {
-		// limit/budget = used/actual: the estimate's share of the real size.
-		c.limit = int64(float64(c.budget) * float64(c.used) / float64(actual))
-	}
-	for c.used > c.limit && c.tail != nil {
-		v := c.tail
-		if err := conn.Deallocate(ctx, v.sql); err != nil {
-			return err
+// shapeOf hashes sql without its schema qualifiers (a double-quoted name
+// followed by a dot, as [Conn.SQL] writes the tenant's schema), so that
+// every tenant's instance of a query has the same shape. It allocates
+// nothing.
+func shapeOf(sql string) uint64 {
+	h := uint64(14695981039346656037)
+	for i := 0; i < len(sql); i++ {
+		if sql[i] == '"' {
+			j := i + 1
+			for j < len(sql) && (sql[j] != '"' || j+1 < len(sql) && sql[j+1] == '"') {
+				if sql[j] == '"' {
+					j++
+				}
+				j++
+			}
+			if j+1 < len(sql) && sql[j+1] == '.' {
+				i = j + 1
+				continue
+			}
 		}
-		c.remove(v)
-		n.evicted.Add(1)
+		h ^= uint64(sql[i])
+		h *= 1099511628211
 	}
-	c.measuredAt = len(c.m)
-	return nil
+	return h
 }
 
 // invalidate drops sql from the cache; its prepared statement is
@@ -252,10 +294,10 @@ func (c *stmtCache) pushFront(e *stmtEntry) {
 
 // planBytes estimates the server memory a prepared statement of n bytes of
 // text holds in its backend once it has a generic plan: the parse tree, the
-// analysed query and the plan. It matches pg_backend_memory_contexts for
-// bench's 70-byte point select (about 13 KB) and undercounts joins,
-// aggregates and upserts by two to three times: text length is a weak proxy
-// for plan size, which measure corrects.
+// analysed query and the plan. It stands for a statement of a shape not
+// measured yet on the connection: it matches pg_backend_memory_contexts
+// for bench's 70-byte point select (about 13 KB) and undercounts joins,
+// aggregates and upserts by two to three times.
 func planBytes(n int) int64 { return 4<<10 + 128*int64(n) }
 
 // sketch is a count-min sketch of 8-bit saturating counters, four rows, halved every 10 × width additions so that it counts
