@@ -574,8 +574,9 @@ WHERE tenant_id = ANY($1) AND error IS NULL GROUP BY tenant_id`, ids)
 //
 // It refuses with [ErrPendingMigrations] when the chosen server's or the
 // control server's shared schema, or a tenant on any server, is behind the
-// latest version, and with [ErrUnknownServer] for a WithServer that names
-// no server of s.
+// latest version, with [ErrServersFailed] while a server cannot be read
+// (the fleet's versions cannot be checked), and with [ErrUnknownServer]
+// for a WithServer that names no server of s.
 func (s Servers) CreateTenant(ctx context.Context, cfg *config.Config, id string, opts ...CreateOption) (TenantInfo, error) {
 	if err := s.check(); err != nil {
 		return TenantInfo{}, err
@@ -609,8 +610,11 @@ func (s Servers) CreateTenant(ctx context.Context, cfg *config.Config, id string
 	p.fleet = true
 	if target.Name == s[0].Name {
 		info, err := p.create(ctx, target.DB, id, schemaName)
+		if err != nil {
+			return TenantInfo{}, err
+		}
 		info.Server = target.Name
-		return info, err
+		return info, nil
 	}
 	info, err := p.createRemote(ctx, s[0].DB, target, id, schemaName)
 	if err != nil {
