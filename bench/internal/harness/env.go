@@ -184,9 +184,12 @@ func (h *harness) fleet(ctx context.Context) error {
 	if h.fleetURL != "" {
 		return nil
 	}
-	u, err := h.newDatabase(ctx, "fleet")
-	if err != nil {
-		return err
+	u := h.o.FleetURL
+	if u == "" {
+		var err error
+		if u, err = h.newDatabase(ctx, "fleet"); err != nil {
+			return err
+		}
 	}
 	shared, err := h.readSchema("shared")
 	if err != nil {
@@ -209,6 +212,111 @@ func (h *harness) fleet(ctx context.Context) error {
 		return err
 	}
 	defer pool.Close()
+	start := time.Now()
+	marker := fmt.Sprintf("%d tenants, %s tables", h.o.Tenants, h.o.FleetTables)
+	loaded, err := fleetLoaded(ctx, pool, marker)
+	if err != nil {
+		return err
+	}
+	if !loaded {
+		if err := h.loadFleet(ctx, pool, shared, tenant, fleetDDL, marker); err != nil {
+			return err
+		}
+	}
+	reg := tenancy.NewRegistry(pool)
+	if h.single, err = reg.Lookup(ctx, singleTenant); err != nil {
+		return err
+	}
+	h.tenants = make([]tenancy.Tenant, h.o.Tenants)
+	rows, err := pool.Query(ctx, "SELECT id FROM public.tenants WHERE id <> $1 ORDER BY id", singleTenant)
+	if err != nil {
+		return err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return err
+	}
+	if len(ids) != h.o.Tenants {
+		return fmt.Errorf("%d fleet tenants registered, want %d", len(ids), h.o.Tenants)
+	}
+	for i, id := range ids {
+		if h.tenants[i], err = reg.Lookup(ctx, id); err != nil {
+			return err
+		}
+	}
+	h.fleetURL = u
+	h.logf("fleet of %d tenants (%d tables each) ready in %s", h.o.Tenants, strings.Count(fleetDDL, "CREATE TABLE"),
+		time.Since(start).Round(time.Second))
+	return nil
+}
+
+// poolConfig is a pool configuration for url with n connections in mode,
+// its statement and description caches holding cache entries (0: pgx's
+// default).
+func poolConfig(url string, n int, mode pgx.QueryExecMode, cache int) (*pgxpool.Config, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, err
+	}
+	cfg.MaxConns = int32(n)
+	cfg.MinConns = int32(n)
+	cfg.ConnConfig.DefaultQueryExecMode = mode
+	if cache > 0 {
+		cfg.ConnConfig.StatementCacheCapacity = cache
+		cfg.ConnConfig.DescriptionCacheCapacity = cache
+	}
+	return cfg, nil
+}
+
+// openPool opens a pool from cfg.
+func openPool(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return pool, nil
+}
+
+// errWrongTenant marks a call that returned another tenant's row.
+var errWrongTenant = errors.New("row of another tenant")
+
+// fleetLoaded says whether the database of pool already holds the fleet
+// that marker describes; a database holding anything else is an error.
+func fleetLoaded(ctx context.Context, pool *pgxpool.Pool, marker string) (bool, error) {
+	var loaded *string
+	var marked bool
+	if err := pool.QueryRow(ctx, "SELECT to_regclass('public.bench_fleet') IS NOT NULL").Scan(&marked); err != nil {
+		return false, err
+	}
+	if marked {
+		if err := pool.QueryRow(ctx, "SELECT min(loaded) FROM public.bench_fleet").Scan(&loaded); err != nil {
+			return false, err
+		}
+	}
+	if loaded != nil && *loaded == marker {
+		return true, nil
+	}
+	var tables int
+	if err := pool.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')").Scan(&tables); err != nil {
+		return false, err
+	}
+	if tables > 0 {
+		held := "tables of no fleet"
+		if loaded != nil {
+			held = "a fleet of " + *loaded
+		}
+		return false, fmt.Errorf("fleet database holds %s, want %s or an empty database", held, marker)
+	}
+	return false, nil
+}
+
+// loadFleet creates the shared schema, the single tenant and the fleet in
+// the database of pool, and marks it loaded.
+func (h *harness) loadFleet(ctx context.Context, pool *pgxpool.Pool, shared, tenant, fleetDDL, marker string) error {
 	start := time.Now()
 	base := shared + tenant + fmt.Sprintf(`
 INSERT INTO plans (id, name, price_cents) SELECT g, 'plan ' || g, g * 100 FROM generate_series(1, %[1]d) g;
@@ -249,63 +357,12 @@ INSERT INTO items (plan_id, name, qty, note) SELECT g %% %[1]d + 1, 'item ' || g
 	if _, err := pool.Exec(ctx, "CHECKPOINT"); err != nil {
 		return fmt.Errorf("checkpoint after load: %w", err)
 	}
-	reg := tenancy.NewRegistry(pool)
-	if h.single, err = reg.Lookup(ctx, singleTenant); err != nil {
+	if h.o.FleetURL == "" {
+		return nil
+	}
+	if _, err := pool.Exec(ctx, "CREATE TABLE bench_fleet (loaded text NOT NULL)"); err != nil {
 		return err
 	}
-	h.tenants = make([]tenancy.Tenant, h.o.Tenants)
-	rows, err := pool.Query(ctx, "SELECT id FROM public.tenants WHERE id <> $1 ORDER BY id", singleTenant)
-	if err != nil {
-		return err
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[string])
-	if err != nil {
-		return err
-	}
-	if len(ids) != h.o.Tenants {
-		return fmt.Errorf("%d fleet tenants registered, want %d", len(ids), h.o.Tenants)
-	}
-	for i, id := range ids {
-		if h.tenants[i], err = reg.Lookup(ctx, id); err != nil {
-			return err
-		}
-	}
-	h.fleetURL = u
-	h.logf("fleet of %d tenants (%d tables each) loaded in %s", h.o.Tenants, strings.Count(fleetDDL, "CREATE TABLE"),
-		time.Since(start).Round(time.Second))
-	return nil
+	_, err := pool.Exec(ctx, "INSERT INTO bench_fleet VALUES ($1)", marker)
+	return err
 }
-
-// poolConfig is a pool configuration for url with n connections in mode,
-// its statement and description caches holding cache entries (0: pgx's
-// default).
-func poolConfig(url string, n int, mode pgx.QueryExecMode, cache int) (*pgxpool.Config, error) {
-	cfg, err := pgxpool.ParseConfig(url)
-	if err != nil {
-		return nil, err
-	}
-	cfg.MaxConns = int32(n)
-	cfg.MinConns = int32(n)
-	cfg.ConnConfig.DefaultQueryExecMode = mode
-	if cache > 0 {
-		cfg.ConnConfig.StatementCacheCapacity = cache
-		cfg.ConnConfig.DescriptionCacheCapacity = cache
-	}
-	return cfg, nil
-}
-
-// openPool opens a pool from cfg.
-func openPool(ctx context.Context, cfg *pgxpool.Config) (*pgxpool.Pool, error) {
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, err
-	}
-	if err := pool.Ping(ctx); err != nil {
-		pool.Close()
-		return nil, err
-	}
-	return pool, nil
-}
-
-// errWrongTenant marks a call that returned another tenant's row.
-var errWrongTenant = errors.New("row of another tenant")

@@ -31,6 +31,11 @@ type Options struct {
 	// tenant) or "core" (only schema/002_tenant.sql, the tables the
 	// scenarios query), which loads several times faster.
 	FleetTables string
+	// FleetURL is an existing database to hold the fleet: loaded on first
+	// use and reused by later runs with the same Tenants and FleetTables,
+	// to iterate on a scenario without reloading; empty: a database of the
+	// throwaway server.
+	FleetURL string
 	// Repo is the module's root directory, where P6 builds tenantc and P7
 	// runs vet's benchmark.
 	Repo string
@@ -48,6 +53,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fset.IntVar(&o.Clients, "clients", 8, "concurrent clients, and connections, for P2, P3 and P8")
 	fset.DurationVar(&o.Duration, "duration", 0, "measured time per variant (default 5s, -short 1s)")
 	fset.StringVar(&only, "only", "", "comma-separated scenarios to run ("+strings.Join(scenarioNames, ",")+"); default all")
+	fset.StringVar(&o.FleetURL, "fleet-url", "", "an existing database for the fleet, loaded on first use and reused by later runs of the same -tenants and -fleet-tables (the server should have shared_buffers >= 512MB, max_locks_per_transaction >= 512)")
 	fset.StringVar(&o.FleetTables, "fleet-tables", "", `tenant tables in each fleet tenant: "all" (21) or "core" (the 3 queried); default all, -short core`)
 	fset.StringVar(&o.Repo, "repo", ".", "module root, for P6 (builds cmd/tenantc) and P7 (runs vet's benchmark)")
 	if err := fset.Parse(args); err != nil {

@@ -169,5 +169,13 @@ func (h *harness) p2(ctx context.Context) error {
 	if h.o.Short || len(h.tenants) > 99999 {
 		return nil
 	}
+	n := len(h.tenants)
+	res, m, err := h.idealPointSelect(ctx, h.tenants)
+	if err != nil {
+		return fmt.Errorf("ideal partition: %w", err)
+	}
+	h.add(Row{Scenario: "P2", Variant: fmt.Sprintf("ideal partition, %d tenants: each client its own connection and 1/%d of the tenants, all prepared", n, h.o.Clients),
+		Value: res.opsPerSec, Unit: "ops/s", Baseline: one, BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpuPerOp,
+		Note: fmt.Sprintf("no call waits, every call hits a generic plan; %s", m.note())})
 	return h.ceiling(ctx)
 }

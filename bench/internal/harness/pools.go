@@ -320,15 +320,19 @@ func (m backendMem) memNote(path string) string {
 	return m.note()
 }
 
+// memorySQL reads a backend's memory and the part of it its cached plans
+// take.
+const memorySQL = `SELECT sum(total_bytes)::bigint,
+	coalesce(sum(total_bytes) FILTER (WHERE name LIKE 'CachedPlan%'), 0)::bigint
+FROM pg_backend_memory_contexts`
+
 // memory reads pg_backend_memory_contexts on every connection of p.
 func (p *opened) memory(ctx context.Context) (backendMem, error) {
 	m := backendMem{backends: p.conns}
 	var mu sync.Mutex
 	err := eachConn(ctx, p, func(ctx context.Context, c *pgxpool.Conn) error {
 		var total, plans int64
-		if err := c.QueryRow(ctx, `SELECT sum(total_bytes)::bigint,
-	coalesce(sum(total_bytes) FILTER (WHERE name LIKE 'CachedPlan%'), 0)::bigint
-FROM pg_backend_memory_contexts`).Scan(&total, &plans); err != nil {
+		if err := c.QueryRow(ctx, memorySQL).Scan(&total, &plans); err != nil {
 			return fmt.Errorf("backend memory: %w", err)
 		}
 		mu.Lock()

@@ -1,0 +1,148 @@
+package harness
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tenantc/tenantc/bench/internal/tenantdb"
+	"github.com/tenantc/tenantc/tenancy"
+)
+
+// The ideal partition: the best any client-side strategy can do for a
+// fleet, memory aside. Each client has a connection of its own and owns
+// every clients-th tenant, so no call waits for a connection, every
+// statement stays prepared with a generic plan (pgx's statement cache
+// sized for all of the client's statements, whatever their memory), and
+// each backend caches only its share of the fleet. Real traffic does not
+// pick its tenant by the free connection, so a pool can only approach it;
+// what it leaves below the one-tenant rate is the server's cost of a large
+// catalog.
+
+// idealPartition warms each client's tenants of ts with warmOne on the
+// client's own connection, prepared, then runs newOp(w, mine) from each
+// client w over its share mine; it returns the result and the backends'
+// memory. perTenant is the number of statements a tenant's calls prepare;
+// finish, if not nil, runs after the load, while the connections are open.
+func (h *harness) idealPartition(ctx context.Context, ts []tenancy.Tenant, perTenant int,
+	warmOne func(context.Context, tenancy.Conn) error, newOp func(w int, mine []tenancy.Conn) opFunc,
+	finish func(context.Context) error) (loadResult, backendMem, error) {
+	clients := h.o.Clients
+	share := (len(ts) + clients - 1) / clients
+	conns := make([]*pgx.Conn, clients)
+	defer func() {
+		for _, c := range conns {
+			if c != nil {
+				c.Close(context.Background())
+			}
+		}
+	}()
+	mine := make([][]tenancy.Conn, clients)
+	g, gctx := errgroup.WithContext(ctx)
+	for w := range clients {
+		g.Go(func() error {
+			cfg, err := pgx.ParseConfig(h.fleetURL)
+			if err != nil {
+				return err
+			}
+			cfg.StatementCacheCapacity = share*perTenant + 64
+			cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
+			cfg.RuntimeParams["plan_cache_mode"] = "force_generic_plan"
+			c, err := pgx.ConnectConfig(gctx, cfg)
+			if err != nil {
+				return err
+			}
+			conns[w] = c
+			for i := w; i < len(ts); i += clients {
+				tc := tenancy.Bind(c, ts[i])
+				if err := warmOne(gctx, tc); err != nil {
+					return fmt.Errorf("warming %s: %w", ts[i].ID(), err)
+				}
+				mine[w] = append(mine[w], tc)
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return loadResult{}, backendMem{}, err
+	}
+	res, err := h.loadEach(ctx, clients, h.warmup(), h.o.Duration, func(w int) opFunc { return newOp(w, mine[w]) })
+	if finish != nil {
+		if ferr := finish(ctx); ferr != nil && err == nil {
+			err = ferr
+		}
+	}
+	if err != nil {
+		return res, backendMem{}, err
+	}
+	m := backendMem{backends: clients}
+	for _, c := range conns {
+		var total, plans int64
+		if err := c.QueryRow(ctx, memorySQL).Scan(&total, &plans); err != nil {
+			return res, m, fmt.Errorf("backend memory: %w", err)
+		}
+		if total > m.largest {
+			m.largest, m.largestPlans = total, plans
+		}
+		m.maxPlans = max(m.maxPlans, plans)
+	}
+	return res, m, nil
+}
+
+// idealPointSelect is P2's point select on the ideal partition.
+func (h *harness) idealPointSelect(ctx context.Context, ts []tenancy.Tenant) (loadResult, backendMem, error) {
+	return h.idealPartition(ctx, ts, 1, warmGetItem, func(_ int, mine []tenancy.Conn) opFunc {
+		qs := make([]*tenantdb.TenantQueries, len(mine))
+		for i, c := range mine {
+			qs[i] = tenantdb.NewTenant(c)
+		}
+		return func(ctx context.Context, r *rand.Rand) error {
+			q := qs[r.IntN(len(qs))]
+			id := r.Int64N(fleetItems) + 1
+			it, err := q.GetItem(ctx, id)
+			if err != nil {
+				return fmt.Errorf("GetItem(%d) for %s: %w", id, q.Tenant().ID(), err)
+			}
+			if it.Note != q.Tenant().ID() {
+				return errWrongTenant
+			}
+			return nil
+		}
+	}, nil)
+}
+
+// idealMix is P8's mix on the ideal partition, each client's tenants drawn
+// by dist among its own share.
+func (h *harness) idealMix(ctx context.Context, ts []tenancy.Tenant, dist mixDist) (loadResult, backendMem, error) {
+	var clients []*mixClient
+	return h.idealPartition(ctx, ts, mixKinds, warmMix, func(w int, mine []tenancy.Conn) opFunc {
+		qs := make([]*tenantdb.TenantQueries, len(mine))
+		for i, c := range mine {
+			qs[i] = tenantdb.NewTenant(c)
+		}
+		rank := rand.New(rand.NewPCG(uint64(len(qs)), uint64(w))).Perm(len(qs))
+		c := newMixClient()
+		clients = append(clients, c)
+		var z *rand.Zipf
+		return func(ctx context.Context, r *rand.Rand) error {
+			i := r.IntN(len(qs))
+			if dist.zipf {
+				if z == nil {
+					z = rand.NewZipf(r, zipfS, 1, uint64(len(qs)-1))
+				}
+				i = rank[z.Uint64()]
+			}
+			return c.run(ctx, r, r.IntN(mixKinds), qs[i])
+		}
+	}, func(ctx context.Context) error {
+		for _, c := range clients {
+			if err := c.drain(ctx); err != nil {
+				return fmt.Errorf("drain: %w", err)
+			}
+		}
+		return nil
+	})
+}
