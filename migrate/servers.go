@@ -312,13 +312,15 @@ func (s Servers) Apply(ctx context.Context, cfg *config.Config, opts ...ApplyOpt
 		return res, fmt.Errorf("control server %q: %w: %w", s[0].Name, ErrServersFailed, failed[0])
 	}
 	if !o.dryRun {
+		// One replica after the other: a replication slot being created
+		// on the control server waits for the transactions in progress
+		// there, such as another replica's slot creation, to end, and
+		// then for PostgreSQL's next snapshot of them (up to 15 s).
 		for i := range s[1:] {
-			if failed[i+1] != nil {
-				continue
+			if failed[i+1] == nil {
+				failed[i+1] = subscribe(ctx, s[0], s[i+1], cfg)
 			}
-			wg.Go(func() { failed[i+1] = subscribe(ctx, s[0], s[i+1], cfg) })
 		}
-		wg.Wait()
 	}
 	ps, err := readPlacement(ctx, s[0].DB, cfg, s[0].Name, o.tenants)
 	if err != nil {
