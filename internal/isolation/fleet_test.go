@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
-	"github.com/jackc/pgx/v5"
+	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/tenantc/tenantc/internal/isolation/db"
+	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/internal/pgtest"
+	"github.com/tenantc/tenantc/migrate"
 	"github.com/tenantc/tenantc/tenancy"
 )
 
@@ -25,60 +27,68 @@ const (
 // fleetServer names the server of tenant i.
 func fleetServer(i int) string { return fmt.Sprintf("s%d", i%fleetServers) }
 
-// setupFleet creates, on every server, the shared tables and the decoys,
-// the registry rows of every tenant (the shared data a fleet keeps alike
-// on every server, which the tag+join query reads on the tenant's own
-// server), and the schemas of the tenants placed there. The control
-// server's registry has the server column.
-func setupFleet(ctx context.Context, pools []*pgxpool.Pool) error {
-	shared, err := os.ReadFile(filepath.Join("schema", "001_shared.sql"))
-	if err != nil {
-		return err
+// setupFleet builds the fleet as an application would, with tenantc's
+// migrate package: the schema files as the first shared and tenant
+// migrations, applied on every server (which publishes the shared tables
+// on the control server and subscribes the others), then each tenant
+// created on its server. The decoys are added on every server, and the
+// setup waits until the registry rows, which the tag+join query reads on
+// the tenant's own server, have reached every replica.
+func setupFleet(t *testing.T, ctx context.Context, pools []*pgxpool.Pool) {
+	t.Helper()
+	dir := t.TempDir()
+	for side, file := range map[string]string{migrate.SharedDir: "001_shared.sql", migrate.TenantDir: "002_tenant.sql"} {
+		src, err := os.ReadFile(filepath.Join("schema", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := filepath.Join(dir, "migrations", side)
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(d, "20260101000001_init.sql"), src, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ld, err := atlasmigrate.NewLocalDir(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum, err := ld.Checksum()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := atlasmigrate.WriteSumFile(ld, sum); err != nil {
+			t.Fatal(err)
+		}
 	}
-	tenantDDL, err := os.ReadFile(filepath.Join("schema", "002_tenant.sql"))
-	if err != nil {
-		return err
+	cfg := config.Default()
+	cfg.Dir = dir
+	fleet := make(migrate.Servers, len(pools))
+	for i, pool := range pools {
+		fleet[i] = migrate.Server{Name: fmt.Sprintf("s%d", i), DB: pool}
+	}
+	if _, err := fleet.Apply(ctx, &cfg); err != nil {
+		t.Fatal(err)
+	}
+	for i := range fleetTenants {
+		if _, err := fleet.CreateTenant(ctx, &cfg, tenantID(i), migrate.WithServer(fleetServer(i))); err != nil {
+			t.Fatal(err)
+		}
 	}
 	for si, pool := range pools {
-		if _, err := pool.Exec(ctx, string(shared)+decoySQL); err != nil {
-			return fmt.Errorf("server %d: create shared tables: %w", si, err)
+		if _, err := pool.Exec(ctx, decoySQL); err != nil {
+			t.Fatalf("server %d: create decoys: %v", si, err)
 		}
-		if si == 0 {
-			if _, err := pool.Exec(ctx, "ALTER TABLE tenants ADD COLUMN server text"); err != nil {
-				return err
+		for n := 0; n != fleetTenants; {
+			if err := pool.QueryRow(ctx, "SELECT count(*) FROM public.tenants").Scan(&n); err != nil {
+				t.Fatal(err)
 			}
-		}
-		q := db.New(pool)
-		for i := range fleetTenants {
-			id, schema := tenantID(i), "tenant_"+tenantID(i)
-			err := pgx.BeginFunc(ctx, pool, func(tx pgx.Tx) error {
-				if err := q.WithTx(tx).CreateTenant(ctx, db.CreateTenantParams{ID: id, SchemaName: schema}); err != nil {
-					return err
-				}
-				if si == 0 {
-					if _, err := tx.Exec(ctx, "UPDATE tenants SET server = $2 WHERE id = $1", id, fleetServer(i)); err != nil {
-						return err
-					}
-				}
-				if fleetServer(i) != fmt.Sprintf("s%d", si) {
-					return nil
-				}
-				ident := pgx.Identifier{schema}.Sanitize()
-				if _, err := tx.Exec(ctx, "CREATE SCHEMA "+ident); err != nil {
-					return err
-				}
-				if _, err := tx.Exec(ctx, "SELECT set_config('search_path', $1, true)", ident); err != nil {
-					return err
-				}
-				_, err := tx.Exec(ctx, string(tenantDDL))
-				return err
-			})
-			if err != nil {
-				return fmt.Errorf("server %d: tenant %s: %w", si, id, err)
+			if err := ctx.Err(); err != nil {
+				t.Fatal(err)
 			}
+			time.Sleep(10 * time.Millisecond)
 		}
 	}
-	return nil
 }
 
 // resetFleet runs resetSQL on each server of fleet for its own tenants.
@@ -116,9 +126,9 @@ func TestIsolationAcrossServers(t *testing.T) {
 		cfg.MaxConns = numWorkers/fleetServers + 2
 		servers = append(servers, tenancy.Server{Name: fmt.Sprintf("s%d", i), Config: cfg})
 	}
-	if err := setupFleet(ctx, pools); err != nil {
-		t.Fatal(err)
-	}
+	setupCtx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	setupFleet(t, setupCtx, pools)
 	fleet, err := tenancy.NewFleet(ctx, servers)
 	if err != nil {
 		t.Fatal(err)
