@@ -8,7 +8,9 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 
@@ -110,7 +112,22 @@ func fromErrors(l position.ErrorList, rule string) []Finding {
 // CheckGo loads the Go packages matching patterns in dir and runs the
 // [unscoped] analyzer over them with cat, tests included, as go vet does.
 // Positions are relative to the config's directory.
+//
+// Loading makes a lot of garbage-collected memory (syntax trees and type
+// information of every package) that stays live until the analysis ends.
+// Unless the GOGC environment variable is set, or the program changed the
+// default with debug.SetGCPercent, CheckGo lets the heap grow to three
+// times its live size rather than two while it runs (GOGC=200): that
+// takes a quarter of the CPU time off loading 100,000 lines of Go, for
+// about half again the peak memory.
 func CheckGo(ctx context.Context, cfg *config.Config, cat *schema.Catalog, dir string, patterns []string) ([]Finding, error) {
+	if os.Getenv("GOGC") == "" {
+		if prev := debug.SetGCPercent(loadGCPercent); prev != 100 {
+			debug.SetGCPercent(prev) // the program's own choice
+		} else {
+			defer debug.SetGCPercent(prev)
+		}
+	}
 	pcfg := &packages.Config{
 		Context: ctx,
 		Mode:    packages.LoadSyntax | packages.NeedModule,
@@ -166,6 +183,9 @@ func CheckGo(ctx context.Context, cfg *config.Config, cat *schema.Catalog, dir s
 	}
 	return out, nil
 }
+
+// loadGCPercent is the garbage collector's target while [CheckGo] runs.
+const loadGCPercent = 200
 
 // parseFile parses a Go file for [CheckGo]: with comments (for
 // //tenantc:ignore and generated-file headers), without ast.Object
