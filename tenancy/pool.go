@@ -46,9 +46,9 @@ import (
 //     group until a queue forms, then takes any idle connection, so one busy
 //     tenant can still use the whole pool.
 //   - Prepared statements within a budget: each connection keeps the
-//     statements it runs most often prepared, up to [WithPlanMemory] bytes of
-//     server memory (32 MiB by default, each query's size measured on the
-//     backend). A statement outside that set runs in
+//     statements it runs most often prepared, within [WithPlanMemory] bytes
+//     of plan memory per backend (48 MiB by default, each query's size
+//     measured on the backend, foreign-key check plans included). A statement outside that set runs in
 //     pgx's one-round-trip exec mode; it replaces the least recently used
 //     prepared statement only when it has been run more often than that one
 //     lately, so a hot set bigger than the budget costs no more than exec
@@ -101,22 +101,28 @@ type poolOptions struct {
 	connsPerGroup int
 }
 
-// DefaultPlanMemory is the default budget, per connection, for the
-// prepared statements a [Pool] keeps: 32 MiB of the backend's memory, as
-// pg_backend_memory_contexts counts it (the CachedPlan contexts). In bench's
-// P8 (10,000 tenants of three tables, ten queries) a backend beside it held
-// about 85 MiB of catalog caches for its share of the tenants. Raise it
+// DefaultPlanMemory is the default budget, per connection, for the plans
+// a backend of a [Pool] holds: 48 MiB, as pg_backend_memory_contexts counts
+// them (the CachedPlan contexts). The foreign-key checks PostgreSQL plans
+// for each tenant table a backend writes to take their part of it, and
+// the Pool's prepared statements the rest (at least a quarter). In bench's
+// P8 (10,000 tenants of three tables, ten queries) a backend held beside it
+// about 75 MiB of catalog caches for its share of the tenants. Raise it
 // when the fleet is smaller or memory is plentiful, and check Stat's hits.
-const DefaultPlanMemory = 32 << 20
+const DefaultPlanMemory = 48 << 20
 
-// WithPlanMemory sets how much server memory, per connection, the prepared
-// statements of a [Pool] may take. The Pool measures the first statement
-// of each query on each connection (the backend's plan memory before its
-// prepare and after its first run, two reads of pg_backend_memory_contexts)
-// and counts every tenant's instance of that query at that size, so the
-// budget holds for joins and aggregates as for point selects. Zero
-// prepares nothing: every statement runs in exec mode. The default is
-// [DefaultPlanMemory].
+// WithPlanMemory sets how much server memory, per connection, the plans of
+// a [Pool]'s backends may take: the statements the Pool keeps prepared,
+// and the plans PostgreSQL caches for itself (foreign-key checks, one per
+// constraint of each tenant table written to; PL/pgSQL), which leave the
+// Pool's statements what remains, and at least a quarter. The Pool
+// measures the first statement of each query on each connection (the
+// backend's plan memory before its prepare and after its first run) and
+// counts every tenant's instance of that query at that size, and reads the
+// backend's plan memory again as its statements grow or turn over by a
+// sixteenth, so the budget holds for joins and aggregates as for point
+// selects. Zero prepares nothing: every statement runs in exec mode. The
+// default is [DefaultPlanMemory].
 func WithPlanMemory(bytes int64) PoolOption {
 	return func(o *poolOptions) { o.planMemory = max(0, bytes) }
 }

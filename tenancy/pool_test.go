@@ -253,6 +253,58 @@ WHERE a.id = $1 AND b.owner <> '' GROUP BY a.owner HAVING count(*) > 0 ORDER BY 
 	}
 }
 
+// The budget holds for the backend's plan memory as a whole: the
+// foreign-key checks PostgreSQL plans for each tenant table written to
+// take their part of it, and the Pool's statements the rest.
+func TestPoolPlanMemoryBudgetCountsTheBackendsOwnPlans(t *testing.T) {
+	url, tenants := poolFleet(t, 60)
+	admin := pgtest.Connect(t, url)
+	var ddl strings.Builder
+	for _, tn := range tenants {
+		fmt.Fprintf(&ddl, "CREATE TABLE %[1]s.notes (id serial PRIMARY KEY, item int NOT NULL REFERENCES %[1]s.items);\n", pgx.Identifier{tn.Schema()}.Sanitize())
+	}
+	if _, err := admin.Exec(context.Background(), ddl.String()); err != nil {
+		t.Fatal(err)
+	}
+	addNote := tenancy.NewSQL("INSERT INTO notes (item) VALUES ($1)", 12)
+	sql := tenancy.Bind(admin, tenants[0]).SQL(ownerByID)
+	budget := 150 * tenancy.PlanBytes(len(sql))
+	p := openPool(t, url, 1, nil, tenancy.WithPlanMemory(budget))
+	ctx := context.Background()
+	for range 4 {
+		for _, tn := range tenants {
+			c := p.Bind(tn)
+			var owner string
+			if err := c.QueryRow(ctx, c.SQL(ownerByID), 1).Scan(&owner); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Exec(ctx, c.SQL(addNote), 1); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	conn, err := p.Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Release()
+	var plans, fk int64
+	if err := conn.QueryRow(ctx, tenancy.PlanMemorySQL).Scan(&plans); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT coalesce(sum(total_bytes), 0)::bigint FROM pg_backend_memory_contexts
+WHERE name LIKE 'CachedPlan%' AND ident LIKE 'SELECT 1 FROM ONLY%'`).Scan(&fk); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("budget %d bytes, plans %d bytes, of them foreign-key checks at least %d; %+v", budget, plans, fk, p.Stat())
+	if fk == 0 {
+		t.Fatal("no foreign-key check plans on the backend: the test does not test")
+	}
+	if plans > budget+budget/10 {
+		t.Errorf("the backend's plans take %d bytes, over the budget of %d", plans, budget)
+	}
+}
+
 func TestPoolWithoutPlanMemoryPreparesNothing(t *testing.T) {
 	url, tenants := poolFleet(t, 2)
 	var pc prepareCounter

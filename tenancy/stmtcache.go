@@ -46,8 +46,9 @@ func cacheOf(conn *pgx.Conn, budget int64) *stmtCache {
 }
 
 // stmtCache is the set of statements one connection keeps prepared: at most
-// budget bytes of server memory (each query's size measured on the
-// backend, see finishSize), least
+// budget bytes of server memory with the plans the backend caches for
+// itself (each query's size measured on the backend, see finishSize and
+// measure), least
 // recently used first out,
 // with admission by frequency (TinyLFU): when the cache is full, a new
 // statement is prepared only if it has been run clearly more often lately
@@ -62,9 +63,14 @@ func cacheOf(conn *pgx.Conn, budget int64) *stmtCache {
 // A connection is used by one goroutine at a time, and so is its cache.
 type stmtCache struct {
 	// budget is the plan memory allowed, in bytes of server memory; used
-	// is the size of the statements kept.
-	budget, used int64
-	m            map[string]*stmtEntry
+	// is the size of the statements kept, other that of the plans the
+	// backend caches for itself (foreign key checks, PL/pgSQL), as last
+	// measured.
+	budget, used, other int64
+	// measuredAt is the number of statements kept when the backend's plan
+	// memory was last read, prepares the statements prepared since.
+	measuredAt, prepares int
+	m                    map[string]*stmtEntry
 	// head is the most recently used entry, tail the least.
 	head, tail *stmtEntry
 	freq       sketch
@@ -129,11 +135,17 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 	if !measured {
 		size = planBytes(len(sql))
 	}
-	if size > c.budget {
+	if c.due() {
+		if err := c.measure(ctx, conn, n); err != nil {
+			return err
+		}
+	}
+	room := c.room()
+	if size > room {
 		n.unprepared.Add(1)
 		return nil
 	}
-	for c.used+size > c.budget {
+	for c.used+size > room {
 		v := c.tail
 		// Half as often again as the victim, and one more: under a
 		// uniform load the counts of the sketch are all about equal,
@@ -166,6 +178,7 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 		return p.failed(conn, sql, err)
 	}
 	n.prepared.Add(1)
+	c.prepares++
 	e := &stmtEntry{sql: sql, hash: h, size: size}
 	if measure {
 		c.pending = &pendingSize{e: e, shape: shape, before: before}
@@ -188,6 +201,47 @@ func planMemory(ctx context.Context, conn *pgx.Conn) (int64, error) {
 	var b int64
 	err := conn.QueryRow(ctx, planMemorySQL, pgx.QueryExecModeSimpleProtocol).Scan(&b)
 	return b, err
+}
+
+// room is how much of the budget the cache's statements may take: what
+// the backend's own plans leave, and at least a quarter of the budget.
+func (c *stmtCache) room() int64 { return max(c.budget-c.other, c.budget/4) }
+
+// due says whether the backend's plan memory should be read before the
+// next prepare: once 16 statements are kept, then each time their count
+// has grown, or as many of them have been replaced, by a sixteenth (at
+// least 16). A reading returns one row per memory context of the backend,
+// about three per plan: a few milliseconds for thousands of them.
+func (c *stmtCache) due() bool {
+	k := len(c.m)
+	if k < 16 {
+		return false
+	}
+	step := max(16, c.measuredAt/16)
+	return c.measuredAt == 0 || k >= c.measuredAt+step || c.prepares >= step
+}
+
+// measure reads the backend's plan memory, takes what the cache's
+// statements do not account for as the backend's own plans (the
+// foreign-key checks PostgreSQL plans once per constraint, so per tenant
+// table written to, and PL/pgSQL's), and evicts the least recently used
+// statements until the rest fits the room left.
+func (c *stmtCache) measure(ctx context.Context, conn *pgx.Conn, n *counters) error {
+	actual, err := planMemory(ctx, conn)
+	if err != nil {
+		return err
+	}
+	c.other = max(0, actual-c.used)
+	for c.used > c.room() && c.tail != nil {
+		v := c.tail
+		if err := conn.Deallocate(ctx, v.sql); err != nil {
+			return err
+		}
+		c.remove(v)
+		n.evicted.Add(1)
+	}
+	c.measuredAt, c.prepares = len(c.m), 0
+	return nil
 }
 
 // finishSize completes the measurement of a statement's size once its
@@ -214,6 +268,7 @@ func (c *stmtCache) finishSize(conn *pgx.Conn) {
 		c.used += size - ps.e.size
 		ps.e.size = size
 	}
+	c.other = max(0, after-c.used)
 }
 
 // shapeOf hashes sql without its schema qualifiers (a double-quoted name
