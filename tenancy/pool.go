@@ -121,8 +121,13 @@ const DefaultPlanMemory = 48 << 20
 // counts every tenant's instance of that query at that size, and reads the
 // backend's plan memory again as its statements grow or turn over by a
 // sixteenth, so the budget holds for joins and aggregates as for point
-// selects. Zero prepares nothing: every statement runs in exec mode. The
-// default is [DefaultPlanMemory].
+// selects. Reading pg_backend_memory_contexts takes PostgreSQL 14 or later
+// and a role that is a superuser or has pg_read_all_stats (GRANT
+// pg_read_all_stats TO app); without it the Pool counts each statement at
+// an estimate from its text, close for a point select and two to three
+// times low for joins, and cannot see PostgreSQL's own plans, so the
+// budget then bounds less than it says. Zero prepares nothing: every
+// statement runs in exec mode. The default is [DefaultPlanMemory].
 func WithPlanMemory(bytes int64) PoolOption {
 	return func(o *poolOptions) { o.planMemory = max(0, bytes) }
 }

@@ -305,6 +305,48 @@ WHERE name LIKE 'CachedPlan%' AND ident LIKE 'SELECT 1 FROM ONLY%'`).Scan(&fk); 
 	}
 }
 
+// An application role that may not read pg_backend_memory_contexts (the
+// usual case: it takes a superuser or pg_read_all_stats) still gets its
+// statements prepared, counted at their estimate, and no call fails.
+func TestPoolWithoutTheRightToReadPlanMemory(t *testing.T) {
+	url, tenants := poolFleet(t, 20)
+	admin := pgtest.Connect(t, url)
+	ctx := context.Background()
+	var db string
+	if err := admin.QueryRow(ctx, "SELECT current_database()").Scan(&db); err != nil {
+		t.Fatal(err)
+	}
+	role := pgx.Identifier{"app_" + db}.Sanitize()
+	var grants strings.Builder
+	fmt.Fprintf(&grants, "CREATE ROLE %s LOGIN PASSWORD 'app';\n", role)
+	for _, tn := range tenants {
+		fmt.Fprintf(&grants, "GRANT USAGE ON SCHEMA %[1]s TO %[2]s; GRANT SELECT ON ALL TABLES IN SCHEMA %[1]s TO %[2]s;\n", pgx.Identifier{tn.Schema()}.Sanitize(), role)
+	}
+	if _, err := admin.Exec(ctx, grants.String()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if _, err := admin.Exec(context.Background(), fmt.Sprintf("DROP OWNED BY %[1]s; DROP ROLE %[1]s", role)); err != nil {
+			t.Error(err)
+		}
+	})
+	p := openPool(t, url, 1, func(c *pgxpool.Config) {
+		c.ConnConfig.User, c.ConnConfig.Password = "app_"+db, "app"
+	})
+	for range 3 {
+		for _, tn := range tenants {
+			c := p.Bind(tn)
+			var owner string
+			if err := c.QueryRow(ctx, c.SQL(ownerByID), 1).Scan(&owner); err != nil {
+				t.Fatalf("a call as a role that may not read plan memory: %v", err)
+			}
+		}
+	}
+	if st := p.Stat(); st.Prepared == 0 || st.Hits == 0 {
+		t.Errorf("stats %+v: nothing prepared without the right to read plan memory", st)
+	}
+}
+
 func TestPoolWithoutPlanMemoryPreparesNothing(t *testing.T) {
 	url, tenants := poolFleet(t, 2)
 	var pc prepareCounter

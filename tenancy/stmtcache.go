@@ -2,11 +2,13 @@ package tenancy
 
 import (
 	"context"
+	"errors"
 	"hash/maphash"
 	"math/bits"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 )
 
 // prepare makes sure sql is prepared on conn when keeping it prepared pays,
@@ -84,6 +86,11 @@ type stmtCache struct {
 	// memory before it was prepared is known, the memory after its
 	// first run is read when its connection is released.
 	pending *pendingSize
+	// blind is set when the backend's plan memory cannot be read
+	// (pg_backend_memory_contexts needs PostgreSQL 14 and a superuser or
+	// pg_read_all_stats): the cache then counts each statement at its
+	// estimate, planBytes.
+	blind bool
 }
 
 type stmtEntry struct {
@@ -135,7 +142,10 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 	if !measured {
 		size = planBytes(len(sql))
 	}
-	if c.due() {
+	// Reading the plan memory in a transaction could fail it: read it
+	// between transactions only.
+	idle := !c.blind && conn.PgConn().TxStatus() == 'I'
+	if idle && c.due() {
 		if err := c.measure(ctx, conn, n); err != nil {
 			return err
 		}
@@ -165,14 +175,15 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 	// Measure the first statement of each shape: the plan memory now,
 	// and after its first run (finishSize). One at a time: a second
 	// prepare before the release (in a transaction) cancels it.
-	measure := !measured && c.pending == nil
+	measure := idle && !c.blind && !measured && c.pending == nil
 	c.pending = nil
 	var before int64
 	if measure {
 		var err error
-		if before, err = planMemory(ctx, conn); err != nil {
+		if before, err = c.planMemory(ctx, conn); err != nil {
 			return err
 		}
+		measure = !c.blind
 	}
 	if _, err := conn.Prepare(ctx, sql, sql); err != nil {
 		return p.failed(conn, sql, err)
@@ -197,9 +208,16 @@ const planMemorySQL = `SELECT coalesce(sum(total_bytes), 0)::bigint FROM pg_back
 // Its simple-protocol query also drops the unnamed statement of the last
 // exec-mode call, so that two readings around a statement's prepare and
 // first run differ by that statement alone.
-func planMemory(ctx context.Context, conn *pgx.Conn) (int64, error) {
+// A server that refuses the query (too old, or the role may not read the
+// view) makes the cache blind, and is not an error; a failed connection
+// is.
+func (c *stmtCache) planMemory(ctx context.Context, conn *pgx.Conn) (int64, error) {
 	var b int64
 	err := conn.QueryRow(ctx, planMemorySQL, pgx.QueryExecModeSimpleProtocol).Scan(&b)
+	if _, refused := errors.AsType[*pgconn.PgError](err); refused {
+		c.blind = true
+		return 0, nil
+	}
 	return b, err
 }
 
@@ -227,8 +245,8 @@ func (c *stmtCache) due() bool {
 // table written to, and PL/pgSQL's), and evicts the least recently used
 // statements until the rest fits the room left.
 func (c *stmtCache) measure(ctx context.Context, conn *pgx.Conn, n *counters) error {
-	actual, err := planMemory(ctx, conn)
-	if err != nil {
+	actual, err := c.planMemory(ctx, conn)
+	if err != nil || c.blind {
 		return err
 	}
 	c.other = max(0, actual-c.used)
@@ -258,8 +276,8 @@ func (c *stmtCache) finishSize(conn *pgx.Conn) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	after, err := planMemory(ctx, conn)
-	if err != nil || after <= ps.before {
+	after, err := c.planMemory(ctx, conn)
+	if err != nil || c.blind || after <= ps.before {
 		return
 	}
 	size := after - ps.before
