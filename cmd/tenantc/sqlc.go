@@ -7,8 +7,9 @@ import (
 )
 
 // newSQLCCmd is the hidden command that runs the embedded sqlc engine.
-// queries.Analyze re-executes the tenantc binary with it because sqlc's
-// library exits the process on some failures; see queries.Engine.
+// tenantc names itself with this command as the engine queries.Analyze
+// runs (queries.ExecutableEngine), because sqlc's library exits the
+// process on some failures; see queries.Engine.
 func newSQLCCmd() *cobra.Command {
 	return &cobra.Command{
 		Use:    "__sqlc",
