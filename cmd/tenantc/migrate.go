@@ -598,7 +598,10 @@ func newMigrateDriftCmd(s *streams, runF func(*migrateDriftOptions) error) *cobr
 applied version should have, replayed on the dev database. Each drifted
 tenant is printed as a block headed "tenant ID (SCHEMA):", with one line
 per difference: "-" expected but missing, "+" present but not expected,
-"~" different. Exit status 1 when any tenant drifted.`,
+"~" different. With servers in tenantc.yaml, each tenant is checked on its
+server and the shared schema on every server, each server printed first
+as a "server NAME:" line. Exit status 1 when any tenant or shared schema
+drifted, or a server could not be read.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := opts.check(cmd, "text", "json"); err != nil {
@@ -622,7 +625,7 @@ func migrateDriftRun(ctx context.Context, opts *migrateDriftOptions) error {
 		return err
 	}
 	if len(cfg.Servers) > 0 {
-		return errOneServer
+		return migrateDriftServersRun(ctx, opts, cfg)
 	}
 	pool, err := connect(ctx, opts.URL)
 	if err != nil {
@@ -677,15 +680,22 @@ func newMigrateLintCmd(s *streams, runF func(*migrateLintOptions) error) *cobra.
 		Short: "Check pending migration files with Atlas's analyzers",
 		Long: `Lint runs Atlas's analyzers (destructive, data-dependent and
 backward-incompatible changes) on the pending migration files: those not
-applied to the database of --url (or DATABASE_URL), or without a database
-the last --latest files of each directory. Findings print as
+applied to the database of --url (or DATABASE_URL), or to any of the servers
+of tenantc.yaml when it lists them, or without a database the last --latest
+files of each directory. Findings print as
 file:line:col: message (rule). Exit status 1 when any is an error.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !contains([]string{"text", "json", "github"}, opts.Format) {
 				return &usageError{cmd: cmd.CommandPath(), err: fmt.Errorf("--format must be text, json or github, not %q", opts.Format)}
 			}
-			if opts.URL == "" {
+			if hasServers(opts.ConfigPath) {
+				// The servers of tenantc.yaml decide which files are pending.
+				if cmd.Flags().Changed("url") {
+					return &usageError{cmd: cmd.CommandPath(), err: errors.New("--url names one server, but tenantc.yaml lists servers: leave it out")}
+				}
+				opts.URL = ""
+			} else if opts.URL == "" {
 				opts.URL = os.Getenv("DATABASE_URL")
 			}
 			if runF != nil {
@@ -710,6 +720,9 @@ func migrateLintRun(ctx context.Context, opts *migrateLintOptions) error {
 	mopts := []migratedev.LintOption{migratedev.WithLatest(opts.Latest), migratedev.WithLogger(opts.IO.Logger())}
 	if opts.DevURL != "" {
 		mopts = append(mopts, migratedev.WithDevURL(opts.DevURL))
+	}
+	if len(cfg.Servers) > 0 {
+		return migrateLintServersRun(ctx, opts, cfg, mopts)
 	}
 	// Without a database, the last files are linted.
 	var pool migrate.DB

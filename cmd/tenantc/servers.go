@@ -15,12 +15,13 @@ import (
 
 	"github.com/tenantc/tenantc/config"
 	"github.com/tenantc/tenantc/migrate"
+	"github.com/tenantc/tenantc/migrate/migratedev"
 )
 
 // errOneServer is the error of a command that does not run across the
 // servers of tenantc.yaml yet.
 var errOneServer = errors.New("this command does not run across several servers yet (servers in tenantc.yaml); " +
-	"migrate apply and status, tenant create, list and drop do")
+	"migrate apply, status, drift and lint, tenant create, list and drop do")
 
 // hasServers reports whether the config at path lists servers. A config
 // that does not load says no: the command reports why when it loads it.
@@ -261,4 +262,99 @@ func serverNames(cfg *config.Config) string {
 		names[i] = s.Name
 	}
 	return strings.Join(names, ", ")
+}
+
+// migrateDriftServersRun is migrate drift across the servers of cfg.
+func migrateDriftServersRun(ctx context.Context, opts *migrateDriftOptions, cfg *config.Config) error {
+	fleet, closeAll, err := openServers(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	mopts := []migratedev.DriftOption{migratedev.WithTenants(opts.Tenants...), migratedev.WithLogger(opts.IO.Logger())}
+	if opts.DevURL != "" {
+		mopts = append(mopts, migratedev.WithDevURL(opts.DevURL))
+	}
+	rep, err := migratedev.DriftServers(ctx, fleet, cfg, mopts...)
+	if rep == nil {
+		return err
+	}
+	drifted := 0
+	for _, s := range rep.Servers {
+		if len(s.Differences) > 0 {
+			drifted++
+		}
+	}
+	for _, t := range rep.Tenants {
+		if t.Error == "" {
+			drifted++
+		}
+	}
+	if opts.Format == "json" {
+		if werr := writeJSON(opts.IO.Out, rep); werr != nil {
+			return werr
+		}
+	} else {
+		w := opts.IO.Out
+		for _, s := range rep.Servers {
+			switch {
+			case s.Error != "":
+				fmt.Fprintf(w, "server %s: failed: %s\n", s.Name, s.Error)
+			case len(s.Differences) == 0:
+				fmt.Fprintf(w, "server %s: shared (%s) at version %s: no drift\n", s.Name, cfg.SharedSchema, orNone(s.SharedVersion))
+			default:
+				fmt.Fprintf(w, "server %s: shared (%s) at version %s:\n", s.Name, cfg.SharedSchema, orNone(s.SharedVersion))
+				for _, d := range s.Differences {
+					fmt.Fprintf(w, "  %s\n", d)
+				}
+			}
+		}
+		for _, t := range rep.Tenants {
+			if t.Error != "" {
+				fmt.Fprintf(w, "tenant %s (%s) on %s: failed: %s\n", t.ID, t.Schema, t.Server, t.Error)
+				continue
+			}
+			fmt.Fprintf(w, "tenant %s (%s) on %s:\n", t.ID, t.Schema, t.Server)
+			for _, d := range t.Differences {
+				fmt.Fprintf(w, "  %s\n", d)
+			}
+		}
+		if drifted == 0 && err == nil {
+			fmt.Fprintf(w, "no drift: %d tenants checked on %d servers\n", rep.Checked, len(rep.Servers))
+		}
+	}
+	opts.IO.Logger().Info("drift checked", "tenants", rep.Checked, "drifted", drifted)
+	if err != nil || drifted > 0 {
+		return errSilent
+	}
+	return nil
+}
+
+// migrateLintServersRun is migrate lint with the files pending on any of
+// the servers of cfg. A server that cannot be read counts as lacking every
+// file: its files are linted, and the exit status says it failed.
+func migrateLintServersRun(ctx context.Context, opts *migrateLintOptions, cfg *config.Config, mopts []migratedev.LintOption) error {
+	fleet, closeAll, err := openServers(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	rep, err := migratedev.LintServers(ctx, fleet, cfg, mopts...)
+	if rep == nil {
+		return err
+	}
+	if werr := writeLint(opts.IO.Out, opts.Format, rep.Diagnostics); werr != nil {
+		return werr
+	}
+	if opts.Format == "text" && len(rep.Diagnostics) == 0 {
+		fmt.Fprintf(opts.IO.Out, "no findings: %d pending files linted\n", len(rep.Files))
+	}
+	if err != nil {
+		fmt.Fprintln(opts.IO.Err, err)
+		return errSilent
+	}
+	if rep.HasErrors() {
+		return errSilent
+	}
+	return nil
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/migrate"
+	"github.com/tenantc/tenantc/migrate/migratedev"
 )
 
 // runCLI runs tenantc with args and returns the exit code and outputs.
@@ -55,6 +56,7 @@ func TestServersCommands(t *testing.T) {
 	t.Setenv("MAIN_URL", srvs[0].URL("postgres"))
 	t.Setenv("DATABASE_URL", "")
 	f := []string{"-f", filepath.Join(dir, "tenantc.yaml")}
+	dev := srvs[0].URL("postgres")
 
 	type step struct {
 		args           []string
@@ -80,8 +82,20 @@ func TestServersCommands(t *testing.T) {
 		step{[]string{"tenant", "create", "hooli", "--url", "postgres://x"}, 2, `^$`, `--url names one server`},
 		step{[]string{"tenant", "list"}, 0, `(?m)^ID +SCHEMA +SERVER +VERSION +CREATED_AT\nacme +t_acme +main +20260101000001 .*\nglobex +t_globex +eu +20260101000001 .*\ninitech +t_initech +eu `, `^$`},
 		step{[]string{"tenant", "rename", "acme", "acme2"}, 1, `^$`, `does not run across several servers yet`},
+		step{[]string{"migrate", "drift", "--dev-url", dev}, 0, `(?m)^server main: shared \(app\) at version 20260101000001: no drift\nserver eu: shared \(app\) at version 20260101000001: no drift\nno drift: 3 tenants checked on 2 servers\n$`, `^$`},
+		step{[]string{"migrate", "lint", "--dev-url", dev}, 0, `^no findings: 0 pending files linted\n$`, `^$`},
+		step{[]string{"migrate", "lint", "--url", "postgres://x"}, 2, `^$`, `--url names one server`},
 	)
-	code, stdout, _ := runCLI(t, append([]string{"tenant", "list", "--format", "json"}, f...)...)
+	if _, err := pgtest.Connect(t, srvs[1].URL("postgres")).Exec(t.Context(), `ALTER TABLE t_initech.tickets ADD COLUMN hacked int`); err != nil {
+		t.Fatal(err)
+	}
+	check(step{[]string{"migrate", "drift", "--dev-url", dev}, 1, `(?m)^tenant initech \(t_initech\) on eu:\n  \+ column "tickets"."hacked"\n$`, `^$`})
+	code, stdout, _ := runCLI(t, append([]string{"migrate", "drift", "--format", "json", "--dev-url", dev}, f...)...)
+	var drift migratedev.DriftReport
+	if err := json.Unmarshal([]byte(stdout), &drift); code != 1 || err != nil || drift.Checked != 3 || len(drift.Tenants) != 1 || drift.Tenants[0].Server != "eu" || len(drift.Servers) != 2 {
+		t.Errorf("migrate drift --format json: exit %d, %v, %+v", code, err, drift)
+	}
+	code, stdout, _ = runCLI(t, append([]string{"tenant", "list", "--format", "json"}, f...)...)
 	var list []migrate.TenantInfo
 	if err := json.Unmarshal([]byte(stdout), &list); code != 0 || err != nil || len(list) != 3 || list[1].Server != "eu" {
 		t.Errorf("tenant list --format json: exit %d, %v, %+v", code, err, list)
@@ -94,6 +108,8 @@ func TestServersCommands(t *testing.T) {
 	check(
 		step{[]string{"migrate", "apply"}, 1, `(?m)^server main: shared: 0 applied; tenants: 1 migrated, 0 failed\nserver eu: shared: 0 applied; tenants: 0 migrated, 2 failed; acquire lock connection: .*\ntenants: 1 migrated, 2 failed, 0 up to date\n$`, `(?m)^server eu: acquire lock connection`},
 		step{[]string{"migrate", "status"}, 1, `(?m)^tenant globex \(t_globex\) on eu: version none, 0 pending, failed: server "eu": `, ``},
+		step{[]string{"migrate", "drift", "--dev-url", dev}, 1, `(?m)^server main: shared \(app\) at version 20260101000001: no drift\nserver eu: failed: .*\ntenant globex \(t_globex\) on eu: failed: server "eu": .*\ntenant initech \(t_initech\) on eu: failed: server "eu": `, ``},
+		step{[]string{"migrate", "lint", "--dev-url", dev}, 1, `^no findings: 3 pending files linted\n$`, `server "eu"`},
 	)
 	code, stdout, _ = runCLI(t, append([]string{"migrate", "status", "--format", "json"}, f...)...)
 	var st migrate.StatusReport

@@ -3,6 +3,7 @@ package migratedev
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"ariga.io/atlas/sql/postgres"
 	atlasschema "ariga.io/atlas/sql/schema"
@@ -18,16 +19,34 @@ import (
 type DriftReport struct {
 	Checked int           `json:"checked"`
 	Tenants []TenantDrift `json:"tenants"`
+	// Servers are the servers of [DriftServers], control first, each with
+	// its shared schema's differences.
+	Servers []ServerDrift `json:"servers,omitempty"`
+}
+
+// ServerDrift is one server's part of a [DriftReport] of [DriftServers]:
+// how its shared schema differs from its applied shared version, or why it
+// could not be read.
+type ServerDrift struct {
+	Name          string   `json:"name"`
+	SharedVersion string   `json:"shared_version"`
+	Differences   []string `json:"differences"`
+	Error         string   `json:"error,omitempty"`
 }
 
 // TenantDrift is one drifted tenant. Each difference is a line:
 // "- ..." is expected but missing, "+ ..." is present but not expected,
 // "~ ..." differs.
 type TenantDrift struct {
-	ID          string   `json:"id"`
-	Schema      string   `json:"schema"`
+	ID     string `json:"id"`
+	Schema string `json:"schema"`
+	// Server is the tenant's server, in a report of [DriftServers].
+	Server      string   `json:"server,omitempty"`
 	Version     string   `json:"version"`
 	Differences []string `json:"differences"`
+	// Error says why the tenant could not be checked: its server could
+	// not be read ([DriftServers]).
+	Error string `json:"error,omitempty"`
 }
 
 // inspectBatch is how many tenant schemas one Atlas inspection reads: its
@@ -54,27 +73,102 @@ func Drift(ctx context.Context, pool migrate.DB, cfg *config.Config, opts ...Dri
 	if len(tenants) == 0 {
 		return rep, nil
 	}
-
-	expected := map[string]*atlasschema.Schema{"": atlasschema.New(scratchTenant)}
-	var env *devEnv
-	for _, t := range tenants {
-		if _, ok := expected[t.Version]; ok {
-			continue
-		}
-		if env == nil {
-			if env, err = openDev(ctx, cmpOr(o.devURL, cfg.Migrations.DevURL)); err != nil {
-				return nil, err
-			}
-			defer env.close()
-		}
-		st, err := loadState(ctx, env, cfg.SharedSchema, migdir.Replay(sharedFiles, ""), migdir.Replay(tenantFiles, t.Version))
-		if err != nil {
-			return nil, fmt.Errorf("replay tenant migrations up to %s: %w", t.Version, err)
-		}
-		st.db.drop(context.WithoutCancel(ctx))
-		expected[t.Version] = inspect.SchemaOf(st.realm, scratchTenant)
+	exp := newExpected(cfg, o, sharedFiles, tenantFiles)
+	defer exp.close()
+	if rep.Tenants, err = driftTenants(ctx, pool, exp, tenants, ""); err != nil {
+		return nil, err
 	}
+	return rep, nil
+}
 
+// expected builds, on the dev database and once per version, the state a
+// tenant schema or the shared schema should have at that version.
+type expected struct {
+	cfg                      *config.Config
+	o                        *options
+	sharedFiles, tenantFiles []migdir.File
+	env                      *devEnv
+	tenant, shared           map[string]*atlasschema.Schema
+	// diff serializes the comparisons with the tenant states, which
+	// rename them in place.
+	diff sync.Mutex
+}
+
+func newExpected(cfg *config.Config, o *options, sharedFiles, tenantFiles []migdir.File) *expected {
+	return &expected{
+		cfg: cfg, o: o, sharedFiles: sharedFiles, tenantFiles: tenantFiles,
+		tenant: map[string]*atlasschema.Schema{"": atlasschema.New(scratchTenant)},
+		shared: map[string]*atlasschema.Schema{"": atlasschema.New(cfg.SharedSchema)},
+	}
+}
+
+func (e *expected) close() {
+	if e.env != nil {
+		e.env.close()
+	}
+}
+
+// load replays the shared files up to sharedVersion ("" with tenantVersion
+// set: all of them) and the tenant files up to tenantVersion.
+func (e *expected) load(ctx context.Context, sharedVersion, tenantVersion string) (*atlasschema.Realm, error) {
+	if e.env == nil {
+		env, err := openDev(ctx, cmpOr(e.o.devURL, e.cfg.Migrations.DevURL))
+		if err != nil {
+			return nil, err
+		}
+		e.env = env
+	}
+	var tenant []migdir.Stmt
+	if tenantVersion != "" {
+		tenant = migdir.Replay(e.tenantFiles, tenantVersion)
+	}
+	st, err := loadState(ctx, e.env, e.cfg.SharedSchema, migdir.Replay(e.sharedFiles, sharedVersion), tenant)
+	if err != nil {
+		return nil, err
+	}
+	st.db.drop(context.WithoutCancel(ctx))
+	return st.realm, nil
+}
+
+// tenantAt is a tenant schema's expected state at version.
+func (e *expected) tenantAt(ctx context.Context, version string) (*atlasschema.Schema, error) {
+	if s, ok := e.tenant[version]; ok {
+		return s, nil
+	}
+	realm, err := e.load(ctx, "", version)
+	if err != nil {
+		return nil, fmt.Errorf("replay tenant migrations up to %s: %w", version, err)
+	}
+	e.tenant[version] = inspect.SchemaOf(realm, scratchTenant)
+	return e.tenant[version], nil
+}
+
+// sharedAt is the shared schema's expected state at version.
+func (e *expected) sharedAt(ctx context.Context, version string) (*atlasschema.Schema, error) {
+	if s, ok := e.shared[version]; ok {
+		return s, nil
+	}
+	realm, err := e.load(ctx, version, "")
+	if err != nil {
+		return nil, fmt.Errorf("replay shared migrations up to %s: %w", version, err)
+	}
+	e.shared[version] = inspect.SchemaOf(realm, e.cfg.SharedSchema)
+	return e.shared[version], nil
+}
+
+// driftTenants compares the schemas of tenants, all on pool's server
+// (named server in the report, "" for one server), with their expected
+// states, and returns the drifted ones.
+func driftTenants(ctx context.Context, pool migrate.DB, exp *expected, tenants []migrate.TenantStatus, server string) ([]TenantDrift, error) {
+	out := []TenantDrift{}
+	if len(tenants) == 0 {
+		return out, nil
+	}
+	for _, t := range tenants {
+		if _, err := exp.tenantAt(ctx, t.Version); err != nil {
+			return nil, err
+		}
+	}
 	db := inspect.OpenSQL(pool)
 	defer db.Close()
 	drv, err := postgres.Open(db)
@@ -92,27 +186,29 @@ func Drift(ctx context.Context, pool migrate.DB, cfg *config.Config, opts ...Dri
 			return nil, fmt.Errorf("inspect tenant schemas: %w", err)
 		}
 		for _, t := range batch {
-			d := TenantDrift{ID: t.ID, Schema: t.Schema, Version: t.Version}
+			d := TenantDrift{ID: t.ID, Schema: t.Schema, Server: server, Version: t.Version}
 			actual, ok := realm.Schema(t.Schema)
 			if !ok {
 				d.Differences = []string{fmt.Sprintf("- schema %q (missing)", t.Schema)}
-				rep.Tenants = append(rep.Tenants, d)
+				out = append(out, d)
 				continue
 			}
 			// Compare by object names: the expected state lives in a
 			// scratch schema of another name. The schema is renamed in
 			// place because its tables and types point at it, and Atlas
 			// compares a column's enum type with its schema's name.
-			exp := expected[t.Version]
-			exp.Name = actual.Name
-			changes, err := drv.SchemaDiff(exp, actual)
+			exp.diff.Lock()
+			want := exp.tenant[t.Version]
+			want.Name = actual.Name
+			changes, err := drv.SchemaDiff(want, actual)
+			exp.diff.Unlock()
 			if err != nil {
 				return nil, fmt.Errorf("diff schema %q: %w", t.Schema, err)
 			}
 			if d.Differences = inspect.Describe(changes); len(d.Differences) > 0 {
-				rep.Tenants = append(rep.Tenants, d)
+				out = append(out, d)
 			}
 		}
 	}
-	return rep, nil
+	return out, nil
 }

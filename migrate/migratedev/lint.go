@@ -65,17 +65,21 @@ func WithLatest(n int) LintOption { return lintOnly(func(o *options) { o.latest 
 func Lint(ctx context.Context, pool migrate.DB, cfg *config.Config, opts ...LintOption) (*LintReport, error) {
 	o := newOptions(opts)
 	o.pool = pool
+	return lint(ctx, cfg, o)
+}
+
+func lint(ctx context.Context, cfg *config.Config, o *options) (*LintReport, error) {
 	sharedFiles, tenantFiles, err := migdir.Read(cfg, o.fsys)
 	if err != nil {
 		return nil, err
 	}
-	sharedFrom, tenantFrom, err := lintStart(ctx, cfg, o, sharedFiles, tenantFiles)
+	sharedFrom, tenantFrom, serversErr, err := lintStart(ctx, cfg, o, sharedFiles, tenantFiles)
 	if err != nil {
 		return nil, err
 	}
 	rep := &LintReport{Files: []string{}, Diagnostics: []LintDiagnostic{}}
 	if sharedFrom == len(sharedFiles) && tenantFrom == len(tenantFiles) {
-		return rep, nil
+		return rep, serversErr
 	}
 	azs, err := sqlcheck.AnalyzerFor(postgres.DriverName, &schemahcl.Resource{})
 	if err != nil {
@@ -148,21 +152,38 @@ func Lint(ctx context.Context, pool migrate.DB, cfg *config.Config, opts ...Lint
 		a, b := rep.Diagnostics[i], rep.Diagnostics[j]
 		return position.Pos{File: a.File, Line: a.Line, Col: a.Col}.Compare(position.Pos{File: b.File, Line: b.Line, Col: b.Col}) < 0
 	})
-	return rep, nil
+	return rep, serversErr
 }
 
 // lintStart returns the index of the first file to lint in each directory.
-func lintStart(ctx context.Context, cfg *config.Config, o *options, shared, tenant []migdir.File) (int, int, error) {
-	if o.pool == nil {
+// Across servers ([LintServers]), a file is pending while any server lacks
+// it; a server that cannot be read counts as lacking every file, and its
+// error, wrapping [migrate.ErrServersFailed], is returned as serversErr.
+func lintStart(ctx context.Context, cfg *config.Config, o *options, shared, tenant []migdir.File) (sharedFrom, tenantFrom int, serversErr, err error) {
+	if o.pool == nil && o.servers == nil {
 		n := max(o.latest, 1)
-		return max(len(shared)-n, 0), max(len(tenant)-n, 0), nil
+		return max(len(shared)-n, 0), max(len(tenant)-n, 0), nil, nil
 	}
 	if o.latest > 0 {
-		return max(len(shared)-o.latest, 0), max(len(tenant)-o.latest, 0), nil
+		return max(len(shared)-o.latest, 0), max(len(tenant)-o.latest, 0), nil, nil
 	}
-	st, err := migrate.Status(ctx, o.pool, cfg, migrate.WithMigrationsFS(o.fsys))
-	if err != nil {
-		return 0, 0, err
+	var st *migrate.StatusReport
+	sharedDone := func(v string) bool { return slices.Contains(st.Shared.Applied, v) }
+	if o.servers != nil {
+		st, serversErr = o.servers.Status(ctx, cfg, migrate.WithMigrationsFS(o.fsys))
+		if st == nil {
+			return 0, 0, nil, serversErr
+		}
+		sharedDone = func(v string) bool {
+			for _, srv := range st.Servers {
+				if !slices.Contains(srv.Shared.Applied, v) {
+					return false
+				}
+			}
+			return true
+		}
+	} else if st, err = migrate.Status(ctx, o.pool, cfg, migrate.WithMigrationsFS(o.fsys)); err != nil {
+		return 0, 0, nil, err
 	}
 	first := func(files []migdir.File, done func(string) bool) int {
 		for i, f := range files {
@@ -172,7 +193,7 @@ func lintStart(ctx context.Context, cfg *config.Config, o *options, shared, tena
 		}
 		return len(files)
 	}
-	return first(shared, func(v string) bool { return slices.Contains(st.Shared.Applied, v) }),
+	return first(shared, sharedDone),
 		first(tenant, func(v string) bool {
 			// Pending while any tenant lacks it; with no tenants, nothing
 			// has been applied anywhere and every file is pending.
@@ -185,7 +206,7 @@ func lintStart(ctx context.Context, cfg *config.Config, o *options, shared, tena
 				}
 			}
 			return true
-		}), nil
+		}), serversErr, nil
 }
 
 // lintFile runs f's statements one by one in schemaName on db, records

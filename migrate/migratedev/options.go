@@ -74,7 +74,8 @@ type options struct {
 	tenants          []string
 	fsys             fs.FS
 	latest           int
-	pool             migrate.DB // Lint's parameter
+	pool             migrate.DB      // Lint's parameter
+	servers          migrate.Servers // LintServers' parameter
 	err              error
 }
 
