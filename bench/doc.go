@@ -15,7 +15,9 @@
 // LOCAL; P8 runs a mix
 // of ten tenant queries (queries/mix.sql and GetItem: reads, writes, joins,
 // an aggregate, an upsert) with Zipf-distributed tenant popularity and
-// uniformly. Each fleet row reports the largest server backend's memory,
+// uniformly; P9 runs the point select through a one-server tenancy.Fleet
+// against the same server's tenancy.Pool, in alternating rounds, for the
+// cost of routing a tenant to its server (target >= 0.97x). Each fleet row reports the largest server backend's memory,
 // and its plans, after the run. -short (under about two and a half
 // minutes) is what CI runs; it asserts nothing.
 //

@@ -21,7 +21,8 @@ func TestParseOptions(t *testing.T) {
 		{"defaults", nil, true, 10000, 5 * time.Second, "all", nil},
 		{"short", []string{"-short"}, true, 1000, time.Second, "core", nil},
 		{"explicit", []string{"-short", "-tenants", "50", "-duration", "2s", "-fleet-tables", "all", "-only", "p1, P3"}, true, 50, 2 * time.Second, "all", []string{"P1", "P3"}},
-		{"unknown scenario", []string{"-only", "P9"}, false, 0, 0, "", nil},
+		{"P9", []string{"-short", "-only", "p9"}, true, 1000, time.Second, "core", []string{"P9"}},
+		{"unknown scenario", []string{"-only", "P10"}, false, 0, 0, "", nil},
 		{"bad tables", []string{"-fleet-tables", "some"}, false, 0, 0, "", nil},
 		{"negative", []string{"-clients", "-1"}, false, 0, 0, "", nil},
 		{"argument", []string{"extra"}, false, 0, 0, "", nil},
@@ -135,5 +136,40 @@ func TestPgbenchScript(t *testing.T) {
 	}
 	if fleetID(12345) != "t12345" {
 		t.Errorf("fleetID(12345) = %q: the script builds five-digit ids", fleetID(12345))
+	}
+}
+
+// TestAlternateLoads checks that the two sides alternate which runs first,
+// and that each side's rounds are merged: the mean rate, the total counts,
+// and the CPU per operation weighted by operations.
+func TestAlternateLoads(t *testing.T) {
+	var order []string
+	side := func(name string, rs ...loadResult) func() (loadResult, error) {
+		i := 0
+		return func() (loadResult, error) {
+			order = append(order, name)
+			i++
+			return rs[i-1], nil
+		}
+	}
+	a, b, err := alternateLoads(3,
+		side("a", loadResult{opsPerSec: 100, ops: 100, calls: 110, cpuPerOp: 10 * time.Microsecond},
+			loadResult{opsPerSec: 200, ops: 300, calls: 310, cpuPerOp: 20 * time.Microsecond},
+			loadResult{opsPerSec: 300, ops: 100, calls: 110, cpuPerOp: 10 * time.Microsecond}),
+		side("b", loadResult{opsPerSec: 90, ops: 90}, loadResult{opsPerSec: 90, ops: 90, leaks: 1}, loadResult{opsPerSec: 90, ops: 90}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(order, " "); got != "a b b a a b" {
+		t.Errorf("order %q, want a b b a a b", got)
+	}
+	if a.opsPerSec != 200 || a.ops != 500 || a.calls != 530 || a.cpuPerOp != 16*time.Microsecond {
+		t.Errorf("a merged = %+v, want 200 ops/s, 500 ops, 530 calls, 16µs/op", a)
+	}
+	if b.opsPerSec != 90 || b.ops != 270 || b.leaks != 1 {
+		t.Errorf("b merged = %+v, want 90 ops/s, 270 ops, 1 leak", b)
+	}
+	if _, _, err := alternateLoads(2, side("a", loadResult{}), func() (loadResult, error) { return loadResult{}, io.ErrUnexpectedEOF }); err != io.ErrUnexpectedEOF {
+		t.Errorf("error = %v, want the side's", err)
 	}
 }
