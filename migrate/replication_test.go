@@ -34,7 +34,7 @@ func TestRowOnly(t *testing.T) {
 }
 
 func TestServersReplicateSharedTables(t *testing.T) {
-	_, fleet := testServers(t, 2)
+	fleet := sharedTestServers(t, 2)
 	p := newProject(t, "")
 	p.migration(SharedDir, "20260101000001_init.sql", sharedV1) // seeds plans (1)
 	p.migration(TenantDir, "20260101000001_init.sql", tenantV1)

@@ -27,6 +27,18 @@ func testServers(t *testing.T, n int) ([]*pgserver.Server, Servers) {
 	return srvs, fleet
 }
 
+// sharedTestServers is testServers on the test binary's shared servers
+// (pgtest.SharedServers), each test on databases of its own, for tests
+// that neither kill nor restart a server.
+func sharedTestServers(t *testing.T, n int) Servers {
+	t.Helper()
+	fleet := make(Servers, n)
+	for i, u := range pgtest.SharedServers(t, n) {
+		fleet[i] = Server{Name: fmt.Sprintf("s%d", i), DB: pgtest.Connect(t, u, pgtest.WithMaxConns(8))}
+	}
+	return fleet
+}
+
 // placeTenants registers tenants on the control server as placed on
 // server, and creates their (empty) schemas there, as a create would
 // before migrating them.
@@ -142,7 +154,7 @@ func TestServersApplyConvergesWithAServerDown(t *testing.T) {
 }
 
 func TestServersCreateListStatus(t *testing.T) {
-	_, fleet := testServers(t, 3)
+	fleet := sharedTestServers(t, 3)
 	p := newProject(t, "")
 	p.migration(SharedDir, "20260101000001_init.sql", sharedV1)
 	p.migration(TenantDir, "20260101000001_init.sql", tenantV1)

@@ -104,6 +104,7 @@ func Stop() {
 	if s := server.srv; s != nil && s.local != nil {
 		s.local.Stop()
 	}
+	stopShared()
 }
 
 // Main runs the tests of m and then stops the server. Use it as the whole
