@@ -59,7 +59,7 @@
 // A [Pool] makes the fast path the default:
 //
 //   - it routes each tenant to a home connection (an affinity group of
-//     [WithAffinity] connections, one by default), so that each backend
+//     [WithAffinity] connections, two by default), so that each backend
 //     sees a share of the tenants; with up to [LooseAffinityTenants] active
 //     tenants, and for the hot tenants of a bigger fleet (those that make
 //     1/LooseAffinityTenants of the calls or more), a call whose home is busy

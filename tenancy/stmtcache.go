@@ -70,8 +70,10 @@ type stmtCache struct {
 	// measured.
 	budget, used, other int64
 	// measuredAt is the number of statements kept when the backend's plan
-	// memory was last read, prepares the statements prepared since.
+	// memory was last read, prepares the statements prepared since, and
+	// readAt the time of that reading.
 	measuredAt, prepares int
+	readAt               time.Time
 	m                    map[string]*stmtEntry
 	// head is the most recently used entry, tail the least.
 	head, tail *stmtEntry
@@ -228,15 +230,20 @@ func (c *stmtCache) room() int64 { return max(c.budget-c.other, c.budget/4) }
 // due says whether the backend's plan memory should be read before the
 // next prepare: once 16 statements are kept, then each time their count
 // has grown, or as many of them have been replaced, by a sixteenth (at
-// least 16). A reading returns one row per memory context of the backend,
-// about three per plan: a few milliseconds for thousands of them.
+// least 16), at most once a second. A reading returns one row per memory
+// context of the backend, about three per plan: a few milliseconds for
+// thousands of them, which a budget far below the hot set, replacing
+// statements all the time, must not pay on every sixteenth prepare.
 func (c *stmtCache) due() bool {
 	k := len(c.m)
 	if k < 16 {
 		return false
 	}
+	if c.measuredAt == 0 {
+		return true
+	}
 	step := max(16, c.measuredAt/16)
-	return c.measuredAt == 0 || k >= c.measuredAt+step || c.prepares >= step
+	return (k >= c.measuredAt+step || c.prepares >= step) && time.Since(c.readAt) >= time.Second
 }
 
 // measure reads the backend's plan memory, takes what the cache's
@@ -258,7 +265,7 @@ func (c *stmtCache) measure(ctx context.Context, conn *pgx.Conn, n *counters) er
 		c.remove(v)
 		n.evicted.Add(1)
 	}
-	c.measuredAt, c.prepares = len(c.m), 0
+	c.measuredAt, c.prepares, c.readAt = len(c.m), 0, time.Now()
 	return nil
 }
 

@@ -325,7 +325,7 @@ func (h *harness) p8(ctx context.Context) error {
 		{n, defaultPool(), zipfMix()}, {n, defaultPool(), uniformMix()},
 		{n, plainPool(), zipfMix()},
 		{n, h.bestTuned(), zipfMix()}, {n, h.bestTuned(), uniformMix()},
-		{n, poolVariant{name: "NewPool(WithAffinity(2)): groups of two", opts: []tenancy.PoolOption{tenancy.WithAffinity(2)}, ablation: true}, zipfMix()},
+		{n, poolVariant{name: "NewPool(WithAffinity(1)): groups of one", opts: []tenancy.PoolOption{tenancy.WithAffinity(1)}, ablation: true}, zipfMix()},
 	}
 	if h.o.Short {
 		runs = runs[:5]

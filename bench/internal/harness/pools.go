@@ -59,7 +59,7 @@ func tunedPools() []poolVariant {
 // must do no worse than exec mode.
 func ablations() []poolVariant {
 	return []poolVariant{
-		{name: "NewPool(WithAffinity(2)): groups of two", opts: []tenancy.PoolOption{tenancy.WithAffinity(2)}, ablation: true},
+		{name: "NewPool(WithAffinity(1)): groups of one", opts: []tenancy.PoolOption{tenancy.WithAffinity(1)}, ablation: true},
 		{name: "NewPool(WithAffinity(8)): no affinity", opts: []tenancy.PoolOption{tenancy.WithAffinity(8)}, ablation: true},
 		{name: "NewPool(WithCustomPlans())", opts: []tenancy.PoolOption{tenancy.WithCustomPlans()}, ablation: true},
 		{name: "NewPool(WithPlanMemory(0)): exec mode", opts: []tenancy.PoolOption{tenancy.WithPlanMemory(0)}, ablation: true},
