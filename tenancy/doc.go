@@ -68,7 +68,7 @@
 //     the whole pool;
 //   - it keeps the statements each connection runs more than once prepared,
 //     within a budget of plan memory per backend ([WithPlanMemory],
-//     [DefaultPlanMemory] = 48 MiB, each query's size measured on the
+//     [DefaultPlanMemory] = 40 MiB, each query's size measured on the
 //     backend, foreign-key check plans included); past the budget a statement replaces the
 //     least recently used one only if it ran more often lately, otherwise it
 //     runs in pgx's one-round-trip exec mode: never the prepare-evict churn of

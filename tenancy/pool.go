@@ -47,7 +47,7 @@ import (
 //     tenant can still use the whole pool.
 //   - Prepared statements within a budget: each connection keeps the
 //     statements it runs most often prepared, within [WithPlanMemory] bytes
-//     of plan memory per backend (48 MiB by default, each query's size
+//     of plan memory per backend (40 MiB by default, each query's size
 //     measured on the backend, foreign-key check plans included). A statement outside that set runs in
 //     pgx's one-round-trip exec mode; it replaces the least recently used
 //     prepared statement only when it has been run more often than that one
@@ -102,14 +102,15 @@ type poolOptions struct {
 }
 
 // DefaultPlanMemory is the default budget, per connection, for the plans
-// a backend of a [Pool] holds: 48 MiB, as pg_backend_memory_contexts counts
+// a backend of a [Pool] holds: 40 MiB, as pg_backend_memory_contexts counts
 // them (the CachedPlan contexts). The foreign-key checks PostgreSQL plans
 // for each tenant table a backend writes to take their part of it, and
 // the Pool's prepared statements the rest (at least a quarter). In bench's
 // P8 (10,000 tenants of three tables, ten queries) a backend held beside it
-// about 75 MiB of catalog caches for its share of the tenants. Raise it
-// when the fleet is smaller or memory is plentiful, and check Stat's hits.
-const DefaultPlanMemory = 48 << 20
+// about 75 MiB of catalog caches for its share of the tenants, and the
+// largest backend stayed within 128 MiB. Raise it when the fleet is
+// smaller or memory is plentiful, and check Stat's hits.
+const DefaultPlanMemory = 40 << 20
 
 // WithPlanMemory sets how much server memory, per connection, the plans of
 // a [Pool]'s backends may take: the statements the Pool keeps prepared,

@@ -88,9 +88,21 @@ func (h *harness) server(ctx context.Context) (*pgserver.Server, error) {
 		return nil, err
 	}
 	defer conn.Close(ctx)
+	if err := h.versions(ctx, conn); err != nil {
+		return nil, err
+	}
+	h.logf("PostgreSQL started in %s", time.Since(start).Round(time.Millisecond))
+	return srv, nil
+}
+
+// versions records the server's and PgBouncer's versions for the table's
+// header, from conn.
+func (h *harness) versions(ctx context.Context, conn interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}) error {
 	var v string
 	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
-		return nil, err
+		return err
 	}
 	h.pgVersion = "PostgreSQL " + strings.Fields(v)[0]
 	if major, minor, err := pgserver.PgBouncerVersion(); err == nil {
@@ -98,8 +110,7 @@ func (h *harness) server(ctx context.Context) (*pgserver.Server, error) {
 	} else {
 		h.bouncerVersion = "no PgBouncer"
 	}
-	h.logf("PostgreSQL started in %s", time.Since(start).Round(time.Millisecond))
-	return srv, nil
+	return nil
 }
 
 // newDatabase creates an empty database and returns its URL.
@@ -213,6 +224,12 @@ func (h *harness) fleet(ctx context.Context) error {
 	}
 	defer pool.Close()
 	start := time.Now()
+	if h.o.FleetURL != "" {
+		// The fleet's server, not the throwaway one, is what is measured.
+		if err := h.versions(ctx, pool); err != nil {
+			return err
+		}
+	}
 	marker := fmt.Sprintf("%d tenants, %s tables", h.o.Tenants, h.o.FleetTables)
 	loaded, err := fleetLoaded(ctx, pool, marker)
 	if err != nil {
