@@ -78,12 +78,14 @@
 //     default).
 //
 // Measured with bench (BENCHMARKS.md; 8 clients, point select): the
-// default Pool ran at 0.96× its one-tenant rate over 100 tenants, 0.84×
-// over 1,000 and 0.35× over 10,000 (a plain pgxpool: 0.17×), 2.24× the
-// SET search_path design; the server itself, measured with pgbench, runs
-// the 10,000-tenant point select at 0.23× its one-schema rate. The largest
-// backend held 89 MiB at 10,000 tenants for the point select and 159 MiB
-// for a 10-query mix, whose plans the budget's estimate undercounts.
+// default Pool ran at 0.93× its one-tenant rate over 100 tenants, 0.70×
+// over 1,000 and 0.43× over 10,000 (a plain pgxpool: 0.18×), 2.55× the
+// SET search_path design. With every statement prepared and no call
+// waiting (each client owning a share of the tenants), the server runs the
+// 10,000-tenant point select at 0.82×: the rest is routing. On a 10-query
+// mix over 10,000 tenants with skewed (Zipf) popularity it ran 0.81× the
+// one-tenant rate (the hot tenants spilling to idle connections), and the
+// largest backend held 126 MiB: 48 MiB of plans, 77 MiB of catalog caches.
 //
 // Behind PgBouncer in transaction mode (1.18 keeps no prepared statements)
 // open it with [BehindPgBouncer]: one group, every statement in exec mode.
