@@ -99,18 +99,7 @@ func (h *harness) idealPointSelect(ctx context.Context, ts []tenancy.Tenant) (lo
 		for i, c := range mine {
 			qs[i] = tenantdb.NewTenant(c)
 		}
-		return func(ctx context.Context, r *rand.Rand) error {
-			q := qs[r.IntN(len(qs))]
-			id := r.Int64N(fleetItems) + 1
-			it, err := q.GetItem(ctx, id)
-			if err != nil {
-				return fmt.Errorf("GetItem(%d) for %s: %w", id, q.Tenant().ID(), err)
-			}
-			if it.Note != q.Tenant().ID() {
-				return errWrongTenant
-			}
-			return nil
-		}
+		return func(ctx context.Context, r *rand.Rand) error { return getItemOf(ctx, r, qs) }
 	}, nil)
 }
 

@@ -29,17 +29,23 @@ func (h *harness) pointSelect(ctx context.Context, tenants []tenancy.Tenant, bin
 		qs[i] = tenantdb.NewTenant(bind(t))
 	}
 	return h.load(ctx, h.o.Clients, warm, d, func(ctx context.Context, r *rand.Rand) error {
-		q := qs[r.IntN(len(qs))]
-		id := r.Int64N(fleetItems) + 1
-		it, err := q.GetItem(ctx, id)
-		if err != nil {
-			return fmt.Errorf("GetItem(%d) for %s: %w", id, q.Tenant().ID(), err)
-		}
-		if it.Note != q.Tenant().ID() {
-			return errWrongTenant
-		}
-		return nil
+		return getItemOf(ctx, r, qs)
 	})
+}
+
+// getItemOf runs the point select for a tenant of qs chosen at random and
+// checks that the row is the tenant's own.
+func getItemOf(ctx context.Context, r *rand.Rand, qs []*tenantdb.TenantQueries) error {
+	q := qs[r.IntN(len(qs))]
+	id := r.Int64N(fleetItems) + 1
+	it, err := q.GetItem(ctx, id)
+	if err != nil {
+		return fmt.Errorf("GetItem(%d) for %s: %w", id, q.Tenant().ID(), err)
+	}
+	if it.Note != q.Tenant().ID() {
+		return errWrongTenant
+	}
+	return nil
 }
 
 // p2Run is one fleet row of P2: a pool variant on the first n tenants.
