@@ -355,6 +355,10 @@ func lockKey(shared string) int64 {
 // between attempts: several Apply calls in one process share its pool, and
 // waiters that each held a connection in pg_advisory_lock could leave the
 // lock holder none for its tenant workers.
+// maxStale bounds how many dropped connections lock skips: each leaves the
+// pool when released, so a pool yields a live one within its size.
+const maxStale = 64
+
 func (a *applier) lock(ctx context.Context) (func(), error) {
 	key := lockKey(a.cfg.SharedSchema)
 	var deadline time.Time
@@ -362,6 +366,7 @@ func (a *applier) lock(ctx context.Context) (func(), error) {
 		deadline = time.Now().Add(a.o.lockTimeout)
 	}
 	delay := 10 * time.Millisecond
+	stale := 0
 	for {
 		conn, err := a.pool.Acquire(ctx)
 		if err != nil {
@@ -369,7 +374,15 @@ func (a *applier) lock(ctx context.Context) (func(), error) {
 		}
 		var ok bool
 		if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil {
+			dead := conn.Conn().IsClosed()
 			conn.Release()
+			// A connection the server dropped (a restart since the pool
+			// opened it) is gone from the pool now; a session that died
+			// holds no lock, so try again on a fresh one.
+			if dead && stale < maxStale {
+				stale++
+				continue
+			}
 			return nil, fmt.Errorf("take migration lock: %w", err)
 		}
 		if ok {

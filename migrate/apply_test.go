@@ -14,6 +14,7 @@ import (
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"github.com/google/go-cmp/cmp"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantc/tenantc/config"
@@ -511,5 +512,38 @@ func TestApplyFailureKeepsDetailAndHint(t *testing.T) {
 	}
 	if e := st.Tenants[0].Error; e == nil || !strings.Contains(*e, "HINT: No function matches") {
 		t.Errorf("recorded error = %v, want the HINT", e)
+	}
+}
+
+// A pool whose connections the server dropped (a restart) still takes the
+// migration lock: the dead sessions held none.
+func TestApplyAfterTheServerDroppedThePoolsConnections(t *testing.T) {
+	p, pool := fleetProject(t)
+	if _, err := Apply(t.Context(), pool, p.cfg); err != nil {
+		t.Fatal(err)
+	}
+	// Hold every connection of the pool, so that they all stay in it, and
+	// end their sessions from another connection.
+	conns := make([]*pgxpool.Conn, pool.Config().MaxConns)
+	for i := range conns {
+		c, err := pool.Acquire(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns[i] = c
+	}
+	admin, err := pgx.Connect(t.Context(), pool.Config().ConnConfig.ConnString())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(t.Context())
+	if _, err := admin.Exec(t.Context(), "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range conns {
+		c.Release()
+	}
+	if _, err := Apply(t.Context(), pool, p.cfg); err != nil {
+		t.Fatalf("Apply on a pool of dropped connections: %v", err)
 	}
 }
