@@ -78,11 +78,12 @@
 //     default).
 //
 // Measured with bench (BENCHMARKS.md; 8 clients, point select): the
-// default Pool ran at 0.93× its one-tenant rate over 100 tenants, 0.70×
-// over 1,000 and 0.43× over 10,000 (a plain pgxpool: 0.18×), 2.55× the
-// SET search_path design. With every statement prepared and no call
-// waiting (each client owning a share of the tenants), the server runs the
-// 10,000-tenant point select at 0.82×: the rest is routing. On a 10-query
+// default Pool ran at 0.71–0.93× its one-tenant rate over 100 tenants,
+// 0.63–0.70× over 1,000 and 0.39–0.43× over 10,000 (a plain pgxpool:
+// 0.18×), 2.15–2.55× the SET search_path design. With every statement
+// prepared and no call waiting (each client owning a share of the
+// tenants), the server runs the 10,000-tenant point select at 0.65–0.82×:
+// the rest is routing. On a 10-query
 // mix over 10,000 tenants with skewed (Zipf) popularity it ran 0.81× the
 // one-tenant rate (the hot tenants spilling to idle connections), and the
 // largest backend held 126 MiB: 48 MiB of plans, 77 MiB of catalog caches.
