@@ -44,16 +44,6 @@ func (p *panicOnceDB) QueryRow(ctx context.Context, sql string, args ...any) pgx
 	return p.DBTX.QueryRow(ctx, sql, args...)
 }
 
-// mustExec runs statements on db, failing t on the first error.
-func mustExec(t testing.TB, db tenancy.DBTX, stmts ...string) {
-	t.Helper()
-	for _, s := range stmts {
-		if _, err := db.Exec(context.Background(), s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-}
-
 const registrySchema = `
 CREATE TABLE tenants (
 	id text PRIMARY KEY,
@@ -69,7 +59,7 @@ INSERT INTO reg."Accounts" VALUES ('initech', 'initech_data');
 
 func TestRegistry(t *testing.T) {
 	db := pgtest.New(t)
-	mustExec(t, db.Pool, registrySchema)
+	pgtest.MustExec(t, db.Pool, registrySchema)
 	ctx := context.Background()
 
 	pgtest.RunWithQueryExecModes(t, func(t *testing.T, mode pgx.QueryExecMode) {
@@ -152,7 +142,7 @@ func TestRegistry(t *testing.T) {
 			if n := cdb.queries.Load(); n != 1 {
 				t.Errorf("%d queries for two lookups, want 1", n)
 			}
-			mustExec(t, tx, "UPDATE tenants SET schema_name = 'globex_v2' WHERE id = 'globex'")
+			pgtest.MustExec(t, tx, "UPDATE tenants SET schema_name = 'globex_v2' WHERE id = 'globex'")
 			lookup("tenant_globex") // still cached
 			r.Invalidate("globex")
 			lookup("globex_v2")
@@ -277,12 +267,12 @@ var (
 
 func TestConnOnDatabase(t *testing.T) {
 	db := pgtest.New(t)
-	mustExec(t, db.Pool, connSchema)
+	pgtest.MustExec(t, db.Pool, connSchema)
 	ctx := context.Background()
 
 	pgtest.RunWithQueryExecModes(t, func(t *testing.T, mode pgx.QueryExecMode) {
 		pool := pgtest.Connect(t, db.URL, pgtest.WithExecMode(mode))
-		mustExec(t, pool, "TRUNCATE tenant_a.items, tenant_b.items")
+		pgtest.MustExec(t, pool, "TRUNCATE tenant_a.items, tenant_b.items")
 		tenants := []tenancy.Tenant{
 			tenanttest.NewTenant(t, "a", "tenant_a"),
 			tenanttest.NewTenant(t, "b", "tenant_b"),

@@ -33,12 +33,12 @@ func TestFleetRoutesEachTenantToItsServer(t *testing.T) {
 	for i, name := range []string{"one", "two"} {
 		pool := pgtest.Connect(t, srvs[i].URL("postgres"))
 		if i == 0 {
-			mustExec(t, pool, fleetRegistry)
+			pgtest.MustExec(t, pool, fleetRegistry)
 		}
 		for _, id := range []string{"old", "acme", "globex"} {
 			// Every schema on both servers, so that a wrong route reads
 			// the other server's row instead of failing.
-			mustExec(t, pool, "CREATE SCHEMA tenant_"+id,
+			pgtest.MustExec(t, pool, "CREATE SCHEMA tenant_"+id,
 				"CREATE TABLE tenant_"+id+".items (server text)",
 				"INSERT INTO tenant_"+id+".items VALUES ('"+name+"')")
 		}
@@ -121,7 +121,7 @@ func TestFleetRoutesEachTenantToItsServer(t *testing.T) {
 
 func TestRegistryWithPlacementNeedsTheServerColumn(t *testing.T) {
 	db := pgtest.New(t)
-	mustExec(t, db.Pool, registrySchema)
+	pgtest.MustExec(t, db.Pool, registrySchema)
 	_, err := tenancy.NewRegistry(db.Pool, tenancy.WithPlacement("main")).Lookup(context.Background(), "acme")
 	if err == nil || !strings.Contains(err.Error(), "has no server column") {
 		t.Errorf("Lookup on a registry without a server column: %v, want an error that says so", err)

@@ -75,7 +75,7 @@ func TestConnWithExecMode(t *testing.T) {
 func TestConnWithExecModeQueries(t *testing.T) {
 	ctx := context.Background()
 	db := pgtest.New(t)
-	mustExec(t, db.Pool,
+	pgtest.MustExec(t, db.Pool,
 		`CREATE SCHEMA tenant_acme`,
 		`CREATE TABLE tenant_acme.items (id bigint PRIMARY KEY, note text NOT NULL)`,
 		`INSERT INTO tenant_acme.items VALUES (1, 'acme')`)

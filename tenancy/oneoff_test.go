@@ -68,7 +68,7 @@ func TestParseSQLErrors(t *testing.T) {
 // under every exec mode: each reaches its own schema only.
 func TestParseSQLOnDatabase(t *testing.T) {
 	db := pgtest.New(t)
-	mustExec(t, db.Pool,
+	pgtest.MustExec(t, db.Pool,
 		`CREATE SCHEMA tenant_a`, `CREATE SCHEMA tenant_b`,
 		`CREATE TABLE tenant_a.tickets (id int PRIMARY KEY, closed bool NOT NULL)`,
 		`CREATE TABLE tenant_b.tickets (id int PRIMARY KEY, closed bool NOT NULL)`,
@@ -79,7 +79,7 @@ func TestParseSQLOnDatabase(t *testing.T) {
 	ctx := context.Background()
 	pgtest.RunWithQueryExecModes(t, func(t *testing.T, mode pgx.QueryExecMode) {
 		pool := pgtest.Connect(t, db.URL, pgtest.WithExecMode(mode))
-		mustExec(t, pool, "TRUNCATE tenant_a.tickets, tenant_b.tickets")
+		pgtest.MustExec(t, pool, "TRUNCATE tenant_a.tickets, tenant_b.tickets")
 		a := tenancy.Bind(pool, tenanttest.NewTenant(t, "a", "tenant_a"))
 		b := tenancy.Bind(pool, tenanttest.NewTenant(t, "b", "tenant_b"))
 		for _, c := range []tenancy.Conn{a, b} {

@@ -20,22 +20,6 @@ import (
 	"github.com/tenantc/tenantc/tenancy/tenanttest"
 )
 
-// twoTenants is a registry with tenants a and b, each with an items table
-// holding one row of its own, and a decoy public.items that an unqualified
-// statement would read.
-const twoTenants = `
-CREATE TABLE tenants (id text PRIMARY KEY, schema_name text UNIQUE NOT NULL);
-INSERT INTO tenants VALUES ('a', 'tenant_a'), ('b', 'tenant_b');
-CREATE TABLE public.items (id serial PRIMARY KEY, owner text NOT NULL, n int NOT NULL);
-INSERT INTO public.items (owner, n) VALUES ('public', 0);
-CREATE SCHEMA tenant_a;
-CREATE TABLE tenant_a.items (id serial PRIMARY KEY, owner text NOT NULL, n int NOT NULL);
-INSERT INTO tenant_a.items (owner, n) VALUES ('a', 1);
-CREATE SCHEMA tenant_b;
-CREATE TABLE tenant_b.items (id serial PRIMARY KEY, owner text NOT NULL, n int NOT NULL);
-INSERT INTO tenant_b.items (owner, n) VALUES ('b', 1);
-`
-
 const registryQuery = "SELECT schema_name FROM"
 
 var firstOwner = tenancy.NewSQL("SELECT owner FROM items LIMIT 1", 18)
@@ -92,7 +76,7 @@ func waitingLookups() int {
 
 func TestRegistrySingleflight(t *testing.T) {
 	db := pgtest.New(t)
-	mustExec(t, db.Pool, twoTenants)
+	pgtest.MustExec(t, db.Pool, pgtest.TwoTenants)
 	ctx := context.Background()
 	const n = 32
 
@@ -133,7 +117,7 @@ func TestRegistrySingleflight(t *testing.T) {
 
 func TestRegistryInvalidateAll(t *testing.T) {
 	db := pgtest.New(t)
-	mustExec(t, db.Pool, twoTenants)
+	pgtest.MustExec(t, db.Pool, pgtest.TwoTenants)
 	ctx := context.Background()
 	cdb := &countingDB{DBTX: db.Pool}
 	reg := tenancy.NewRegistry(cdb)
@@ -155,7 +139,7 @@ func TestRegistryInvalidateAll(t *testing.T) {
 	if n := cdb.queries.Load(); n != 4 {
 		t.Errorf("%d queries after InvalidateAll, want 4", n)
 	}
-	mustExec(t, db.Pool, "DELETE FROM tenants WHERE id = 'b'")
+	pgtest.MustExec(t, db.Pool, "DELETE FROM tenants WHERE id = 'b'")
 	reg.Invalidate("b")
 	if _, err := reg.Lookup(ctx, "b"); !errors.Is(err, tenancy.ErrUnknownTenant) {
 		t.Errorf("Lookup(b) after delete and Invalidate: %v, want ErrUnknownTenant", err)
@@ -175,7 +159,7 @@ func TestDroppedWhileCached(t *testing.T) {
 	ctx := context.Background()
 	pgtest.RunWithQueryExecModes(t, func(t *testing.T, mode pgx.QueryExecMode) {
 		db := pgtest.New(t)
-		mustExec(t, db.Pool, twoTenants)
+		pgtest.MustExec(t, db.Pool, pgtest.TwoTenants)
 		pool := pgtest.Connect(t, db.URL, pgtest.WithExecMode(mode), pgtest.WithMaxConns(1))
 		reg := tenancy.NewRegistry(pool)
 		a, err := reg.Lookup(ctx, "a")
@@ -195,7 +179,7 @@ func TestDroppedWhileCached(t *testing.T) {
 		}
 		rows.Close()
 
-		mustExec(t, db.Pool, "DROP SCHEMA tenant_a CASCADE", "DELETE FROM tenants WHERE id = 'a'")
+		pgtest.MustExec(t, db.Pool, "DROP SCHEMA tenant_a CASCADE", "DELETE FROM tenants WHERE id = 'a'")
 		if got, err := reg.Lookup(ctx, "a"); err != nil || got != a {
 			t.Fatalf("cached Lookup(a) = %v, %v; want the cached tenant", got, err)
 		}
@@ -254,7 +238,7 @@ func TestDroppedWhileCached(t *testing.T) {
 
 func TestConnFromContext(t *testing.T) {
 	db := pgtest.New(t)
-	mustExec(t, db.Pool, twoTenants)
+	pgtest.MustExec(t, db.Pool, pgtest.TwoTenants)
 	ctx := context.Background()
 
 	c := tenancy.ConnFromContext(ctx, db.Pool)

@@ -2,7 +2,6 @@ package tenanthttp_test
 
 import (
 	"bytes"
-	"context"
 	"errors"
 	"io"
 	"log"
@@ -20,32 +19,6 @@ import (
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
-
-// mustExec runs each statement on db, failing the test on an error.
-func mustExec(t testing.TB, db tenancy.DBTX, stmts ...string) {
-	t.Helper()
-	for _, s := range stmts {
-		if _, err := db.Exec(context.Background(), s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-}
-
-// twoTenants is a registry with tenants a and b, each with an items table
-// holding one row of its own, and a decoy public.items that an unqualified
-// statement would read.
-const twoTenants = `
-CREATE TABLE tenants (id text PRIMARY KEY, schema_name text UNIQUE NOT NULL);
-INSERT INTO tenants VALUES ('a', 'tenant_a'), ('b', 'tenant_b');
-CREATE TABLE public.items (id serial PRIMARY KEY, owner text NOT NULL, n int NOT NULL);
-INSERT INTO public.items (owner, n) VALUES ('public', 0);
-CREATE SCHEMA tenant_a;
-CREATE TABLE tenant_a.items (id serial PRIMARY KEY, owner text NOT NULL, n int NOT NULL);
-INSERT INTO tenant_a.items (owner, n) VALUES ('a', 1);
-CREATE SCHEMA tenant_b;
-CREATE TABLE tenant_b.items (id serial PRIMARY KEY, owner text NOT NULL, n int NOT NULL);
-INSERT INTO tenant_b.items (owner, n) VALUES ('b', 1);
-`
 
 // registrySchema is a registry with two tenants and a row whose schema name
 // is invalid.
@@ -103,7 +76,7 @@ func TestResolvers(t *testing.T) {
 
 func TestMiddleware(t *testing.T) {
 	db := pgtest.New(t)
-	mustExec(t, db.Pool, registrySchema)
+	pgtest.MustExec(t, db.Pool, registrySchema)
 
 	pgtest.RunWithQueryExecModes(t, func(t *testing.T, mode pgx.QueryExecMode) {
 		pool := pgtest.Connect(t, db.URL, pgtest.WithExecMode(mode))
@@ -202,7 +175,7 @@ func TestMiddleware(t *testing.T) {
 // real registry, with each status the middleware answers.
 func TestMiddlewareResolvers(t *testing.T) {
 	db := pgtest.New(t)
-	mustExec(t, db.Pool, twoTenants)
+	pgtest.MustExec(t, db.Pool, pgtest.TwoTenants)
 	reg := tenancy.NewRegistry(db.Pool)
 	downPool := pgtest.Connect(t, db.URL)
 	downPool.Close()

@@ -21,32 +21,6 @@ import (
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
 
-// mustExec runs each statement on db, failing the test on an error.
-func mustExec(t testing.TB, db tenancy.DBTX, stmts ...string) {
-	t.Helper()
-	for _, s := range stmts {
-		if _, err := db.Exec(context.Background(), s); err != nil {
-			t.Fatalf("%s: %v", s, err)
-		}
-	}
-}
-
-// twoTenants is a registry with tenants a and b, each with an items table
-// holding one row of its own, and a decoy public.items that an unqualified
-// statement would read.
-const twoTenants = `
-CREATE TABLE tenants (id text PRIMARY KEY, schema_name text UNIQUE NOT NULL);
-INSERT INTO tenants VALUES ('a', 'tenant_a'), ('b', 'tenant_b');
-CREATE TABLE public.items (id serial PRIMARY KEY, owner text NOT NULL, n int NOT NULL);
-INSERT INTO public.items (owner, n) VALUES ('public', 0);
-CREATE SCHEMA tenant_a;
-CREATE TABLE tenant_a.items (id serial PRIMARY KEY, owner text NOT NULL, n int NOT NULL);
-INSERT INTO tenant_a.items (owner, n) VALUES ('a', 1);
-CREATE SCHEMA tenant_b;
-CREATE TABLE tenant_b.items (id serial PRIMARY KEY, owner text NOT NULL, n int NOT NULL);
-INSERT INTO tenant_b.items (owner, n) VALUES ('b', 1);
-`
-
 var (
 	insertItem = tenancy.NewSQL("INSERT INTO items (owner, n) VALUES ($1, $2) RETURNING id", 12)
 	countItems = tenancy.NewSQL("SELECT count(*) FROM items WHERE owner = $1", 21)
@@ -83,7 +57,7 @@ func (c *countTracer) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEn
 
 func TestTracer(t *testing.T) {
 	db := pgtest.New(t)
-	mustExec(t, db.Pool, twoTenants)
+	pgtest.MustExec(t, db.Pool, pgtest.TwoTenants)
 	ctx := context.Background()
 	a := tenanttest.NewTenant(t, "a", "tenant_a")
 	b := tenanttest.NewTenant(t, "b", "tenant_b")
