@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -18,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/internal/migratetest"
 	"github.com/tenantc/tenantc/internal/pgtest"
 )
 
@@ -336,31 +336,6 @@ func TestApplyFailFast(t *testing.T) {
 	}
 }
 
-// migrationsFS is an embed-style tree of migration directories, each with
-// the atlas.sum Atlas would write for it.
-func migrationsFS(t *testing.T, dirs map[string]map[string]string) fstest.MapFS {
-	t.Helper()
-	fsys := fstest.MapFS{}
-	for dir, files := range dirs {
-		var af []atlasmigrate.File
-		names := slices.Sorted(maps.Keys(files))
-		for _, name := range names {
-			fsys[dir+"/"+name] = &fstest.MapFile{Data: []byte(files[name])}
-			af = append(af, atlasmigrate.NewLocalFile(name, []byte(files[name])))
-		}
-		sum, err := atlasmigrate.NewHashFile(af)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := sum.MarshalText()
-		if err != nil {
-			t.Fatal(err)
-		}
-		fsys[dir+"/"+atlasmigrate.HashFileName] = &fstest.MapFile{Data: b}
-	}
-	return fsys
-}
-
 // TestApplyFromFS migrates at start-up the way an app does: a config built
 // in code (no tenantc.yaml, no schema or query files, no migrations
 // directory on disk) and migrations embedded in the binary.
@@ -371,7 +346,7 @@ func TestApplyFromFS(t *testing.T) {
 	cfg.TenantSchema = "t_{id}"
 	// Nothing under this directory exists: every read must go to fsys.
 	cfg.Dir = t.TempDir()
-	fsys := migrationsFS(t, map[string]map[string]string{
+	fsys := migratetest.MigrationsFS(t, map[string]map[string]string{
 		SharedDir: {"20260101000001_init.sql": sharedV1},
 		TenantDir: {"20260101000001_init.sql": tenantV1, "20260101000002_title.sql": tenantV2},
 	})

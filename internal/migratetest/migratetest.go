@@ -5,9 +5,12 @@
 package migratetest
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
+	"testing/fstest"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"github.com/jackc/pgx/v5"
@@ -100,4 +103,29 @@ CREATE TABLE IF NOT EXISTS `+reg+` (id text PRIMARY KEY, schema_name text UNIQUE
 	if err := pool.SendBatch(ctx, b).Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// MigrationsFS is an embed-style tree of migration directories, each with
+// the atlas.sum Atlas would write for it.
+func MigrationsFS(t testing.TB, dirs map[string]map[string]string) fstest.MapFS {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for dir, files := range dirs {
+		var af []atlasmigrate.File
+		names := slices.Sorted(maps.Keys(files))
+		for _, name := range names {
+			fsys[dir+"/"+name] = &fstest.MapFile{Data: []byte(files[name])}
+			af = append(af, atlasmigrate.NewLocalFile(name, []byte(files[name])))
+		}
+		sum, err := atlasmigrate.NewHashFile(af)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := sum.MarshalText()
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys[dir+"/"+atlasmigrate.HashFileName] = &fstest.MapFile{Data: b}
+	}
+	return fsys
 }

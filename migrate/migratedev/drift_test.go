@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/tenantc/tenantc/config"
+	"github.com/tenantc/tenantc/internal/migratetest"
 	"github.com/tenantc/tenantc/internal/pgtest"
 	"github.com/tenantc/tenantc/migrate"
 )
@@ -53,7 +54,7 @@ func TestDriftAndLintFromFS(t *testing.T) {
 	cfg.TenantSchema = "t_{id}"
 	// Nothing under this directory exists: every read must go to fsys.
 	cfg.Dir = t.TempDir()
-	fsys := migrationsFS(t, map[string]map[string]string{
+	fsys := migratetest.MigrationsFS(t, map[string]map[string]string{
 		migrate.SharedDir: {"20260101000001_init.sql": sharedV1},
 		migrate.TenantDir: {"20260101000001_init.sql": tenantV1, "20260101000002_title.sql": tenantV2},
 	})

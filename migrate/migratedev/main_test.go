@@ -2,12 +2,8 @@ package migratedev
 
 import (
 	"context"
-	"maps"
-	"slices"
 	"testing"
-	"testing/fstest"
 
-	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"github.com/tenantc/tenantc/config"
@@ -97,28 +93,3 @@ func (p *project) diff(name, version string, opts ...DiffOption) *DiffResult {
 }
 
 func devURL(t *testing.T) string { return pgtest.Get(t).AdminURL() }
-
-// migrationsFS is an embed-style tree of migration directories, each with
-// the atlas.sum Atlas would write for it.
-func migrationsFS(t *testing.T, dirs map[string]map[string]string) fstest.MapFS {
-	t.Helper()
-	fsys := fstest.MapFS{}
-	for dir, files := range dirs {
-		var af []atlasmigrate.File
-		names := slices.Sorted(maps.Keys(files))
-		for _, name := range names {
-			fsys[dir+"/"+name] = &fstest.MapFile{Data: []byte(files[name])}
-			af = append(af, atlasmigrate.NewLocalFile(name, []byte(files[name])))
-		}
-		sum, err := atlasmigrate.NewHashFile(af)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := sum.MarshalText()
-		if err != nil {
-			t.Fatal(err)
-		}
-		fsys[dir+"/"+atlasmigrate.HashFileName] = &fstest.MapFile{Data: b}
-	}
-	return fsys
-}
