@@ -17,6 +17,10 @@ func TestMain(m *testing.M) {
 		crashChild()
 		return
 	}
+	if os.Getenv(moveChildEnv) != "" {
+		moveChild()
+		return
+	}
 	pgtest.Main(m)
 }
 

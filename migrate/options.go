@@ -65,6 +65,7 @@ func (Option) dropOption()      {}
 func (Option) listOption()      {}
 func (Option) adoptOption()     {}
 func (Option) renameOption()    {}
+func (Option) moveOption()      {}
 
 // FleetOption is an option of the operations over the fleet, [Apply] and
 // [Status]: [WithTenants].
@@ -117,6 +118,8 @@ type options struct {
 	registryValues map[string]any    // tenant provisioning: WithRegistryValues
 	registryText   map[string]string // tenant provisioning: WithRegistryText
 	fsys           fs.FS
+	grace          time.Duration   // Servers.MoveTenant: WithGrace
+	moveProgress   func(MoveEvent) // Servers.MoveTenant: WithMoveProgress
 }
 
 func newOptions[O setter](opts []O) *options {

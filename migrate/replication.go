@@ -20,7 +20,8 @@ import (
 // The publication lists the shared schema's tables but tenantc's own
 // bookkeeping — not FOR TABLES IN SCHEMA, which would also publish
 // tenantc_revisions and tenantc_baselines, whose rows are each server's
-// own and would collide on the replicas. Replicas run the shared migration
+// own and would collide on the replicas, and tenantc_moves, the control
+// server's record of tenant moves. Replicas run the shared migration
 // files without their row-only statements (see rowOnly): the rows come
 // from the control server, which runs them; run there too, they would be
 // applied twice and stop the subscription on a duplicate key.
@@ -85,11 +86,12 @@ func replicaFiles(files []File) []File {
 }
 
 // sharedTables returns the quoted tables of the shared schema that the
-// publication lists: all but tenantc's bookkeeping.
+// publication lists: all but tenantc's bookkeeping (the revisions and
+// baselines of each server, and the control server's tenant moves).
 func sharedTables(ctx context.Context, db querier, cfg *config.Config) ([]string, error) {
 	rows, err := db.Query(ctx, `SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition AND c.relname <> ALL ($2)
-ORDER BY 1`, cfg.SharedSchema, []string{RevisionsTable, BaselinesTable})
+ORDER BY 1`, cfg.SharedSchema, []string{RevisionsTable, BaselinesTable, MovesTable})
 	if err != nil {
 		return nil, fmt.Errorf("list shared tables: %w", err)
 	}

@@ -16,8 +16,10 @@ import (
 // Servers starts n PostgreSQL servers of tb's own, in parallel, and stops
 // them when tb ends: for tests of a fleet of several servers, which may
 // kill and restart one ([pgserver.Server.Kill], [pgserver.Server.Restart]).
-// Each runs with wal_level = logical and synchronous_commit on, so that
-// what was committed before a Kill is there after the Restart. Connect to srv.URL("postgres"): the
+// Each runs with wal_level = logical (with room for 20 replication slots
+// and 10 logical replication workers: shared tables and tenant moves) and
+// synchronous_commit on, so that what was committed before a Kill is
+// there after the Restart. Connect to srv.URL("postgres"): the
 // servers are tb's alone. Like [Get], it skips tb when PostgreSQL is not
 // installed, unless CI=true; TENANTC_TEST_DATABASE_URL does not help here,
 // since the servers must be local to be started.
@@ -59,6 +61,11 @@ func startServers(n int) ([]*pgserver.Server, []error) {
 					"wal_level":             "logical",
 					"max_replication_slots": "20",
 					"max_wal_senders":       "20",
+					// A replica runs the shared subscription's apply worker
+					// and, during a tenant move, the move's apply worker
+					// and its table sync workers: more than the default 4.
+					"max_logical_replication_workers": "10",
+					"max_worker_processes":            "20",
 					// Start a new subscription's workers within a
 					// fraction of a second, not the default 5 s.
 					"wal_retrieve_retry_interval": "200ms",
