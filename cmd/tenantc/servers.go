@@ -21,7 +21,7 @@ import (
 // errOneServer is the error of a command that does not run across the
 // servers of tenantc.yaml yet.
 var errOneServer = errors.New("this command does not run across several servers yet (servers in tenantc.yaml); " +
-	"migrate apply, status, drift and lint, tenant create, list and drop do")
+	"migrate apply, status, drift and lint, tenant create, list, drop and move do")
 
 // hasServers reports whether the config at path lists servers. A config
 // that does not load says no: the command reports why when it loads it.

@@ -129,3 +129,66 @@ func TestServersCommands(t *testing.T) {
 		step{[]string{"tenant", "list"}, 0, `(?m)^acme .*\ninitech .*\n$`, `^$`},
 	)
 }
+
+func TestTenantMoveCommand(t *testing.T) {
+	urls := pgtest.SharedServers(t, 2)
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"tenantc.yaml": "version: \"1\"\nschema: [schema]\nqueries: [schema]\nshared_schema: app\ntenant_schema: \"t_{id}\"\n" +
+			"servers:\n  main: " + urls[0] + "\n  eu: " + urls[1] + "\n",
+		"schema/app.sql": "-- tenantc:tenant\nCREATE TABLE tickets (id bigint PRIMARY KEY);\n",
+		"migrations/shared/20260101000001_init.sql": `CREATE TABLE "app"."plans" ("id" bigint PRIMARY KEY);` + "\n",
+		"migrations/tenant/20260101000001_init.sql": `CREATE TABLE "tickets" ("id" bigserial PRIMARY KEY, "title" text);` + "\n",
+	})
+	writeSums(t, dir)
+	t.Setenv("DATABASE_URL", "")
+	f := []string{"-f", filepath.Join(dir, "tenantc.yaml")}
+	for _, args := range [][]string{{"migrate", "apply"}, {"tenant", "create", "acme", "--server", "eu"}} {
+		if code, stdout, stderr := runCLI(t, append(args, f...)...); code != 0 {
+			t.Fatalf("tenantc %s: exit %d\n%s%s", strings.Join(args, " "), code, stdout, stderr)
+		}
+	}
+	if _, err := pgtest.Connect(t, urls[1]).Exec(t.Context(), "INSERT INTO t_acme.tickets (title) SELECT 'ticket ' || g FROM generate_series(1, 100) g"); err != nil {
+		t.Fatal(err)
+	}
+
+	// Bad input: exit 2, nothing moved.
+	for _, args := range [][]string{
+		{"tenant", "move", "acme", "--to", "eu", "--grace", "soon"},
+		{"tenant", "move", "acme"},
+		{"tenant", "move", "acme", "--to", "us"},
+	} {
+		code, stdout, stderr := runCLI(t, append(args, f...)...)
+		if code != 2 || stdout != "" || !strings.Contains(stderr, "--") {
+			t.Errorf("tenantc %s: exit %d\nstdout: %s\nstderr: %s\nwant exit 2 and a usage error", strings.Join(args, " "), code, stdout, stderr)
+		}
+	}
+	if code, _, stderr := runCLI(t, append([]string{"tenant", "move", "acme", "--to", "eu"}, f...)...); code != 1 || !strings.Contains(stderr, "already on that server") {
+		t.Errorf("tenant move to its own server: exit %d, %s", code, stderr)
+	}
+
+	code, stdout, stderr := runCLI(t, append([]string{"tenant", "move", "acme", "--to", "main", "--grace", "0s", "--json"}, f...)...)
+	if code != 0 {
+		t.Fatalf("tenant move: exit %d\n%s%s", code, stdout, stderr)
+	}
+	var rep migrate.MoveReport
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("tenant move --json: %v\n%s", err, stdout)
+	}
+	if rep.Tenant != "acme" || rep.From != "eu" || rep.To != "main" || rep.RowsCopied != 100 || rep.PauseMS <= 0 || len(rep.Steps) != 6 {
+		t.Errorf("tenant move --json = %+v", rep)
+	}
+	for _, step := range []string{"schema", "publish", "subscribe", "cutover", "cleanup", "drop"} {
+		if !regexp.MustCompile(`(?m)^move acme: ` + step + ` done in \S+: `).MatchString(stderr) {
+			t.Errorf("tenant move: no progress line for step %s on stderr:\n%s", step, stderr)
+		}
+	}
+	code, stdout, _ = runCLI(t, append([]string{"tenant", "list"}, f...)...)
+	if code != 0 || !regexp.MustCompile(`(?m)^acme +t_acme +main +20260101000001 `).MatchString(stdout) {
+		t.Errorf("tenant list after the move: exit %d\n%s", code, stdout)
+	}
+	code, stdout, _ = runCLI(t, append([]string{"tenant", "move", "acme", "--to", "eu", "--grace", "0s"}, f...)...)
+	if code != 0 || !regexp.MustCompile(`^moved tenant acme \(schema t_acme\) from main to eu: 100 rows copied, writes paused [0-9.]+ ms, \S+ in all\n$`).MatchString(stdout) {
+		t.Errorf("tenant move back: exit %d\n%s", code, stdout)
+	}
+}

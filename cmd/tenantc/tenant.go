@@ -24,10 +24,11 @@ import (
 func newTenantCmd(s *streams) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tenant",
-		Short: "Create, drop, list, adopt and rename tenants",
+		Short: "Create, drop, list, adopt, rename and move tenants",
 		Long: `Tenant manages the tenants of the registry table: each command runs in one
 transaction, so a tenant is either fully there (schema at the latest tenant
-version, revisions recorded, registry row) or not at all.
+version, revisions recorded, registry row) or not at all. Move, across the
+servers of tenantc.yaml, runs in recorded steps that a re-run resumes.
 
 The database is --url, or DATABASE_URL.`,
 		Args: noArgs,
@@ -39,6 +40,7 @@ The database is --url, or DATABASE_URL.`,
 		newTenantListCmd(s, nil),
 		newTenantAdoptCmd(s, nil),
 		newTenantRenameCmd(s, nil),
+		newTenantMoveCmd(s, nil),
 	)
 	return cmd
 }

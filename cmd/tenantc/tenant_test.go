@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	atlasmigrate "ariga.io/atlas/sql/migrate"
 	"github.com/google/go-cmp/cmp"
@@ -70,6 +71,18 @@ func TestTenantFlags(t *testing.T) {
 			want: tenantRenameOptions{tenantFlags: tenantFlags{ConfigPath: "tenantc.yaml", URL: "u"}, Old: "a", New: "b", Schema: "t_b"},
 		},
 		{name: "rename with one id", args: []string{"rename", "a", "--url", "u"}, usage: true},
+		{
+			name: "move",
+			args: []string{"move", "acme", "--to", "eu", "--grace", "10m", "--json", "--url", "u"},
+			want: tenantMoveOptions{tenantFlags: tenantFlags{ConfigPath: "tenantc.yaml", URL: "u"}, ID: "acme", To: "eu", Grace: 10 * time.Minute, JSON: true},
+		},
+		{
+			name: "move default grace",
+			args: []string{"move", "acme", "--to", "eu", "--url", "u"},
+			want: tenantMoveOptions{tenantFlags: tenantFlags{ConfigPath: "tenantc.yaml", URL: "u"}, ID: "acme", To: "eu", Grace: time.Minute},
+		},
+		{name: "move without --to", args: []string{"move", "acme", "--url", "u"}, usage: true},
+		{name: "move negative grace", args: []string{"move", "acme", "--to", "eu", "--grace", "-1s", "--url", "u"}, usage: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -84,6 +97,7 @@ func TestTenantFlags(t *testing.T) {
 				newTenantListCmd(s, func(o *tenantListOptions) error { o.IO = nil; got = *o; return nil }),
 				newTenantAdoptCmd(s, func(o *tenantAdoptOptions) error { o.IO, o.cmdPath = nil, ""; got = *o; return nil }),
 				newTenantRenameCmd(s, func(o *tenantRenameOptions) error { o.IO, o.cmdPath = nil, ""; got = *o; return nil }),
+				newTenantMoveCmd(s, func(o *tenantMoveOptions) error { o.IO, o.cmdPath = nil, ""; got = *o; return nil }),
 			)
 			cmd.SetArgs(tt.args)
 			cmd.SetOut(s.Out)
@@ -99,7 +113,7 @@ func TestTenantFlags(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(tenantCreateOptions{}, tenantDropOptions{}, tenantListOptions{}, tenantAdoptOptions{}, tenantRenameOptions{})); diff != "" {
+			if diff := cmp.Diff(tt.want, got, cmp.AllowUnexported(tenantCreateOptions{}, tenantDropOptions{}, tenantListOptions{}, tenantAdoptOptions{}, tenantRenameOptions{}, tenantMoveOptions{})); diff != "" {
 				t.Errorf("options (-want +got):\n%s", diff)
 			}
 		})
