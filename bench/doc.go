@@ -17,7 +17,12 @@
 // an aggregate, an upsert) with Zipf-distributed tenant popularity and
 // uniformly; P9 runs the point select through a one-server tenancy.Fleet
 // against the same server's tenancy.Pool, in alternating rounds, for the
-// cost of routing a tenant to its server (target >= 0.97x). Each fleet row reports the largest server backend's memory,
+// cost of routing a tenant to its server (target >= 0.97x); P10 starts two
+// more servers with logical replication and moves a tenant of 100,000 rows
+// between them five times (three with -short) with migrate's
+// Servers.MoveTenant while four writers insert and update its rows through
+// a tenancy.Fleet, and reports how long the writes paused (target: p99
+// within 1 s) and each move's total time. Each fleet row reports the largest server backend's memory,
 // and its plans, after the run. -short (under about two and a half
 // minutes) is what CI runs; it asserts nothing.
 //

@@ -18,7 +18,7 @@ import (
 )
 
 // Scenario names, in the order they run and print.
-var scenarioNames = []string{"P1", "P2", "P3", "P8", "P9", "MEM", "P4", "P5", "P6", "P7"}
+var scenarioNames = []string{"P1", "P2", "P3", "P8", "P9", "MEM", "P4", "P5", "P6", "P7", "P10"}
 
 // Options are the command's flags.
 type Options struct {
@@ -146,7 +146,7 @@ type scenario struct {
 func (h *harness) scenarios() []scenario {
 	return []scenario{
 		{"P1", h.p1}, {"P2", h.p2}, {"P3", h.p3}, {"P8", h.p8}, {"P9", h.p9}, {"MEM", h.memory},
-		{"P4", h.p4}, {"P5", h.p5}, {"P6", h.p6}, {"P7", h.p7},
+		{"P4", h.p4}, {"P5", h.p5}, {"P6", h.p6}, {"P7", h.p7}, {"P10", h.p10},
 	}
 }
 
