@@ -332,6 +332,25 @@ FROM `+m.moves+` WHERE tenant_id = $1`, id).Scan(&r.id, &r.schema, &r.moved, &r.
 	return nil
 }
 
+// checkNotMoving refuses, with ErrMoveUnfinished, when tenant id has a
+// move row: dropping it would leave the move's copy, subscription and
+// publication behind.
+func checkNotMoving(ctx context.Context, db querier, shared, id string) error {
+	ok, err := exists(ctx, db, shared, MovesTable)
+	if err != nil || !ok {
+		return err
+	}
+	var to, step string
+	err = db.QueryRow(ctx, "SELECT to_server, step FROM "+pgx.Identifier{shared, MovesTable}.Sanitize()+" WHERE tenant_id = $1", id).Scan(&to, &step)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("read move of tenant %q: %w", id, err)
+	}
+	return fmt.Errorf("tenant %q: its move to %q stopped at step %s (run tenantc tenant move %s --to %s to finish it): %w", id, to, step, id, to, ErrMoveUnfinished)
+}
+
 // servers sets the source and the target.
 func (m *mover) servers(from, to string) error {
 	i, j := m.s.index(from), m.s.index(to)
@@ -471,9 +490,26 @@ func (m *mover) run(ctx context.Context) error {
 		}
 		defer func() { unlock() }()
 		if m.rep.Resumed {
-			// Apply may have run while no move held the locks.
+			// Apply may have migrated the tenant on the source while no
+			// move held the locks, and not its unregistered copy on the
+			// target: the copy then starts over.
 			if err := m.checkVersions(ctx, m.src, m.row.id); err != nil {
 				return err
+			}
+			if at > 0 {
+				behind := m.checkVersions(ctx, m.dst, m.row.id)
+				if behind == nil {
+					behind = m.compareColumns(ctx)
+				}
+				if errors.Is(behind, ErrPendingMigrations) || errors.Is(behind, ErrNotMovable) {
+					m.o.log.Debug("move restarted", "tenant", m.row.id, "reason", behind)
+					if err := m.restart(ctx); err != nil {
+						return err
+					}
+					at, m.rep.Steps = 0, m.rep.Steps[:0]
+				} else if behind != nil {
+					return behind
+				}
 			}
 		}
 		// Released once the registry points at the target.

@@ -26,6 +26,45 @@ const (
 	cutoverCatchUp = 30 * time.Second
 )
 
+// restart undoes the steps before the cutover — the target's
+// subscription and copy, the source's publication — so that the move
+// starts over at MoveSchema. The registry must still place the tenant on
+// the source: the target's copy is then nobody's.
+func (m *mover) restart(ctx context.Context) error {
+	ps, err := readPlacement(ctx, m.control.DB, m.cfg, m.control.Name, []string{m.row.id})
+	if err != nil {
+		return fmt.Errorf("control server: %w", err)
+	}
+	if ps[0].server != m.src.Name {
+		return fmt.Errorf("restart the move: the registry places tenant %q on %q, not on the source %q", m.row.id, ps[0].server, m.src.Name)
+	}
+	there, err := m.hasSubscription(ctx)
+	if err != nil {
+		return err
+	}
+	if there {
+		if _, err := m.dst.DB.Exec(ctx, "DROP SUBSCRIPTION "+pgx.Identifier{m.row.name}.Sanitize()); err != nil {
+			return fmt.Errorf("server %q: drop subscription %s: %w", m.dst.Name, m.row.name, err)
+		}
+	}
+	if err := m.dropSlot(ctx); err != nil {
+		return err
+	}
+	if _, err := m.src.DB.Exec(ctx, "DROP PUBLICATION IF EXISTS "+pgx.Identifier{m.row.name}.Sanitize()); err != nil {
+		return fmt.Errorf("server %q: drop publication %s: %w", m.src.Name, m.row.name, err)
+	}
+	err = pgx.BeginFunc(ctx, m.dst.DB, func(tx pgx.Tx) error {
+		if err := lockProvision(ctx, tx, m.cfg.SharedSchema, []string{m.row.id}, []string{m.row.schema}); err != nil {
+			return err
+		}
+		return m.p.dropSchema(ctx, tx, m.row.id, m.row.schema)
+	})
+	if err != nil {
+		return fmt.Errorf("server %q: drop the copy of tenant %q: %w", m.dst.Name, m.row.id, err)
+	}
+	return m.record(ctx, m.control.DB, MoveSchema)
+}
+
 // schema is step MoveSchema: the tenant's schema on the target, built
 // from the baseline at the tenant's version with its revision rows, in
 // one transaction, without a registry change; then the columns of every

@@ -581,9 +581,49 @@ func TestMoveTenantRefusals(t *testing.T) {
 		}
 	})
 
-	t.Run("pending migrations", func(t *testing.T) {
+	t.Run("migrated while unfinished", func(t *testing.T) {
+		// Stopped after the copy, then a migration applied to the source:
+		// the re-run copies afresh, at the new version.
+		stopped := errors.New("stopped")
+		t.Cleanup(func() { moveHook = nil })
+		moveHook = func(point string) {
+			if point == MoveSubscribe {
+				panic(stopped)
+			}
+		}
+		func() {
+			defer func() {
+				if r := recover(); r != stopped {
+					t.Fatalf("move did not stop at subscribe: %v", r)
+				}
+			}()
+			_, _ = fleet.MoveTenant(ctx, p.cfg, "acme", "s1")
+		}()
+		moveHook = nil
+		if err := fleet.DropTenant(ctx, p.cfg, "acme"); !errors.Is(err, ErrMoveUnfinished) {
+			t.Errorf("DropTenant during a move: %v, want ErrMoveUnfinished", err)
+		}
 		p.migration(TenantDir, "20260101000002_more.sql", `ALTER TABLE "events" ADD COLUMN "n" integer;`+"\n")
 		if _, err := fleet.MoveTenant(ctx, p.cfg, "acme", "s1"); !errors.Is(err, ErrPendingMigrations) {
+			t.Errorf("MoveTenant resumed with the source behind: %v, want ErrPendingMigrations", err)
+		}
+		if _, err := fleet.Apply(ctx, p.cfg); err != nil {
+			t.Fatal(err)
+		}
+		pgtest.MustExec(t, fleet[0].DB.(*pgxpool.Pool), "UPDATE t_acme.events SET n = 7")
+		rep, err := fleet.MoveTenant(ctx, p.cfg, "acme", "s1", WithGrace(0))
+		if err != nil || rep.Steps[0].Status != "done" {
+			t.Fatalf("MoveTenant after the migration: %+v, %v; want a fresh copy", rep, err)
+		}
+		var n int
+		if err := fleet[1].DB.QueryRow(ctx, "SELECT count(*) FROM t_acme.events WHERE n = 7").Scan(&n); err != nil || n != 5 {
+			t.Errorf("moved events with the new column: %d, %v; want 5", n, err)
+		}
+	})
+
+	t.Run("pending migrations", func(t *testing.T) {
+		p.migration(TenantDir, "20260101000003_more.sql", `ALTER TABLE "events" ADD COLUMN "m" integer;`+"\n")
+		if _, err := fleet.MoveTenant(ctx, p.cfg, "acme", "s0"); !errors.Is(err, ErrPendingMigrations) {
 			t.Errorf("MoveTenant with a tenant migration pending: %v, want ErrPendingMigrations", err)
 		}
 	})

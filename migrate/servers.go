@@ -747,7 +747,9 @@ func (p *provisioner) createRemote(ctx context.Context, control DB, target Serve
 // rows on its server, in one transaction, then its registry row on the
 // control server, whose lock on the row is held throughout. Should the
 // second commit fail, the registry row stays and a retry completes the
-// drop. An id that is not registered is [ErrNoSuchTenant].
+// drop. An id that is not registered is [ErrNoSuchTenant]; a tenant with
+// an unfinished move ([Servers.MoveTenant]) is [ErrMoveUnfinished]:
+// finish the move first.
 func (s Servers) DropTenant(ctx context.Context, cfg *config.Config, id string, opts ...DropOption) error {
 	if err := s.check(); err != nil {
 		return err
@@ -781,6 +783,9 @@ func (p *provisioner) dropRemote(ctx context.Context, s Servers, id string) (str
 	}
 	schemaName, err := p.lookup(ctx, ctl, id)
 	if err != nil {
+		return "", err
+	}
+	if err := checkNotMoving(ctx, ctl, shared, id); err != nil {
 		return "", err
 	}
 	ps, err := readPlacement(ctx, ctl, p.cfg, s[0].Name, []string{id})
