@@ -83,6 +83,17 @@
 // subscribes, runs the shared files without their row-only statements and
 // refuses shared writes of its own.
 //
+// [Servers.MoveTenant] moves a tenant to another server while the app
+// runs, with logical replication of its schema, in steps recorded on the
+// control server ([MovesTable]) so that a re-run resumes a move that
+// stopped anywhere; the tenant's writes pause only for the cutover
+// ([MoveReport.PauseMS]).
+//
+//	rep, err := fleet.MoveTenant(ctx, cfg, "acme", "eu", migrate.WithGrace(time.Minute))
+//	if errors.Is(err, migrate.ErrPendingMigrations) {
+//		// run Apply first
+//	}
+//
 // # Options
 //
 // Each operation takes its own option type ([ApplyOption], [StatusOption],
@@ -92,7 +103,8 @@
 // ([WithLogger], [WithMigrationsFS]) every one, [FleetOption]
 // ([WithTenants]) Apply and Status, [SchemaOption] ([WithSchemaName])
 // CreateTenant, AdoptTenant and RenameTenant, [RegistryOption]
-// ([WithRegistryValues], [WithRegistryText]) CreateTenant and AdoptTenant.
+// ([WithRegistryValues], [WithRegistryText]) CreateTenant and AdoptTenant;
+// [MoveOption] ([WithGrace], [WithMoveProgress]) is Servers.MoveTenant's.
 //
 // # Usage
 //

@@ -108,6 +108,22 @@
 //	t, err := fleet.Registry().Lookup(ctx, "acme")
 //	q := db.NewTenant(fleet.Bind(t))
 //
+// When `tenantc tenant move` moves a tenant to another server, a call
+// bound to the old placement fails with an error wrapping
+// [ErrTenantMoved] once the Fleet has re-read the registry: look the
+// tenant up again and retry (a transaction as a whole). [WithListen]
+// drops a moved tenant's cached placement as soon as the move announces
+// it on [RegistryChannel].
+//
+//	for {
+//		t, err := fleet.Registry().Lookup(ctx, id)
+//		...
+//		err = db.NewTenant(fleet.Bind(t)).CloseTicket(ctx, ticketID)
+//		if !errors.Is(err, tenancy.ErrTenantMoved) {
+//			return err
+//		}
+//	}
+//
 // # HTTP
 //
 // Package tenanthttp's Middleware resolves the tenant of each request (by
