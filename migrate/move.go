@@ -272,7 +272,13 @@ func (m *mover) sharedLocks(ctx context.Context) (func(), error) {
 			c.Release()
 		}
 	}
-	for _, srv := range []Server{m.src, m.dst} {
+	// In the fleet's order, as Apply takes them: a move and an Apply
+	// never wait on each other in a cycle.
+	servers := []Server{m.src, m.dst}
+	if m.s.index(m.dst.Name) < m.s.index(m.src.Name) {
+		servers = []Server{m.dst, m.src}
+	}
+	for _, srv := range servers {
 		c, err := srv.DB.Acquire(ctx)
 		if err != nil {
 			release()
@@ -496,7 +502,13 @@ func (m *mover) run(ctx context.Context) error {
 			if err := m.checkVersions(ctx, m.src, m.row.id); err != nil {
 				return err
 			}
-			if at > 0 {
+			live, err := m.sourceLive(ctx)
+			if err != nil {
+				return err
+			}
+			// Once the source is renamed, the target's copy is the
+			// tenant's: never start over then.
+			if at > 0 && live {
 				behind := m.checkVersions(ctx, m.dst, m.row.id)
 				if behind == nil {
 					behind = m.compareColumns(ctx)

@@ -35,8 +35,12 @@ func (m *mover) restart(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("control server: %w", err)
 	}
-	if ps[0].server != m.src.Name {
-		return fmt.Errorf("restart the move: the registry places tenant %q on %q, not on the source %q", m.row.id, ps[0].server, m.src.Name)
+	live, err := m.sourceLive(ctx)
+	if err != nil {
+		return err
+	}
+	if ps[0].server != m.src.Name || !live {
+		return fmt.Errorf("restart the move: tenant %q is not on the source %q, under schema %q, any more", m.row.id, m.src.Name, m.row.schema)
 	}
 	there, err := m.hasSubscription(ctx)
 	if err != nil {
@@ -63,6 +67,16 @@ func (m *mover) restart(ctx context.Context) error {
 		return fmt.Errorf("server %q: drop the copy of tenant %q: %w", m.dst.Name, m.row.id, err)
 	}
 	return m.record(ctx, m.control.DB, MoveSchema)
+}
+
+// sourceLive reports whether the source still has the tenant's schema
+// under its name: the cutover has not renamed it.
+func (m *mover) sourceLive(ctx context.Context) (bool, error) {
+	var live bool
+	if err := m.src.DB.QueryRow(ctx, "SELECT to_regnamespace($1) IS NOT NULL", pgx.Identifier{m.row.schema}.Sanitize()).Scan(&live); err != nil {
+		return false, fmt.Errorf("server %q: look up schema %q: %w", m.src.Name, m.row.schema, err)
+	}
+	return live, nil
 }
 
 // schema is step MoveSchema: the tenant's schema on the target, built
