@@ -495,20 +495,22 @@ func (m *mover) run(ctx context.Context) error {
 			return err
 		}
 		defer func() { unlock() }()
+		live := false
 		if m.rep.Resumed {
-			// Apply may have migrated the tenant on the source while no
-			// move held the locks, and not its unregistered copy on the
-			// target: the copy then starts over.
+			if live, err = m.sourceLive(ctx); err != nil {
+				return err
+			}
+		}
+		// Apply may have migrated the tenant on the source while no move
+		// held the locks, and not its unregistered copy on the target:
+		// the copy then starts over. Once the source is renamed, the
+		// target's copy is the tenant's, whatever Apply did meanwhile:
+		// the move only finishes then.
+		if live {
 			if err := m.checkVersions(ctx, m.src, m.row.id); err != nil {
 				return err
 			}
-			live, err := m.sourceLive(ctx)
-			if err != nil {
-				return err
-			}
-			// Once the source is renamed, the target's copy is the
-			// tenant's: never start over then.
-			if at > 0 && live {
+			if at > 0 {
 				behind := m.checkVersions(ctx, m.dst, m.row.id)
 				if behind == nil {
 					behind = m.compareColumns(ctx)

@@ -317,7 +317,15 @@ func (m *mover) subscribe(ctx context.Context) (string, error) {
 			return "", err
 		}
 		// Rows there come from a subscription of an earlier run that
-		// is gone: the copy starts over.
+		// is gone: the copy starts over — while the source is the
+		// tenant's, which it is until the cutover.
+		live, err := m.sourceLive(ctx)
+		if err != nil {
+			return "", err
+		}
+		if !live {
+			return "", fmt.Errorf("server %q has no schema %q to copy", m.src.Name, m.row.schema)
+		}
 		tables, err := m.tables(ctx, m.dst, m.row.schema)
 		if err != nil {
 			return "", err
