@@ -467,11 +467,10 @@ func (m *mover) cutover(ctx context.Context) (string, error) {
 	detail := ""
 	switch {
 	case live:
-		start := time.Now()
+		var start time.Time
 		var err error
 		for attempt := 1; ; attempt++ {
-			start = time.Now()
-			err = m.freeze(ctx, inOne, start)
+			err = m.freeze(ctx, inOne, &start)
 			if err == nil || attempt == cutoverAttempts || !retryable(err) {
 				break
 			}
@@ -516,7 +515,8 @@ func retryable(err error) bool {
 
 // freeze is one attempt of the cutover's transaction on the source; with
 // inOne (the source is the control server) it flips the registry in it.
-func (m *mover) freeze(ctx context.Context, inOne bool, start time.Time) error {
+// The pause starts at the LOCK: freeze sets start then.
+func (m *mover) freeze(ctx context.Context, inOne bool, start *time.Time) error {
 	tables, err := m.lockOrder(ctx)
 	if err != nil {
 		return err
@@ -529,6 +529,7 @@ func (m *mover) freeze(ctx context.Context, inOne bool, start time.Time) error {
 	if _, err := tx.Exec(ctx, "SET LOCAL lock_timeout = '"+cutoverLockTimeout+"'"); err != nil {
 		return fmt.Errorf("server %q: %w", m.src.Name, err)
 	}
+	*start = time.Now()
 	if len(tables) > 0 {
 		if _, err := tx.Exec(ctx, "LOCK TABLE "+strings.Join(tables, ", ")+" IN EXCLUSIVE MODE"); err != nil {
 			return fmt.Errorf("server %q: lock the tables of schema %q: %w", m.src.Name, m.row.schema, err)
@@ -550,7 +551,7 @@ func (m *mover) freeze(ctx context.Context, inOne bool, start time.Time) error {
 		return fmt.Errorf("server %q: rename schema %q: %w", m.src.Name, m.row.schema, err)
 	}
 	if inOne {
-		if err := m.flip(ctx, tx, start); err != nil {
+		if err := m.flip(ctx, tx, *start); err != nil {
 			return err
 		}
 	}
