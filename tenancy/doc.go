@@ -59,13 +59,13 @@
 // A [Pool] makes the fast path the default:
 //
 //   - it routes each tenant to a home connection (an affinity group of
-//     [WithAffinity] connections, two by default), so that each backend
+//     [WithAffinity] connections, one by default), so that each backend
 //     sees a share of the tenants; with up to [LooseAffinityTenants] active
 //     tenants, and for the hot tenants of a bigger fleet (those that make
 //     1/LooseAffinityTenants of the calls or more), a call whose home is busy
-//     takes any idle connection; the others queue briefly and spill to an
-//     idle connection when the queue grows, so one busy tenant can still use
-//     the whole pool;
+//     takes any idle connection; the others wait for their home at most
+//     [HomeWait] (5 ms), then take any idle connection, so one busy tenant
+//     can still use the whole pool;
 //   - it keeps the statements each connection runs more than once prepared,
 //     within a budget of plan memory per backend ([WithPlanMemory],
 //     [DefaultPlanMemory] = 40 MiB, each query's size measured on the
@@ -73,20 +73,24 @@
 //     least recently used one only if it ran more often lately, otherwise it
 //     runs in pgx's one-round-trip exec mode: never the prepare-evict churn of
 //     an overflowing LRU;
+//   - it bounds each backend's memory ([WithBackendMemory],
+//     [DefaultBackendMemory] = 120 MiB): the prepared statements get what
+//     the catalog caches leave of it, and a backend that outgrows it is
+//     replaced when its call ends;
 //   - its sessions use plan_cache_mode = force_generic_plan, so a prepared
 //     statement is planned once ([WithCustomPlans] keeps PostgreSQL's
 //     default).
 //
-// Measured with bench (BENCHMARKS.md; 8 clients, point select): the
-// default Pool ran at 0.71–0.93× its one-tenant rate over 100 tenants,
-// 0.63–0.70× over 1,000 and 0.39–0.43× over 10,000 (a plain pgxpool:
-// 0.18×), 2.15–2.55× the SET search_path design. With every statement
-// prepared and no call waiting (each client owning a share of the
-// tenants), the server runs the 10,000-tenant point select at 0.65–0.82×:
-// the rest is routing. On a 10-query
-// mix over 10,000 tenants with skewed (Zipf) popularity it ran 0.81× the
+// Measured with bench (BENCHMARKS.md; 8 clients on 8 connections, point
+// select): the default Pool ran at 0.68–0.85× its one-tenant rate over 100
+// tenants, 0.66–0.71× over 1,000 and 0.41–0.42× over 10,000 (a plain
+// pgxpool: 0.16×), 1.8–2.4× the SET search_path design. Each client owning
+// a share of the tenants, so that no call waits, reaches 0.60–0.72× at
+// 10,000: a pool serving random tenants waits for a busy home about half
+// the time, and on 2 cores the wait costs CPU. On a 10-query mix over
+// 10,000 tenants with skewed (Zipf) popularity it ran 0.52–0.85× the
 // one-tenant rate (the hot tenants spilling to idle connections), and the
-// largest backend held 126 MiB: 48 MiB of plans, 77 MiB of catalog caches.
+// largest backend held 120 MiB under the 120 MiB default bound.
 //
 // Behind PgBouncer in transaction mode (1.18 keeps no prepared statements)
 // open it with [BehindPgBouncer]: one group, every statement in exec mode.

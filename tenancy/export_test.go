@@ -22,7 +22,7 @@ func IsPrepared(tb testing.TB, p *Pool, sql string) bool {
 	found := false
 	for _, s := range p.shards {
 		for _, c := range s.pool.AcquireAllIdle(context.Background()) {
-			if e := cacheOf(c.Conn(), p.o.planMemory).m[sql]; e != nil {
+			if e := cacheOf(c.Conn(), &p.o).m[sql]; e != nil {
 				found = true
 			}
 			c.Release()
@@ -34,6 +34,17 @@ func IsPrepared(tb testing.TB, p *Pool, sql string) bool {
 // SetLooseTenants sets the active tenant count up to which p spills at
 // the first wait.
 func SetLooseTenants(p *Pool, n int64) { p.looseTenants = n }
+
+// SetRecheck makes a Pool read a backend's memory after calls calls and
+// every at the least, until the test ends.
+func SetRecheck(tb testing.TB, calls int, every time.Duration) {
+	c, e := recheckCalls, recheckEvery
+	recheckCalls, recheckEvery = calls, every
+	tb.Cleanup(func() { recheckCalls, recheckEvery = c, e })
+}
+
+// SetHomeWait sets how long a call of p waits for its busy home.
+func SetHomeWait(p *Pool, d time.Duration) { p.homeWait = d }
 
 // SetHotCalls sets the count of recent calls from which a tenant of p is
 // hot and spills at the first wait.
@@ -59,7 +70,8 @@ func (a *activeTenants) Add(h uint32) uint32 { return a.add(h) }
 // HotCalls is the default count of recent calls from which a tenant is hot.
 const HotCalls = hotCalls
 
-// PlanMemorySQL reads the memory the backend's prepared statements take.
+// PlanMemorySQL reads the memory the backend's prepared statements take,
+// and the backend's in all.
 const PlanMemorySQL = planMemorySQL
 
 // ShapeOf hashes a statement without its schema qualifiers.

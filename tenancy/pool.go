@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/multitracer"
@@ -36,15 +37,16 @@ import (
 // backend fills its catalog caches with every tenant's tables. Pool avoids
 // all three:
 //
-//   - Affinity: each tenant has a home group of connections (two by
-//     default), chosen by a hash of its id, so each backend sees a share of
-//     the tenants and keeps their statements and catalog entries. Affinity
-//     is a preference: with few active tenants ([LooseAffinityTenants]),
-//     or for a hot tenant (one that makes 1/LooseAffinityTenants of the
-//     calls or more), a call whose home group is busy takes any idle
-//     connection; for the others of a large fleet, it waits for its home
-//     group until a queue forms, then takes any idle connection, so one busy
-//     tenant can still use the whole pool.
+//   - Affinity: each tenant has a home connection (a group of
+//     [WithAffinity] connections, one by default), chosen by a hash of its
+//     id, so each backend sees a share of the tenants and keeps their
+//     statements and catalog entries. Affinity is a preference: with few
+//     active tenants ([LooseAffinityTenants]), or for a hot tenant (one
+//     that makes 1/LooseAffinityTenants of the calls or more), a call whose
+//     home is busy takes any idle connection; for the others of a large
+//     fleet, it waits for its home at most [HomeWait], then takes any idle
+//     connection, so one busy tenant can still use the whole pool and no
+//     tenant waits long behind another's slow query.
 //   - Prepared statements within a budget: each connection keeps the
 //     statements it runs most often prepared, within [WithPlanMemory] bytes
 //     of plan memory per backend (40 MiB by default, each query's size
@@ -53,6 +55,11 @@ import (
 //     prepared statement only when it has been run more often than that one
 //     lately, so a hot set bigger than the budget costs no more than exec
 //     mode (no prepare-evict churn).
+//   - A bound on each backend's memory ([WithBackendMemory], 120 MiB by
+//     default): catalog caches grow with every tenant a backend serves and
+//     PostgreSQL never shrinks them, so the prepared statements get what
+//     the rest leaves, and a backend that outgrows the bound anyway is
+//     replaced by a fresh one when its call ends.
 //   - Generic plans: the sessions use plan_cache_mode = force_generic_plan,
 //     so a prepared statement is planned once rather than on each of its
 //     first five executions. [WithCustomPlans] keeps PostgreSQL's default.
@@ -67,12 +74,14 @@ type Pool struct {
 	cfg    *pgxpool.Config
 	o      poolOptions
 	// active estimates the tenants served lately; at most looseTenants of
-	// them, a busy home group spills at once (see route).
+	// them, a call whose home is busy spills at once (see route).
 	active       activeTenants
 	looseTenants int64
 	// hotCalls is the count of recent calls from which a tenant is hot
 	// and spills at once (see route).
 	hotCalls uint32
+	// homeWait bounds a call's wait for its busy home (HomeWait).
+	homeWait time.Duration
 }
 
 // shard is one group of connections and the calls routed to it.
@@ -89,6 +98,7 @@ type shard struct {
 type counters struct {
 	home, spilled, queued               atomic.Int64
 	hits, prepared, evicted, unprepared atomic.Int64
+	recycled                            atomic.Int64
 }
 
 // PoolOption configures a [Pool].
@@ -96,6 +106,7 @@ type PoolOption func(*poolOptions)
 
 type poolOptions struct {
 	planMemory    int64
+	backendMemory int64
 	bouncer       bool
 	customPlans   bool
 	connsPerGroup int
@@ -133,6 +144,27 @@ func WithPlanMemory(bytes int64) PoolOption {
 	return func(o *poolOptions) { o.planMemory = max(0, bytes) }
 }
 
+// DefaultBackendMemory is the default bound of [WithBackendMemory]: 120
+// MiB per backend.
+const DefaultBackendMemory = 120 << 20
+
+// WithBackendMemory bounds the memory of each backend of a [Pool], as
+// pg_backend_memory_contexts counts it (the same reading, and the same
+// rights, as [WithPlanMemory]). PostgreSQL never shrinks a backend's
+// catalog caches: they grow with every tenant table the backend touches,
+// about 7.5 KB each, so in a long-running app over a large fleet the
+// backends that serve spilled calls slowly fill up with the whole fleet's
+// catalog. The Pool reads each backend's memory as its statements change
+// and every thousand calls (at most once a second); its prepared
+// statements get what the rest leaves of the bound (within the plan
+// budget, and at least a quarter of it), and a backend whose other memory
+// leaves less than that is closed when its call ends, outside a
+// transaction, and replaced by a fresh one. [Stats].Recycled counts them.
+// Zero leaves backends unbounded. The default is [DefaultBackendMemory].
+func WithBackendMemory(bytes int64) PoolOption {
+	return func(o *poolOptions) { o.backendMemory = max(0, bytes) }
+}
+
 // BehindPgBouncer says the pool connects through PgBouncer (or another
 // pooler) in transaction mode, where a prepared statement does not survive
 // the transaction that made it: every statement runs in pgx's one-round-trip
@@ -164,12 +196,14 @@ func WithAffinity(connsPerGroup int) PoolOption {
 
 // DefaultAffinity is the default number of connections in an affinity
 // group of a [Pool]: a pool of cfg.MaxConns connections has
-// cfg.MaxConns / DefaultAffinity groups. Groups of two keep a backend's
-// share of a large fleet at two connections' worth while calls rarely wait
-// for a busy home: in bench's P2 at 10,000 tenants (uniform) groups of two
-// ran 0.53× the one-tenant rate against 0.33× for groups of one, and P3
-// 2.2× SET search_path against 1.75×.
-const DefaultAffinity = 2
+// cfg.MaxConns / DefaultAffinity groups. Groups of one keep a backend's
+// share of a large fleet at one connection's worth, half what groups of
+// two hold, at the same speed: in bench's P2 at 10,000 tenants (uniform)
+// groups of one ran 0.42× the one-tenant rate and groups of two 0.43×, the
+// largest backend 53 MiB against 95 MiB; in P8's Zipf mix, 50 µs of CPU
+// per call against 65 µs. A call waits for its busy home at most
+// [HomeWait].
+const DefaultAffinity = 1
 
 // NewPool opens a [Pool] from cfg, which it does not modify. cfg.MaxConns is
 // the total number of connections, split among the affinity groups;
@@ -181,18 +215,18 @@ func NewPool(ctx context.Context, cfg *pgxpool.Config, opts ...PoolOption) (*Poo
 	if cfg == nil {
 		return nil, errors.New("tenancy: new pool: nil config (use pgxpool.ParseConfig)")
 	}
-	o := poolOptions{planMemory: DefaultPlanMemory, connsPerGroup: DefaultAffinity}
+	o := poolOptions{planMemory: DefaultPlanMemory, backendMemory: DefaultBackendMemory, connsPerGroup: DefaultAffinity}
 	for _, opt := range opts {
 		opt(&o)
 	}
 	if o.bouncer {
-		o.planMemory = 0
+		o.planMemory, o.backendMemory = 0, 0
 	}
 	n := 1
 	if !o.bouncer {
 		n = max(1, int(cfg.MaxConns)/o.connsPerGroup)
 	}
-	p := &Pool{cfg: cfg.Copy(), o: o, shards: make([]*shard, 0, n), looseTenants: LooseAffinityTenants, hotCalls: hotCalls}
+	p := &Pool{cfg: cfg.Copy(), o: o, shards: make([]*shard, 0, n), looseTenants: LooseAffinityTenants, hotCalls: hotCalls, homeWait: HomeWait}
 	for i := range n {
 		c := cfg.Copy()
 		c.MaxConns = max(1, split(cfg.MaxConns, n, i))
@@ -237,54 +271,55 @@ func (p *Pool) Bind(t Tenant) Conn {
 	return Conn{db: p, t: t, pool: p}
 }
 
-// spillQueue is how many calls, per connection of a busy group, may wait for
-// it before a call goes to any idle connection instead, when the pool
-// serves more than [LooseAffinityTenants] tenants.
-const spillQueue = 2
+// HomeWait is how long, at most, a call of a [Pool] that serves more
+// than [LooseAffinityTenants] tenants waits for its busy home connection
+// before it takes any idle connection instead. Waiting a little keeps each
+// backend's share of a large fleet small; the bound keeps a tenant whose
+// home runs a long query (a report, a lock wait) from waiting behind it.
+// In bench's P2 (10,000 tenants, 8 clients, 8 connections) the calls that
+// waited did so for well under a millisecond.
+const HomeWait = 5 * time.Millisecond
 
 // LooseAffinityTenants is how many active tenants a [Pool] serves with loose
 // affinity: up to this many (estimated over the last few hundred thousand
-// calls), a call whose home group is busy takes an idle connection of
-// another group at once, since every backend can then cache every
-// tenant's tables (each backend's catalog caches take about 7.5 KB per
-// table it has touched, so 1,500 tenants of 3 tables add some 35 MiB, the
-// plan budget aside); past it, a call waits for its
-// home group until a queue of spillQueue calls per connection has formed,
-// so that each backend holds only its groups' share of a large fleet.
+// calls), a call whose home is busy takes an idle connection of another
+// group at once, since every backend can then cache every tenant's tables
+// (each backend's catalog caches take about 7.5 KB per table it has
+// touched, so 1,500 tenants of 3 tables add some 35 MiB, the plan budget
+// aside); past it, a call waits for its home up to [HomeWait], so that each
+// backend holds only its share of a large fleet.
 const LooseAffinityTenants = 1500
 
-// route returns the shard for a call for t: t's home shard while it has a
-// free connection; when it is busy, the least busy shard if that has a
-// free connection and either t is hot (it made about 1/LooseAffinityTenants
-// of the recent calls or more), or the pool serves few tenants
-// (LooseAffinityTenants), or a queue of spillQueue calls per connection
-// already waits at home; else the home shard, to wait. The zero Tenant
-// (shared statements) gets the least busy shard.
+// route returns the shard for a call for t, and whether the call is to
+// wait for it at most homeWait: t's home shard while it has a free
+// connection; when it is busy, the least busy shard if that has a free
+// connection and either t is hot (it made about 1/LooseAffinityTenants of
+// the recent calls or more) or the pool serves few tenants
+// (LooseAffinityTenants); else the home shard, to wait for a bounded time
+// (see acquire). The zero Tenant (shared statements) gets the least busy
+// shard.
 //
 // Hot tenants spill at once because their statements and tables are worth
 // keeping on every backend, and cost each backend no more than a small
 // fleet does: at most LooseAffinityTenants tenants can be hot at a time.
 // In a skewed fleet they make most of the calls (with Zipf s=1.1 over
 // 10,000 tenants, the 140 busiest make two thirds of them), which would
-// otherwise queue for their home groups while other connections idle.
+// otherwise queue for their homes while other connections idle.
 //
-// Waiting briefly for the home shard costs little when the fleet is
-// large: the server's CPU, not the number of connections in use, bounds
-// throughput, and the home backend has the tenant's statements prepared
-// and its tables in its catalog caches, where another backend would run
-// the statement unprepared and cache one more tenant's tables. In tuning
-// runs (10,000 tenants, 8 clients, groups of one connection), giving each
-// tenant a second "alternate" group raised the largest backend from 40 to
-// 70 MiB with no gain in throughput, and so did spilling as soon as one
-// call waited. With few tenants every backend holds them all anyway, and
-// waiting only costs throughput (BENCHMARKS.md, P2 at 1,000 tenants).
-func (p *Pool) route(t Tenant) *shard {
+// Waiting briefly for the home costs little when the fleet is large: the
+// server's CPU, not the number of connections in use, bounds throughput,
+// and the home backend has the tenant's statements prepared and its tables
+// in its catalog caches, where another backend would run the statement
+// unprepared and cache one more tenant's tables. With few tenants every
+// backend holds them all anyway, and waiting only costs throughput
+// (BENCHMARKS.md, P2 at 1,000 tenants).
+func (p *Pool) route(t Tenant) (*shard, bool) {
 	n := uint32(len(p.shards))
 	if n == 1 {
-		return p.shards[0]
+		return p.shards[0], false
 	}
 	if t.IsZero() {
-		return p.leastBusy()
+		return p.leastBusy(), false
 	}
 	// FNV-1a, inline so that routing a call allocates nothing.
 	h := uint32(2166136261)
@@ -294,23 +329,20 @@ func (p *Pool) route(t Tenant) *shard {
 	}
 	recent := p.active.add(h)
 	home := p.shards[h%n]
-	b := home.busy.Load()
-	if b < home.size {
+	if home.busy.Load() < home.size {
 		home.home.Add(1)
-		return home
+		return home, false
 	}
-	queue := int32(spillQueue)
 	if recent >= p.hotCalls || p.active.count() <= p.looseTenants {
-		queue = 0
-	}
-	if b >= home.size*(1+queue) {
 		if s := p.leastBusy(); s.busy.Load() < s.size {
 			s.spilled.Add(1)
-			return s
+			return s, false
 		}
+		home.queued.Add(1)
+		return home, false
 	}
 	home.queued.Add(1)
-	return home
+	return home, true
 }
 
 // leastBusy returns the shard with the fewest calls per connection.
@@ -325,10 +357,27 @@ func (p *Pool) leastBusy() *shard {
 	return best
 }
 
-// acquire takes a connection of t's shard.
+// acquire takes a connection of t's shard; a call that waits for its home
+// and has not got it after p.homeWait takes the least busy shard instead.
 func (p *Pool) acquire(ctx context.Context, t Tenant) (*pgxpool.Conn, *shard, error) {
-	s := p.route(t)
+	s, bounded := p.route(t)
 	s.busy.Add(1)
+	if bounded {
+		wctx, cancel := context.WithTimeout(ctx, p.homeWait)
+		c, err := s.pool.Acquire(wctx)
+		cancel()
+		if err == nil {
+			return c, s, nil
+		}
+		s.busy.Add(-1)
+		if ctx.Err() != nil || wctx.Err() == nil {
+			return nil, nil, p.connectFailed(err)
+		}
+		s.queued.Add(-1)
+		s = p.leastBusy()
+		s.spilled.Add(1)
+		s.busy.Add(1)
+	}
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {
 		s.busy.Add(-1)
@@ -349,8 +398,18 @@ func (p *Pool) connectFailed(err error) error {
 // release returns c to s, after reading the size of a statement it
 // prepared in this call, if it is measuring one.
 func release(c *pgxpool.Conn, s *shard) {
-	if sc, ok := c.Conn().PgConn().CustomData()[cacheKey].(*stmtCache); ok && sc.pending != nil {
-		sc.finishSize(c.Conn())
+	if sc, ok := c.Conn().PgConn().CustomData()[cacheKey].(*stmtCache); ok {
+		if sc.pending != nil {
+			sc.finishSize(c.Conn())
+		}
+		if sc.recycle && c.Conn().PgConn().TxStatus() == 'I' {
+			// Its backend outgrew WithBackendMemory: the pool replaces
+			// a closed connection.
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			_ = c.Conn().Close(ctx)
+			cancel()
+			s.recycled.Add(1)
+		}
 	}
 	c.Release()
 	s.busy.Add(-1)
@@ -498,6 +557,9 @@ type Stats struct {
 	// make room), Unprepared in exec mode because they did not earn a
 	// place within the plan memory budget.
 	Hits, Prepared, Evicted, Unprepared int64
+	// Recycled counts the connections closed because their backend
+	// outgrew [WithBackendMemory].
+	Recycled int64
 }
 
 // Stat returns the pool's counters.
@@ -516,6 +578,7 @@ func (p *Pool) Stat() Stats {
 		st.Prepared += s.prepared.Load()
 		st.Evicted += s.evicted.Load()
 		st.Unprepared += s.unprepared.Load()
+		st.Recycled += s.recycled.Load()
 	}
 	return st
 }
@@ -624,7 +687,7 @@ func (p *Pool) failed(conn *pgx.Conn, sql string, err error) error {
 	}
 	switch pe.Code {
 	case "0A000": // feature_not_supported: cached plan must not change result type
-		if c := cacheOf(conn, p.o.planMemory); c != nil {
+		if c := cacheOf(conn, &p.o); c != nil {
 			c.invalidate(sql)
 		}
 	case "26000", "42P05": // invalid_sql_statement_name, duplicate_prepared_statement

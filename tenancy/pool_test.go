@@ -240,7 +240,7 @@ WHERE a.id = $1 AND b.owner <> '' GROUP BY a.owner HAVING count(*) > 0 ORDER BY 
 	}
 	defer conn.Release()
 	var plans int64
-	if err := conn.QueryRow(ctx, tenancy.PlanMemorySQL).Scan(&plans); err != nil {
+	if err := conn.QueryRow(ctx, tenancy.PlanMemorySQL).Scan(&plans, new(int64)); err != nil {
 		t.Fatal(err)
 	}
 	st := p.Stat()
@@ -289,7 +289,7 @@ func TestPoolPlanMemoryBudgetCountsTheBackendsOwnPlans(t *testing.T) {
 	}
 	defer conn.Release()
 	var plans, fk int64
-	if err := conn.QueryRow(ctx, tenancy.PlanMemorySQL).Scan(&plans); err != nil {
+	if err := conn.QueryRow(ctx, tenancy.PlanMemorySQL).Scan(&plans, new(int64)); err != nil {
 		t.Fatal(err)
 	}
 	if err := conn.QueryRow(ctx, `SELECT coalesce(sum(total_bytes), 0)::bigint FROM pg_backend_memory_contexts
@@ -308,6 +308,37 @@ WHERE name LIKE 'CachedPlan%' AND ident LIKE 'SELECT 1 FROM ONLY%'`).Scan(&fk); 
 // An application role that may not read pg_backend_memory_contexts (the
 // usual case: it takes a superuser or pg_read_all_stats) still gets its
 // statements prepared, counted at their estimate, and no call fails.
+// A backend whose memory outgrows WithBackendMemory is closed when its
+// call ends and replaced: PostgreSQL never shrinks its catalog caches.
+func TestPoolRecyclesABackendOverItsMemoryBound(t *testing.T) {
+	url, tenants := poolFleet(t, 1)
+	tenancy.SetRecheck(t, 1, 0)
+	pids := func(p *tenancy.Pool) map[int32]bool {
+		c := p.Bind(tenants[0])
+		seen := map[int32]bool{}
+		for range 4 {
+			seen[backend(t, c)] = true
+		}
+		return seen
+	}
+	// A fresh backend holds about 1.3 MiB; the floor of a 4 MiB plan
+	// budget is 1 MiB: a 2 MiB bound leaves too little.
+	small := openPool(t, url, 1, nil, tenancy.WithPlanMemory(4<<20), tenancy.WithBackendMemory(2<<20))
+	if got := pids(small); len(got) < 2 {
+		t.Errorf("a backend over its memory bound served every call (backends %v), want it replaced", got)
+	}
+	if st := small.Stat(); st.Recycled == 0 {
+		t.Errorf("stats %+v, want recycled connections", st)
+	}
+	def := openPool(t, url, 1, nil)
+	if got := pids(def); len(got) != 1 {
+		t.Errorf("with the default bound, calls ran on backends %v, want one", got)
+	}
+	if st := def.Stat(); st.Recycled != 0 {
+		t.Errorf("with the default bound: stats %+v, want none recycled", st)
+	}
+}
+
 func TestPoolWithoutTheRightToReadPlanMemory(t *testing.T) {
 	url, tenants := poolFleet(t, 20)
 	admin := pgtest.Connect(t, url)
@@ -639,7 +670,7 @@ func TestHotTenants(t *testing.T) {
 	}
 }
 
-func TestPoolSpillsAtOnceOnlyForFewOrHotTenants(t *testing.T) {
+func TestPoolSpillsAtOnceForFewOrHotTenantsElseAfterHomeWait(t *testing.T) {
 	url, tenants := poolFleet(t, 1)
 	sleep := tenancy.NewSQL("SELECT pg_backend_pid() FROM items, pg_sleep(0.4) WHERE id = $1", 29)
 	// Two calls of one tenant, the second while the first runs.
@@ -668,13 +699,27 @@ func TestPoolSpillsAtOnceOnlyForFewOrHotTenants(t *testing.T) {
 	if st := few.Stat(); st.Spilled != 1 || st.ActiveTenants != 1 {
 		t.Errorf("few tenants: stats %+v, want 1 spilled call and 1 active tenant", st)
 	}
+	// Among many tenants, a call waits for its busy home, at most
+	// HomeWait: here for the whole first call, with a wait bound longer
+	// than it.
 	many := openPool(t, url, 4, nil, tenancy.WithAffinity(1))
 	tenancy.SetLooseTenants(many, 0)
+	tenancy.SetHomeWait(many, 5*time.Second)
 	if a, b := twoCalls(many); a != b {
 		t.Errorf("many tenants: the second call ran on backend %d, want the home backend %d after a short wait", b, a)
 	}
 	if st := many.Stat(); st.Spilled != 0 || st.Queued != 1 {
 		t.Errorf("many tenants: stats %+v, want 1 queued call and none spilled", st)
+	}
+	// With the default bound (5 ms), a call does not wait out the home's
+	// long query (0.4 s): it takes an idle connection.
+	slowHome := openPool(t, url, 4, nil, tenancy.WithAffinity(1))
+	tenancy.SetLooseTenants(slowHome, 0)
+	if a, b := twoCalls(slowHome); a == b {
+		t.Errorf("many tenants, a slow query at home: the second call waited it out on backend %d, want an idle backend after %s", a, tenancy.HomeWait)
+	}
+	if st := slowHome.Stat(); st.Spilled != 1 || st.Queued != 0 {
+		t.Errorf("many tenants, a slow query at home: stats %+v, want 1 spilled call and none queued", st)
 	}
 	// Among many tenants, one that makes a large share of the calls is hot:
 	// its statements are worth keeping on every backend, and it spills at

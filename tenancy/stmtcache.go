@@ -30,18 +30,20 @@ func (p *Pool) prepare(ctx context.Context, conn *pgx.Conn, s *shard, sql string
 	if conn.PgConn().TxStatus() == 'E' {
 		return nil
 	}
-	return cacheOf(conn, p.o.planMemory).use(ctx, p, conn, &s.counters, sql)
+	return cacheOf(conn, &p.o).use(ctx, p, conn, &s.counters, sql)
 }
 
 // cacheKey is where a connection's stmtCache lives in pgconn's CustomData.
 const cacheKey = "tenantc.tenancy.stmtcache"
 
-// cacheOf returns conn's statement cache, made on first use.
-func cacheOf(conn *pgx.Conn, budget int64) *stmtCache {
+// cacheOf returns conn's statement cache, made on first use with the
+// budgets of o.
+func cacheOf(conn *pgx.Conn, o *poolOptions) *stmtCache {
 	m := conn.PgConn().CustomData()
 	c, _ := m[cacheKey].(*stmtCache)
 	if c == nil {
-		c = newStmtCache(budget)
+		c = newStmtCache(o.planMemory)
+		c.limit = o.backendMemory
 		m[cacheKey] = c
 	}
 	return c
@@ -69,6 +71,15 @@ type stmtCache struct {
 	// backend caches for itself (foreign key checks, PL/pgSQL), as last
 	// measured.
 	budget, used, other int64
+	// limit bounds the backend's memory as a whole (0: no bound);
+	// nonPlan is what the backend holds besides plans (catalog caches,
+	// above all), as last measured. recycle is set once nonPlan leaves
+	// too little of limit for the floor of the plan budget: the
+	// connection is then closed when its call ends, and replaced.
+	limit, nonPlan int64
+	recycle        bool
+	// calls counts the calls since the backend's memory was last read.
+	calls int
 	// measuredAt is the number of statements kept when the backend's plan
 	// memory was last read, prepares the statements prepared since, and
 	// readAt the time of that reading.
@@ -127,6 +138,15 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 			return err
 		}
 	}
+	c.calls++
+	if c.limit > 0 && c.calls >= recheckCalls && !c.blind && conn.PgConn().TxStatus() == 'I' && time.Since(c.readAt) >= recheckEvery {
+		// Catalog caches grow with the tenants a backend serves,
+		// whether or not their statements are kept: read its memory
+		// again now and then.
+		if err := c.measure(ctx, conn, n); err != nil {
+			return err
+		}
+	}
 	h := maphash.String(hashSeed, sql)
 	f := c.freq.add(h)
 	if e := c.m[sql]; e != nil {
@@ -182,7 +202,7 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 	var before int64
 	if measure {
 		var err error
-		if before, err = c.planMemory(ctx, conn); err != nil {
+		if before, _, err = c.planMemory(ctx, conn); err != nil {
 			return err
 		}
 		measure = !c.blind
@@ -203,29 +223,47 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 }
 
 // planMemorySQL reads how much memory the backend's prepared statements
-// take: their parse trees, analysed queries and plans.
-const planMemorySQL = `SELECT coalesce(sum(total_bytes), 0)::bigint FROM pg_backend_memory_contexts WHERE name LIKE 'CachedPlan%'`
+// take (their parse trees, analysed queries and plans), and the backend's
+// memory in all.
+const planMemorySQL = `SELECT coalesce(sum(total_bytes) FILTER (WHERE name LIKE 'CachedPlan%'), 0)::bigint, coalesce(sum(total_bytes), 0)::bigint FROM pg_backend_memory_contexts`
 
-// planMemory reads how much memory the backend's prepared statements take.
+// planMemory reads how much memory the backend's prepared statements take,
+// and how much the backend takes in all.
 // Its simple-protocol query also drops the unnamed statement of the last
 // exec-mode call, so that two readings around a statement's prepare and
 // first run differ by that statement alone.
 // A server that refuses the query (too old, or the role may not read the
 // view) makes the cache blind, and is not an error; a failed connection
 // is.
-func (c *stmtCache) planMemory(ctx context.Context, conn *pgx.Conn) (int64, error) {
-	var b int64
-	err := conn.QueryRow(ctx, planMemorySQL, pgx.QueryExecModeSimpleProtocol).Scan(&b)
+func (c *stmtCache) planMemory(ctx context.Context, conn *pgx.Conn) (plans, total int64, err error) {
+	err = conn.QueryRow(ctx, planMemorySQL, pgx.QueryExecModeSimpleProtocol).Scan(&plans, &total)
 	if _, refused := errors.AsType[*pgconn.PgError](err); refused {
 		c.blind = true
-		return 0, nil
+		return 0, 0, nil
 	}
-	return b, err
+	return plans, total, err
 }
 
 // room is how much of the budget the cache's statements may take: what
-// the backend's own plans leave, and at least a quarter of the budget.
-func (c *stmtCache) room() int64 { return max(c.budget-c.other, c.budget/4) }
+// the backend's own plans leave, and what the backend's other memory
+// leaves of its limit; at least a quarter of the budget.
+func (c *stmtCache) room() int64 {
+	r := c.budget - c.other
+	if c.limit > 0 {
+		r = min(r, c.limit-c.nonPlan-c.other)
+	}
+	return max(r, c.budget/4)
+}
+
+// sawTotal records a reading of the backend's memory: plans of it for
+// plans, total in all.
+func (c *stmtCache) sawTotal(plans, total int64) {
+	c.nonPlan = max(0, total-plans)
+	c.calls = 0
+	if c.limit > 0 && c.nonPlan+c.other+c.budget/4 > c.limit {
+		c.recycle = true
+	}
+}
 
 // due says whether the backend's plan memory should be read before the
 // next prepare: once 16 statements are kept, then each time their count
@@ -246,17 +284,26 @@ func (c *stmtCache) due() bool {
 	return (k >= c.measuredAt+step || c.prepares >= step) && time.Since(c.readAt) >= time.Second
 }
 
+// recheckCalls is how many calls a connection makes, at least, between
+// two readings of its backend's memory for [WithBackendMemory], and
+// recheckEvery how long at least passes (variables for the tests).
+var (
+	recheckCalls = 1024
+	recheckEvery = time.Second
+)
+
 // measure reads the backend's plan memory, takes what the cache's
 // statements do not account for as the backend's own plans (the
 // foreign-key checks PostgreSQL plans once per constraint, so per tenant
 // table written to, and PL/pgSQL's), and evicts the least recently used
 // statements until the rest fits the room left.
 func (c *stmtCache) measure(ctx context.Context, conn *pgx.Conn, n *counters) error {
-	actual, err := c.planMemory(ctx, conn)
+	actual, total, err := c.planMemory(ctx, conn)
 	if err != nil || c.blind {
 		return err
 	}
 	c.other = max(0, actual-c.used)
+	c.sawTotal(actual, total)
 	for c.used > c.room() && c.tail != nil {
 		v := c.tail
 		if err := conn.Deallocate(ctx, v.sql); err != nil {
@@ -283,10 +330,11 @@ func (c *stmtCache) finishSize(conn *pgx.Conn) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	after, err := c.planMemory(ctx, conn)
+	after, total, err := c.planMemory(ctx, conn)
 	if err != nil || c.blind || after <= ps.before {
 		return
 	}
+	defer c.sawTotal(after, total)
 	size := after - ps.before
 	c.shapes[ps.shape] = size
 	if c.m[ps.e.sql] == ps.e {
