@@ -325,7 +325,7 @@ func (h *harness) p8(ctx context.Context) error {
 		{n, defaultPool(), zipfMix()}, {n, defaultPool(), uniformMix()},
 		{n, plainPool(), zipfMix()},
 		{n, h.bestTuned(), zipfMix()}, {n, h.bestTuned(), uniformMix()},
-		{n, poolVariant{name: "NewPool(WithAffinity(1)): groups of one", opts: []tenancy.PoolOption{tenancy.WithAffinity(1)}, ablation: true}, zipfMix()},
+		{n, poolVariant{name: "NewPool(WithAffinity(2)): groups of two", opts: []tenancy.PoolOption{tenancy.WithAffinity(2)}, ablation: true}, zipfMix()},
 	}
 	if h.o.Short {
 		runs = runs[:5]
@@ -374,7 +374,7 @@ func (h *harness) p8(ctx context.Context) error {
 	}
 	h.add(Row{Scenario: "P8", Variant: fmt.Sprintf("largest backend, %d tenants, %d-query mix, NewPool (default)", n, mixKinds),
 		Value: float64(largest.largest) / (1 << 20), Unit: "MiB", Baseline: 128, BaselineName: "limit", Target: 1,
-		Note: fmt.Sprintf("%s of it plans; plan budget %s per backend (tenancy.DefaultPlanMemory)",
-			mib(largest.largestPlans), mib(tenancy.DefaultPlanMemory))})
+		Note: fmt.Sprintf("%s of it plans; plan budget %s per backend (tenancy.DefaultPlanMemory), backend bound %s (tenancy.DefaultBackendMemory)",
+			mib(largest.largestPlans), mib(tenancy.DefaultPlanMemory), mib(tenancy.DefaultBackendMemory))})
 	return nil
 }

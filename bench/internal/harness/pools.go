@@ -59,7 +59,7 @@ func tunedPools() []poolVariant {
 // must do no worse than exec mode.
 func ablations() []poolVariant {
 	return []poolVariant{
-		{name: "NewPool(WithAffinity(1)): groups of one", opts: []tenancy.PoolOption{tenancy.WithAffinity(1)}, ablation: true},
+		{name: "NewPool(WithAffinity(2)): groups of two", opts: []tenancy.PoolOption{tenancy.WithAffinity(2)}, ablation: true},
 		{name: "NewPool(WithAffinity(8)): no affinity", opts: []tenancy.PoolOption{tenancy.WithAffinity(8)}, ablation: true},
 		{name: "NewPool(WithCustomPlans())", opts: []tenancy.PoolOption{tenancy.WithCustomPlans()}, ablation: true},
 		{name: "NewPool(WithPlanMemory(0)): exec mode", opts: []tenancy.PoolOption{tenancy.WithPlanMemory(0)}, ablation: true},
@@ -113,8 +113,12 @@ func poolCalls(a, b tenancy.Stats) string {
 		return ""
 	}
 	pct := func(n, of int64) float64 { return 100 * float64(n) / float64(of) }
-	return fmt.Sprintf("timed calls: %.0f%% hit a prepared statement, %.0f%% queued for their home group, %.0f%% spilled",
+	s := fmt.Sprintf("timed calls: %.0f%% hit a prepared statement, %.0f%% queued for their home, %.0f%% spilled",
 		pct(b.Hits-a.Hits, stmts), pct(b.Queued-a.Queued, routed), pct(b.Spilled-a.Spilled, routed))
+	if r := b.Recycled - a.Recycled; r > 0 {
+		s += fmt.Sprintf("; %d connections recycled over the backend memory bound", r)
+	}
+	return s
 }
 
 // prepCounter is a pgx tracer that counts prepared statements: a
