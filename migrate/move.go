@@ -557,3 +557,86 @@ func (m *mover) emit(e MoveEvent) {
 		m.o.moveProgress(e)
 	}
 }
+
+// ErrNoMove is returned by [Servers.AbortMove] when the tenant has no
+// unfinished move. Test with errors.Is.
+var ErrNoMove = errors.New("migrate: tenant has no unfinished move")
+
+// ErrPastCutover is returned by [Servers.AbortMove] when the move has
+// renamed the source schema: the target's copy is then the tenant's, and
+// the move can only be finished (run it again). Test with errors.Is.
+var ErrPastCutover = errors.New("migrate: the move is past its cutover")
+
+// AbortMove undoes tenant id's unfinished move, one that stopped before
+// its cutover (a crash, a server down, or a refusal such as
+// [ErrNotMovable] after the move began): the target's subscription and
+// copy of the tenant, the source's publication and replication slot, and
+// the move's row go, and the tenant stays where the registry places it,
+// untouched. Once the cutover has renamed the source schema it refuses
+// with [ErrPastCutover]: finish that move with [Servers.MoveTenant]. A
+// tenant without a move row is [ErrNoMove]; one being moved by another
+// process is [ErrMoveInProgress].
+func (s Servers) AbortMove(ctx context.Context, cfg *config.Config, id string, opts ...MoveOption) error {
+	if err := s.check(); err != nil {
+		return err
+	}
+	p, err := newProvisioner(cfg, opts)
+	if err != nil {
+		return err
+	}
+	if err := tenancy.ValidateTenantID(id); err != nil {
+		return fmt.Errorf("tenant id %q: %w", id, err)
+	}
+	m := &mover{s: s, cfg: cfg, o: p.o, p: p, control: s[0],
+		moves: pgx.Identifier{cfg.SharedSchema, MovesTable}.Sanitize(),
+		rep:   &MoveReport{Tenant: id, Steps: []MoveStepResult{}}}
+	unlock, err := m.lockTenant(ctx, id)
+	if err != nil {
+		return fmt.Errorf("abort the move of tenant %q: %w", id, err)
+	}
+	defer unlock()
+	if err := m.abort(ctx, id); err != nil {
+		return fmt.Errorf("abort the move of tenant %q: %w", id, err)
+	}
+	return nil
+}
+
+// abort is AbortMove under the tenant's move lock.
+func (m *mover) abort(ctx context.Context, id string) error {
+	ok, err := exists(ctx, m.control.DB, m.cfg.SharedSchema, MovesTable)
+	if err != nil {
+		return fmt.Errorf("control server: %w", err)
+	}
+	r := &m.row
+	if ok {
+		err = m.control.DB.QueryRow(ctx, `SELECT tenant_id, schema_name, moved_schema, name, from_server, to_server, step
+FROM `+m.moves+` WHERE tenant_id = $1`, id).Scan(&r.id, &r.schema, &r.moved, &r.name, &r.from, &r.to, &r.step)
+	}
+	switch {
+	case !ok || errors.Is(err, pgx.ErrNoRows):
+		return ErrNoMove
+	case err != nil:
+		return fmt.Errorf("control server: read move: %w", err)
+	}
+	if err := m.servers(r.from, r.to); err != nil {
+		return err
+	}
+	if i := slices.Index(moveSteps, r.step); i > slices.Index(moveSteps, MoveCutover) {
+		return fmt.Errorf("its move to %q is at step %s (run tenantc tenant move %s --to %s to finish it): %w", r.to, r.step, id, r.to, ErrPastCutover)
+	}
+	live, err := m.sourceLive(ctx)
+	if err != nil {
+		return err
+	}
+	if !live {
+		return fmt.Errorf("its move to %q renamed the source schema (run tenantc tenant move %s --to %s to finish it): %w", r.to, id, r.to, ErrPastCutover)
+	}
+	if err := m.restart(ctx); err != nil {
+		return err
+	}
+	if _, err := m.control.DB.Exec(ctx, "DELETE FROM "+m.moves+" WHERE tenant_id = $1", id); err != nil {
+		return fmt.Errorf("control server: delete the move's row: %w", err)
+	}
+	m.o.log.Debug("move aborted", "tenant", id, "from", r.from, "to", r.to, "step", r.step)
+	return nil
+}

@@ -631,3 +631,83 @@ func TestMoveTenantRefusals(t *testing.T) {
 		}
 	})
 }
+
+// stopMoveAt runs a move of id to to that stops at point, as if its
+// process died there.
+func stopMoveAt(t *testing.T, fleet Servers, cfg *config.Config, id, to, point string) {
+	t.Helper()
+	stopped := errors.New("stopped")
+	t.Cleanup(func() { moveHook = nil })
+	moveHook = func(p string) {
+		if p == point {
+			panic(stopped)
+		}
+	}
+	defer func() {
+		moveHook = nil
+		if r := recover(); r != stopped {
+			t.Fatalf("move did not stop at %s: %v", point, r)
+		}
+	}()
+	_, _ = fleet.MoveTenant(t.Context(), cfg, id, to)
+}
+
+func TestAbortMove(t *testing.T) {
+	p, fleet := moveProject(t, 2)
+	ctx := t.Context()
+	createMoveTenant(t, fleet, p.cfg, "acme", "s1", 5, 5, 5)
+	if err := fleet.AbortMove(ctx, p.cfg, "acme"); !errors.Is(err, ErrNoMove) {
+		t.Errorf("AbortMove without a move: %v, want ErrNoMove", err)
+	}
+
+	// Stopped once the target copied the tenant: abort undoes it all.
+	stopMoveAt(t, fleet, p.cfg, "acme", "s0", MoveSubscribe)
+	if err := fleet.DropTenant(ctx, p.cfg, "acme"); !errors.Is(err, ErrMoveUnfinished) {
+		t.Fatalf("DropTenant during a move: %v, want ErrMoveUnfinished", err)
+	}
+	if err := fleet.AbortMove(ctx, p.cfg, "acme"); err != nil {
+		t.Fatalf("AbortMove: %v", err)
+	}
+	var copies, moves, pubs, subs, slots int
+	src, dst := fleet[1].DB, fleet[0].DB
+	for _, q := range []struct {
+		db   DB
+		sql  string
+		into *int
+	}{
+		{dst, "SELECT count(*) FROM pg_namespace WHERE nspname = 't_acme'", &copies},
+		{dst, "SELECT count(*) FROM app.tenantc_moves", &moves},
+		{src, "SELECT count(*) FROM pg_publication WHERE pubname LIKE 'tenantc_move%'", &pubs},
+		{dst, "SELECT count(*) FROM pg_subscription WHERE subname LIKE 'tenantc_move%'", &subs},
+		{src, "SELECT count(*) FROM pg_replication_slots WHERE slot_name LIKE 'tenantc_move%'", &slots},
+	} {
+		if err := q.db.QueryRow(ctx, q.sql).Scan(q.into); err != nil {
+			t.Fatalf("%s: %v", q.sql, err)
+		}
+	}
+	if copies+moves+pubs+subs+slots != 0 {
+		t.Errorf("after AbortMove: %d copies on the target, %d move rows, %d publications, %d subscriptions, %d slots; want none",
+			copies, moves, pubs, subs, slots)
+	}
+	if got := registryServer(t, fleet, "acme"); got != "s1" {
+		t.Errorf("acme on %s after the abort, want s1", got)
+	}
+	var n int
+	if err := src.QueryRow(ctx, "SELECT count(*) FROM t_acme.events").Scan(&n); err != nil || n != 5 {
+		t.Errorf("acme's events on the source after the abort: %d, %v; want 5", n, err)
+	}
+
+	// Past the cutover the target's copy is the tenant's: abort refuses,
+	// and the move can be finished.
+	stopMoveAt(t, fleet, p.cfg, "acme", "s0", "renamed")
+	if err := fleet.AbortMove(ctx, p.cfg, "acme"); !errors.Is(err, ErrPastCutover) {
+		t.Errorf("AbortMove past the cutover: %v, want ErrPastCutover", err)
+	}
+	rep, err := fleet.MoveTenant(ctx, p.cfg, "acme", "s0", WithGrace(0))
+	if err != nil || !rep.Resumed {
+		t.Fatalf("MoveTenant finishing the move: %+v, %v", rep, err)
+	}
+	if got := registryServer(t, fleet, "acme"); got != "s0" {
+		t.Errorf("acme on %s after the move, want s0", got)
+	}
+}

@@ -18,16 +18,18 @@ import (
 type tenantMoveOptions struct {
 	IO *streams
 	tenantFlags
-	ID, To  string
-	Grace   time.Duration
-	JSON    bool
+	ID, To string
+	Grace  time.Duration
+	JSON   bool
+	// Abort undoes an unfinished move instead.
+	Abort   bool
 	cmdPath string
 }
 
 func newTenantMoveCmd(s *streams, runF func(*tenantMoveOptions) error) *cobra.Command {
 	opts := &tenantMoveOptions{IO: s}
 	cmd := &cobra.Command{
-		Use:   "move ID --to SERVER",
+		Use:   "move ID --to SERVER | move ID --abort",
 		Short: "Move a tenant to another server of tenantc.yaml, online",
 		Long: `Move copies tenant ID to the server --to while the app keeps running, then
 points the registry at it. The tenant's writes pause only for the cutover
@@ -52,7 +54,11 @@ A move that stops at any point — a crash, a server down, Ctrl-C — leaves the
 tenant whole on one server; run the same command again to resume it. A
 stop between the rename and the registry update (when the source is not the
 control server) leaves the tenant unreachable until the re-run finishes.
-Moving the tenant to another server while one move is unfinished is refused.
+Moving the tenant to another server while one move is unfinished is refused;
+--abort undoes a move that stopped before its cutover (the target's copy,
+the publication, the subscription and the move's row go; the tenant stays
+where it was, untouched). Past the cutover the target's copy is the
+tenant's: --abort refuses, and the move can only be finished.
 
 It refuses, changing nothing, when the tenant or a server is unknown, the
 tenant is already on --to, migrations are pending (run tenantc migrate
@@ -61,12 +67,16 @@ the role must be allowed to create publications and subscriptions (a
 superuser on PostgreSQL 15). tenantc migrate apply waits for a move until
 its registry update.`,
 		Example: `  tenantc tenant move acme --to eu
-  tenantc tenant move acme --to eu --grace 10m --json`,
+  tenantc tenant move acme --to eu --grace 10m --json
+  tenantc tenant move acme --abort`,
 		Args: exactArgs("ID"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ID, opts.cmdPath = args[0], cmd.CommandPath()
-			if opts.To == "" {
-				return &usageError{cmd: opts.cmdPath, err: errors.New("--to SERVER is required")}
+			switch {
+			case opts.Abort && opts.To != "":
+				return &usageError{cmd: opts.cmdPath, err: errors.New("--abort and --to: give one")}
+			case !opts.Abort && opts.To == "":
+				return &usageError{cmd: opts.cmdPath, err: errors.New("--to SERVER is required (or --abort)")}
 			}
 			if opts.Grace < 0 {
 				return &usageError{cmd: opts.cmdPath, err: fmt.Errorf("--grace %s: must not be negative", opts.Grace)}
@@ -84,6 +94,7 @@ its registry update.`,
 	cmd.Flags().StringVar(&opts.To, "to", "", "target server `name` from tenantc.yaml's servers")
 	cmd.Flags().DurationVar(&opts.Grace, "grace", time.Minute, "keep the renamed source schema this `long` before dropping it")
 	cmd.Flags().BoolVar(&opts.JSON, "json", false, "print the report as JSON on stdout")
+	cmd.Flags().BoolVar(&opts.Abort, "abort", false, "undo the tenant's unfinished move, if it stopped before its cutover")
 	return cmd
 }
 
@@ -94,6 +105,9 @@ func tenantMoveRun(ctx context.Context, opts *tenantMoveOptions) error {
 	}
 	if len(cfg.Servers) == 0 {
 		return &usageError{cmd: opts.cmdPath, err: errors.New("tenant move needs servers in tenantc.yaml")}
+	}
+	if opts.Abort {
+		return tenantMoveAbort(ctx, opts, cfg)
 	}
 	if !slices.ContainsFunc(cfg.Servers, func(s config.Server) bool { return s.Name == opts.To }) {
 		return &usageError{cmd: opts.cmdPath, err: fmt.Errorf("--to %q is not one of tenantc.yaml's servers (%s)", opts.To, serverNames(cfg))}
@@ -117,7 +131,7 @@ func tenantMoveRun(ctx context.Context, opts *tenantMoveOptions) error {
 		migrate.WithLogger(opts.IO.Logger()), migrate.WithGrace(opts.Grace), migrate.WithMoveProgress(progress))
 	if err != nil {
 		if rep != nil && rep.Schema != "" {
-			fmt.Fprintf(opts.IO.Err, "the move of %s is unfinished: run tenantc tenant move %s --to %s again to resume it\n", opts.ID, opts.ID, opts.To)
+			fmt.Fprintf(opts.IO.Err, "the move of %s is unfinished: run tenantc tenant move %s --to %s again to resume it (or --abort to undo it, before its cutover)\n", opts.ID, opts.ID, opts.To)
 		}
 		return badInput(opts.cmdPath, err)
 	}
@@ -126,5 +140,25 @@ func tenantMoveRun(ctx context.Context, opts *tenantMoveOptions) error {
 	}
 	fmt.Fprintf(opts.IO.Out, "moved tenant %s (schema %s) from %s to %s: %d rows copied, writes paused %.1f ms, %s in all\n",
 		rep.Tenant, rep.Schema, rep.From, rep.To, rep.RowsCopied, rep.PauseMS, (time.Duration(rep.TotalMS) * time.Millisecond).Round(time.Millisecond))
+	return nil
+}
+
+// tenantMoveAbort undoes opts.ID's unfinished move.
+func tenantMoveAbort(ctx context.Context, opts *tenantMoveOptions, cfg *config.Config) error {
+	fleet, closeAll, err := openServers(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeAll()
+	if err := fleet.AbortMove(ctx, cfg, opts.ID, migrate.WithLogger(opts.IO.Logger())); err != nil {
+		return badInput(opts.cmdPath, err)
+	}
+	if opts.JSON {
+		return writeJSON(opts.IO.Out, struct {
+			Tenant  string `json:"tenant"`
+			Aborted bool   `json:"aborted"`
+		}{opts.ID, true})
+	}
+	fmt.Fprintf(opts.IO.Out, "aborted the move of tenant %s: its copy, publication and subscription are gone; it stays where it was\n", opts.ID)
 	return nil
 }

@@ -166,6 +166,9 @@ func TestTenantMoveCommand(t *testing.T) {
 	if code, _, stderr := runCLI(t, append([]string{"tenant", "move", "acme", "--to", "eu"}, f...)...); code != 1 || !strings.Contains(stderr, "already on that server") {
 		t.Errorf("tenant move to its own server: exit %d, %s", code, stderr)
 	}
+	if code, _, stderr := runCLI(t, append([]string{"tenant", "move", "acme", "--abort"}, f...)...); code != 1 || !strings.Contains(stderr, "no unfinished move") {
+		t.Errorf("tenant move --abort without a move: exit %d, %s", code, stderr)
+	}
 
 	code, stdout, stderr := runCLI(t, append([]string{"tenant", "move", "acme", "--to", "main", "--grace", "0s", "--json"}, f...)...)
 	if code != 0 {

@@ -82,6 +82,12 @@ func TestTenantFlags(t *testing.T) {
 			want: tenantMoveOptions{tenantFlags: tenantFlags{ConfigPath: "tenantc.yaml", URL: "u"}, ID: "acme", To: "eu", Grace: time.Minute},
 		},
 		{name: "move without --to", args: []string{"move", "acme", "--url", "u"}, usage: true},
+		{
+			name: "move abort",
+			args: []string{"move", "acme", "--abort", "--url", "u"},
+			want: tenantMoveOptions{tenantFlags: tenantFlags{ConfigPath: "tenantc.yaml", URL: "u"}, ID: "acme", Grace: time.Minute, Abort: true},
+		},
+		{name: "move abort with --to", args: []string{"move", "acme", "--abort", "--to", "eu", "--url", "u"}, usage: true},
 		{name: "move negative grace", args: []string{"move", "acme", "--to", "eu", "--grace", "-1s", "--url", "u"}, usage: true},
 	}
 	for _, tt := range tests {
