@@ -160,7 +160,9 @@ const DefaultBackendMemory = 120 << 20
 // budget, and at least a quarter of it), and a backend whose other memory
 // leaves less than that is closed when its call ends, outside a
 // transaction, and replaced by a fresh one. [Stats].Recycled counts them.
-// Zero leaves backends unbounded. The default is [DefaultBackendMemory].
+// It applies while the Pool keeps statements prepared (a plan budget above
+// zero, not [BehindPgBouncer]). Zero leaves backends unbounded. The
+// default is [DefaultBackendMemory].
 func WithBackendMemory(bytes int64) PoolOption {
 	return func(o *poolOptions) { o.backendMemory = max(0, bytes) }
 }
