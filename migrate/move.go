@@ -196,24 +196,12 @@ type mover struct {
 // on PostgreSQL 15).
 func (s Servers) MoveTenant(ctx context.Context, cfg *config.Config, id, to string, opts ...MoveOption) (*MoveReport, error) {
 	start := time.Now()
-	if err := s.check(); err != nil {
-		return nil, err
-	}
-	p, err := newProvisioner(cfg, opts)
-	if err != nil {
-		return nil, err
-	}
-	if err := tenancy.ValidateTenantID(id); err != nil {
-		return nil, fmt.Errorf("tenant id %q: %w", id, err)
-	}
-	m := &mover{s: s, cfg: cfg, o: p.o, p: p, control: s[0],
-		moves: pgx.Identifier{cfg.SharedSchema, MovesTable}.Sanitize(),
-		rep:   &MoveReport{Tenant: id, To: to, Steps: []MoveStepResult{}}}
-	unlock, err := m.lockTenant(ctx, id)
+	m, unlock, err := s.newMover(ctx, cfg, id, opts)
 	if err != nil {
 		return nil, fmt.Errorf("move tenant %q: %w", id, err)
 	}
 	defer unlock()
+	m.rep.To = to
 	if err := m.begin(ctx, id, to); err != nil {
 		return nil, fmt.Errorf("move tenant %q to %q: %w", id, to, err)
 	}
@@ -222,6 +210,29 @@ func (s Servers) MoveTenant(ctx context.Context, cfg *config.Config, id, to stri
 	}
 	m.rep.TotalMS = ms(time.Since(start))
 	return m.rep, nil
+}
+
+// newMover checks s, cfg and id and returns a mover for tenant id that
+// holds the tenant's move lock until unlock runs.
+func (s Servers) newMover(ctx context.Context, cfg *config.Config, id string, opts []MoveOption) (m *mover, unlock func(), err error) {
+	if err := s.check(); err != nil {
+		return nil, nil, err
+	}
+	p, err := newProvisioner(cfg, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := tenancy.ValidateTenantID(id); err != nil {
+		return nil, nil, fmt.Errorf("tenant id %q: %w", id, err)
+	}
+	m = &mover{s: s, cfg: cfg, o: p.o, p: p, control: s[0],
+		moves: pgx.Identifier{cfg.SharedSchema, MovesTable}.Sanitize(),
+		rep:   &MoveReport{Tenant: id, Steps: []MoveStepResult{}}}
+	unlock, err = m.lockTenant(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	return m, unlock, nil
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
@@ -316,8 +327,7 @@ func (m *mover) begin(ctx context.Context, id, to string) error {
 		return fmt.Errorf("control server: create moves table: %w", err)
 	}
 	r := &m.row
-	err = ctl.QueryRow(ctx, `SELECT tenant_id, schema_name, moved_schema, name, from_server, to_server, step, rows_copied, paused_ms, drop_after
-FROM `+m.moves+` WHERE tenant_id = $1`, id).Scan(&r.id, &r.schema, &r.moved, &r.name, &r.from, &r.to, &r.step, &r.rows, &r.pausedMS, &r.dropAfter)
+	err = m.readRow(ctx, id)
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
 		if err := m.preflight(ctx, id, to); err != nil {
@@ -336,6 +346,14 @@ FROM `+m.moves+` WHERE tenant_id = $1`, id).Scan(&r.id, &r.schema, &r.moved, &r.
 	m.rep.Resumed = true
 	m.rep.Schema, m.rep.From, m.rep.RowsCopied, m.rep.PauseMS = r.schema, r.from, r.rows, r.pausedMS
 	return nil
+}
+
+// readRow reads tenant id's move row into m.row; pgx.ErrNoRows when it
+// has none.
+func (m *mover) readRow(ctx context.Context, id string) error {
+	r := &m.row
+	return m.control.DB.QueryRow(ctx, `SELECT tenant_id, schema_name, moved_schema, name, from_server, to_server, step, rows_copied, paused_ms, drop_after
+FROM `+m.moves+` WHERE tenant_id = $1`, id).Scan(&r.id, &r.schema, &r.moved, &r.name, &r.from, &r.to, &r.step, &r.rows, &r.pausedMS, &r.dropAfter)
 }
 
 // checkNotMoving refuses, with ErrMoveUnfinished, when tenant id has a
@@ -577,20 +595,7 @@ var ErrPastCutover = errors.New("migrate: the move is past its cutover")
 // tenant without a move row is [ErrNoMove]; one being moved by another
 // process is [ErrMoveInProgress].
 func (s Servers) AbortMove(ctx context.Context, cfg *config.Config, id string, opts ...MoveOption) error {
-	if err := s.check(); err != nil {
-		return err
-	}
-	p, err := newProvisioner(cfg, opts)
-	if err != nil {
-		return err
-	}
-	if err := tenancy.ValidateTenantID(id); err != nil {
-		return fmt.Errorf("tenant id %q: %w", id, err)
-	}
-	m := &mover{s: s, cfg: cfg, o: p.o, p: p, control: s[0],
-		moves: pgx.Identifier{cfg.SharedSchema, MovesTable}.Sanitize(),
-		rep:   &MoveReport{Tenant: id, Steps: []MoveStepResult{}}}
-	unlock, err := m.lockTenant(ctx, id)
+	m, unlock, err := s.newMover(ctx, cfg, id, opts)
 	if err != nil {
 		return fmt.Errorf("abort the move of tenant %q: %w", id, err)
 	}
@@ -609,8 +614,7 @@ func (m *mover) abort(ctx context.Context, id string) error {
 	}
 	r := &m.row
 	if ok {
-		err = m.control.DB.QueryRow(ctx, `SELECT tenant_id, schema_name, moved_schema, name, from_server, to_server, step
-FROM `+m.moves+` WHERE tenant_id = $1`, id).Scan(&r.id, &r.schema, &r.moved, &r.name, &r.from, &r.to, &r.step)
+		err = m.readRow(ctx, id)
 	}
 	switch {
 	case !ok || errors.Is(err, pgx.ErrNoRows):
