@@ -23,12 +23,12 @@ import (
 // catalog.
 
 // idealPartition warms each client's tenants of ts with warmOne on the
-// client's own connection, prepared, then runs newOp(w, mine) from each
-// client w over its share mine; it returns the result and the backends'
-// memory. perTenant is the number of statements a tenant's calls prepare;
+// client's own connection, prepared, then runs newOp(w, shares, conns)
+// from each client w, shares[w] being its share of the tenants bound to
+// conns[w]; it returns the result and the backends' memory. perTenant is the number of statements a tenant's calls prepare;
 // finish, if not nil, runs after the load, while the connections are open.
 func (h *harness) idealPartition(ctx context.Context, ts []tenancy.Tenant, perTenant int,
-	warmOne func(context.Context, tenancy.Conn) error, newOp func(w int, mine []tenancy.Conn) opFunc,
+	warmOne func(context.Context, tenancy.Conn) error, newOp func(w int, shares [][]tenancy.Conn, conns []*pgx.Conn) opFunc,
 	finish func(context.Context) error) (loadResult, backendMem, error) {
 	clients := h.o.Clients
 	share := (len(ts) + clients - 1) / clients
@@ -69,7 +69,7 @@ func (h *harness) idealPartition(ctx context.Context, ts []tenancy.Tenant, perTe
 	if err := g.Wait(); err != nil {
 		return loadResult{}, backendMem{}, err
 	}
-	res, err := h.loadEach(ctx, clients, h.warmup(), h.o.Duration, func(w int) opFunc { return newOp(w, mine[w]) })
+	res, err := h.loadEach(ctx, clients, h.warmup(), h.o.Duration, func(w int) opFunc { return newOp(w, mine, conns) })
 	if finish != nil {
 		if ferr := finish(ctx); ferr != nil && err == nil {
 			err = ferr
@@ -94,9 +94,9 @@ func (h *harness) idealPartition(ctx context.Context, ts []tenancy.Tenant, perTe
 
 // idealPointSelect is P2's point select on the ideal partition.
 func (h *harness) idealPointSelect(ctx context.Context, ts []tenancy.Tenant) (loadResult, backendMem, error) {
-	return h.idealPartition(ctx, ts, 1, warmGetItem, func(_ int, mine []tenancy.Conn) opFunc {
-		qs := make([]*tenantdb.TenantQueries, len(mine))
-		for i, c := range mine {
+	return h.idealPartition(ctx, ts, 1, warmGetItem, func(w int, shares [][]tenancy.Conn, _ []*pgx.Conn) opFunc {
+		qs := make([]*tenantdb.TenantQueries, len(shares[w]))
+		for i, c := range shares[w] {
 			qs[i] = tenantdb.NewTenant(c)
 		}
 		return func(ctx context.Context, r *rand.Rand) error { return getItemOf(ctx, r, qs) }
@@ -107,9 +107,9 @@ func (h *harness) idealPointSelect(ctx context.Context, ts []tenancy.Tenant) (lo
 // by dist among its own share.
 func (h *harness) idealMix(ctx context.Context, ts []tenancy.Tenant, dist mixDist) (loadResult, backendMem, error) {
 	var clients []*mixClient
-	return h.idealPartition(ctx, ts, mixKinds, warmMix, func(w int, mine []tenancy.Conn) opFunc {
-		qs := make([]*tenantdb.TenantQueries, len(mine))
-		for i, c := range mine {
+	return h.idealPartition(ctx, ts, mixKinds, warmMix, func(w int, shares [][]tenancy.Conn, _ []*pgx.Conn) opFunc {
+		qs := make([]*tenantdb.TenantQueries, len(shares[w]))
+		for i, c := range shares[w] {
 			qs[i] = tenantdb.NewTenant(c)
 		}
 		rank := rand.New(rand.NewPCG(uint64(len(qs)), uint64(w))).Perm(len(qs))

@@ -183,5 +183,25 @@ func (h *harness) p2(ctx context.Context) error {
 	h.add(Row{Scenario: "P2", Variant: fmt.Sprintf("ideal partition, %d tenants: each client its own connection and 1/%d of the tenants, all prepared", n, h.o.Clients),
 		Value: res.opsPerSec, Unit: "ops/s", Baseline: one, BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpuPerOp,
 		Note: fmt.Sprintf("no call waits, every call hits a generic plan; %s", m.note())})
+	for _, v := range []struct {
+		batch      bool
+		name, note string
+	}{
+		{false, "homes without a pool, %d tenants: random tenants on the ideal partition's connections, a busy home waited for",
+			"the default's routing on bare connections; every call hits a generic plan"},
+		{true, "pipelined homes, %d tenants: the same, the calls queued for a home sent in one batch (not built)",
+			"bounds what pipelining queued calls would gain; every call hits a generic plan"},
+	} {
+		res, m, err := h.homesPointSelect(ctx, h.tenants, v.batch)
+		if err != nil {
+			return fmt.Errorf("homes: %w", err)
+		}
+		if res.leaks != 0 {
+			return fmt.Errorf("homes: %d rows of another tenant", res.leaks)
+		}
+		h.add(Row{Scenario: "P2", Variant: fmt.Sprintf(v.name, n),
+			Value: res.opsPerSec, Unit: "ops/s", Baseline: one, BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpuPerOp,
+			Note: fmt.Sprintf("%s; %s", v.note, m.note())})
+	}
 	return h.ceiling(ctx)
 }
