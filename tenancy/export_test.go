@@ -76,3 +76,12 @@ const PlanMemorySQL = planMemorySQL
 
 // ShapeOf hashes a statement without its schema qualifiers.
 var ShapeOf = shapeOf
+
+// Busy counts the calls holding or waiting for a connection of p.
+func Busy(p *Pool) int32 {
+	var n int32
+	for _, s := range p.shards {
+		n += s.busy.Load()
+	}
+	return n
+}

@@ -82,6 +82,9 @@ type Pool struct {
 	hotCalls uint32
 	// homeWait bounds a call's wait for its busy home (HomeWait).
 	homeWait time.Duration
+	// tracer is the application's query tracer, which pipelined calls
+	// report to (pgx does for the others).
+	tracer pgx.QueryTracer
 }
 
 // shard is one group of connections and the calls routed to it.
@@ -91,6 +94,13 @@ type shard struct {
 	// connections through the Pool; size is the shard's MaxConns.
 	busy atomic.Int32
 	size int32
+	// slots orders the calls waiting for a connection (see slots).
+	slots slots
+	// handOff says whether a released connection may go straight to a
+	// queued call, which skips pgxpool's release and acquire: not when
+	// the application hooks or traces them (AfterRelease,
+	// BeforeAcquire, PrepareConn, an acquire or release tracer).
+	handOff bool
 	counters
 }
 
@@ -98,7 +108,7 @@ type shard struct {
 type counters struct {
 	home, spilled, queued               atomic.Int64
 	hits, prepared, evicted, unprepared atomic.Int64
-	recycled                            atomic.Int64
+	recycled, pipelined                 atomic.Int64
 }
 
 // PoolOption configures a [Pool].
@@ -228,7 +238,15 @@ func NewPool(ctx context.Context, cfg *pgxpool.Config, opts ...PoolOption) (*Poo
 	if !o.bouncer {
 		n = max(1, int(cfg.MaxConns)/o.connsPerGroup)
 	}
-	p := &Pool{cfg: cfg.Copy(), o: o, shards: make([]*shard, 0, n), looseTenants: LooseAffinityTenants, hotCalls: hotCalls, homeWait: HomeWait}
+	p := &Pool{cfg: cfg.Copy(), o: o, shards: make([]*shard, 0, n), looseTenants: LooseAffinityTenants, hotCalls: hotCalls,
+		homeWait: HomeWait, tracer: cfg.ConnConfig.Tracer}
+	handOff := cfg.AfterRelease == nil && cfg.BeforeAcquire == nil && cfg.PrepareConn == nil
+	if _, ok := cfg.ConnConfig.Tracer.(pgxpool.AcquireTracer); ok {
+		handOff = false
+	}
+	if _, ok := cfg.ConnConfig.Tracer.(pgxpool.ReleaseTracer); ok {
+		handOff = false
+	}
 	for i := range n {
 		c := cfg.Copy()
 		c.MaxConns = max(1, split(cfg.MaxConns, n, i))
@@ -249,7 +267,9 @@ func NewPool(ctx context.Context, cfg *pgxpool.Config, opts ...PoolOption) (*Poo
 			p.Close()
 			return nil, fmt.Errorf("tenancy: new pool: %w", err)
 		}
-		p.shards = append(p.shards, &shard{pool: pool, size: c.MaxConns})
+		s := &shard{pool: pool, size: c.MaxConns, handOff: handOff}
+		s.slots.size = c.MaxConns
+		p.shards = append(p.shards, s)
 	}
 	return p, nil
 }
@@ -362,30 +382,49 @@ func (p *Pool) leastBusy() *shard {
 // acquire takes a connection of t's shard; a call that waits for its home
 // and has not got it after p.homeWait takes the least busy shard instead.
 func (p *Pool) acquire(ctx context.Context, t Tenant) (*pgxpool.Conn, *shard, error) {
+	c, s, _, err := p.acquireFor(ctx, t, pipeArgs{})
+	return c, s, err
+}
+
+// acquireFor is acquire for a call that may run in a pipeline (a): it
+// returns either a connection, or the pipeline in which the call's turn
+// has come.
+func (p *Pool) acquireFor(ctx context.Context, t Tenant, a pipeArgs) (*pgxpool.Conn, *shard, *pipeline, error) {
 	s, bounded := p.route(t)
 	s.busy.Add(1)
+	var bound time.Duration
 	if bounded {
-		wctx, cancel := context.WithTimeout(ctx, p.homeWait)
-		c, err := s.pool.Acquire(wctx)
-		cancel()
-		if err == nil {
-			return c, s, nil
-		}
+		bound = p.homeWait
+	}
+	g, ok, err := s.slots.take(ctx, bound, a)
+	if err != nil {
 		s.busy.Add(-1)
-		if ctx.Err() != nil || wctx.Err() == nil {
-			return nil, nil, p.connectFailed(err)
-		}
+		return nil, nil, nil, err
+	}
+	if !ok {
+		s.busy.Add(-1)
 		s.queued.Add(-1)
 		s = p.leastBusy()
 		s.spilled.Add(1)
 		s.busy.Add(1)
+		if g, _, err = s.slots.take(ctx, 0, a); err != nil {
+			s.busy.Add(-1)
+			return nil, nil, nil, err
+		}
+	}
+	switch {
+	case g.turn != nil:
+		return nil, s, g.turn, nil
+	case g.conn != nil:
+		return g.conn, s, nil, nil
 	}
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {
+		s.slots.put()
 		s.busy.Add(-1)
-		return nil, nil, p.connectFailed(err)
+		return nil, nil, nil, p.connectFailed(err)
 	}
-	return c, s, nil
+	return c, s, nil, nil
 }
 
 // connectFailed explains a connection refused for the plan_cache_mode
@@ -413,7 +452,13 @@ func release(c *pgxpool.Conn, s *shard) {
 			s.recycled.Add(1)
 		}
 	}
+	pc := c.Conn().PgConn()
+	if s.handOff && !pc.IsClosed() && pc.TxStatus() == 'I' && s.slots.handOff(c) {
+		s.busy.Add(-1)
+		return
+	}
 	c.Release()
+	s.slots.put()
 	s.busy.Add(-1)
 }
 
@@ -461,8 +506,13 @@ func (p *Pool) BeginTx(ctx context.Context, txOptions pgx.TxOptions) (pgx.Tx, er
 func (p *Pool) Acquire(ctx context.Context) (*pgxpool.Conn, error) {
 	s := p.leastBusy()
 	s.busy.Add(1)
+	if _, _, err := s.slots.take(ctx, 0, pipeArgs{}); err != nil {
+		s.busy.Add(-1)
+		return nil, err
+	}
 	c, err := s.pool.Acquire(ctx)
 	if err != nil {
+		s.slots.put()
 		s.busy.Add(-1)
 		return nil, p.connectFailed(err)
 	}
@@ -483,6 +533,7 @@ func (releaseTracer) TraceRelease(_ *pgxpool.Pool, data pgxpool.TraceReleaseData
 	m := data.Conn.PgConn().CustomData()
 	if s, ok := m[heldKey].(*shard); ok {
 		delete(m, heldKey)
+		s.slots.put()
 		s.busy.Add(-1)
 	}
 }
@@ -562,6 +613,10 @@ type Stats struct {
 	// Recycled counts the connections closed because their backend
 	// outgrew [WithBackendMemory].
 	Recycled int64
+	// Pipelined counts the QueryRow calls that found their connection
+	// busy and ran in one round trip with others queued for it (see
+	// [Pool]).
+	Pipelined int64
 }
 
 // Stat returns the pool's counters.
@@ -581,6 +636,7 @@ func (p *Pool) Stat() Stats {
 		st.Evicted += s.evicted.Load()
 		st.Unprepared += s.unprepared.Load()
 		st.Recycled += s.recycled.Load()
+		st.Pipelined += s.pipelined.Load()
 	}
 	return st
 }
@@ -628,14 +684,24 @@ func (p *Pool) query(ctx context.Context, t Tenant, sql string, args []any) (pgx
 }
 
 func (p *Pool) queryRow(ctx context.Context, t Tenant, sql string, args []any) pgx.Row {
-	c, s, err := p.acquire(ctx, t)
+	a := pipeArgs{ok: p.o.planMemory > 0 && pipelinable(args), ctx: ctx, sql: sql, args: args}
+	c, s, turn, err := p.acquireFor(ctx, t, a)
 	if err != nil {
 		return errRows{err}
+	}
+	if turn != nil {
+		return turn.nextRow()
 	}
 	conn := c.Conn()
 	if err := p.prepare(ctx, conn, s, sql, args); err != nil {
 		release(c, s)
 		return errRows{err}
+	}
+	if a.ok && s.busy.Load() > s.size && conn.PgConn().TxStatus() == 'I' {
+		// Calls are queued for this connection: send them with this one.
+		if row := p.lead(c, s, a); row != nil {
+			return row
+		}
 	}
 	return newPoolRow(p, conn.QueryRow(ctx, sql, args...), c, s, sql)
 }

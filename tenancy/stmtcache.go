@@ -107,9 +107,11 @@ type stmtCache struct {
 }
 
 type stmtEntry struct {
-	sql        string
-	hash       uint64
-	size       int64
+	sql  string
+	hash uint64
+	size int64
+	// sd is the statement as prepared, which a pipeline sends.
+	sd         *pgconn.StatementDescription
 	prev, next *stmtEntry
 }
 
@@ -207,12 +209,13 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 		}
 		measure = !c.blind
 	}
-	if _, err := conn.Prepare(ctx, sql, sql); err != nil {
+	sd, err := conn.Prepare(ctx, sql, sql)
+	if err != nil {
 		return p.failed(conn, sql, err)
 	}
 	n.prepared.Add(1)
 	c.prepares++
-	e := &stmtEntry{sql: sql, hash: h, size: size}
+	e := &stmtEntry{sql: sql, hash: h, size: size, sd: sd}
 	if measure {
 		c.pending = &pendingSize{e: e, shape: shape, before: before}
 	}
@@ -220,6 +223,30 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 	c.used += size
 	c.pushFront(e)
 	return nil
+}
+
+// sd returns sql's prepared statement, nil when it is not kept.
+func (c *stmtCache) sd(sql string) *pgconn.StatementDescription {
+	if e := c.m[sql]; e != nil {
+		return e.sd
+	}
+	return nil
+}
+
+// pipeHit counts a call of sql that a pipeline sends, as use counts a
+// hit, and returns its prepared statement; nil when it is not kept, and
+// the call is not sent in the pipeline. It does no I/O: the connection may
+// be in use.
+func (c *stmtCache) pipeHit(sql string, n *counters) *pgconn.StatementDescription {
+	e := c.m[sql]
+	if e == nil || e.sd == nil || len(c.invalid) > 0 {
+		return nil
+	}
+	c.freq.add(e.hash)
+	c.unlink(e)
+	c.pushFront(e)
+	n.hits.Add(1)
+	return e.sd
 }
 
 // planMemorySQL reads how much memory the backend's prepared statements

@@ -1,0 +1,256 @@
+package tenancy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Pipelined calls. A QueryRow call of a Pool that finds its connection busy
+// queues for it (see slots). The call that gets the connection next takes
+// with it the calls queued behind it whose statements the connection keeps
+// prepared, and sends them all at once in a pipeline: one round trip, and
+// no idle backend between them (BENCHMARKS.md, P2: "pipelined homes").
+//
+// Each call keeps the semantics it has alone:
+//   - each statement is followed by its own Sync, so it runs in its own
+//     implicit transaction, and an error in one does not touch another;
+//   - each caller reads its own result in its Row's Scan, in turn, the
+//     connection passing from one to the next as pgx's QueryRow holds it
+//     until Scan, so that the connection's type map, which decodes the
+//     row and is not safe for concurrent use, is used by one goroutine at
+//     a time.
+//
+// A statement, once sent, runs to its end: the pipeline is sent under no
+// caller's context, since its callers' contexts end at different times.
+// A caller whose context ends while it waits for its turn still reads its
+// row; a caller whose context ends before its statement is sent is not
+// sent.
+
+// maxPipeline bounds the calls sent in one pipeline.
+const maxPipeline = 16
+
+// pipeArgs describes a call that can run in a pipeline; ok is false for
+// any other.
+type pipeArgs struct {
+	ok   bool
+	ctx  context.Context
+	sql  string
+	args []any
+}
+
+// pipelinable reports whether a QueryRow call with args can run in a
+// pipeline: not when its arguments start with a pgx option, which asks for
+// a way of running it of its own.
+func pipelinable(args []any) bool {
+	if len(args) > 0 {
+		switch args[0].(type) {
+		case pgx.QueryExecMode, pgx.QueryRewriter, pgx.QueryResultFormats, pgx.QueryResultFormatsByOID:
+			return false
+		}
+	}
+	return true
+}
+
+// pipeCall is a queued call that can run in a pipeline.
+type pipeCall struct {
+	pipeArgs
+	// sd is its prepared statement on the connection that sends it.
+	sd *pgconn.StatementDescription
+	// sent says whether it was sent; err is why not, or the result of
+	// its traced start (see pipeline.send).
+	sent bool
+	err  error
+}
+
+// pipeline is calls sent together on one connection, read in turn.
+type pipeline struct {
+	p     *Pool
+	c     *pgxpool.Conn
+	s     *shard
+	pl    *pgconn.Pipeline
+	calls []*pipeCall
+	// waiters[i] is the queued call of calls[i+1], granted its turn when
+	// calls[i] is done.
+	waiters []*slotWaiter
+	// turn is the index of the call reading its result.
+	turn int
+	// err is a failure of the pipeline as a whole (the connection).
+	err error
+}
+
+// lead runs the leader's call, on c, with the calls queued for c's shard
+// whose statements c keeps prepared, in a pipeline; it returns nil when no
+// call is queued there, and the leader's call runs alone.
+func (p *Pool) lead(c *pgxpool.Conn, s *shard, a pipeArgs) pgx.Row {
+	conn := c.Conn()
+	sc, _ := conn.PgConn().CustomData()[cacheKey].(*stmtCache)
+	if sc == nil {
+		return nil
+	}
+	sd := sc.sd(a.sql)
+	if sd == nil {
+		return nil
+	}
+	ws := s.slots.takePiped(maxPipeline-1, func(pc *pipeCall) bool {
+		pc.sd = sc.pipeHit(pc.sql, &s.counters)
+		return pc.sd != nil
+	})
+	if len(ws) == 0 {
+		return nil
+	}
+	pl := &pipeline{p: p, c: c, s: s, calls: make([]*pipeCall, 0, len(ws)+1), waiters: ws}
+	pl.calls = append(pl.calls, &pipeCall{pipeArgs: a, sd: sd})
+	for _, w := range ws {
+		pl.calls = append(pl.calls, w.call)
+	}
+	s.pipelined.Add(int64(len(pl.calls)))
+	pl.send()
+	return &pipeRow{pl: pl, i: 0}
+}
+
+// send sends every call whose context is still live, each with its Sync.
+func (pl *pipeline) send() {
+	conn := pl.c.Conn()
+	pl.pl = conn.PgConn().StartPipeline(context.Background())
+	var eqb pgx.ExtendedQueryBuilder
+	for _, pc := range pl.calls {
+		if err := pc.ctx.Err(); err != nil {
+			pc.err = err
+			continue
+		}
+		if err := eqb.Build(conn.TypeMap(), pc.sd, pc.args); err != nil {
+			pc.err = err
+			continue
+		}
+		if t := pl.p.tracer; t != nil {
+			pc.ctx = t.TraceQueryStart(pc.ctx, conn, pgx.TraceQueryStartData{SQL: pc.sql, Args: pc.args})
+		}
+		// The pipeline keeps the result formats to decode the rows: they
+		// must outlive the builder's next use.
+		pl.pl.SendQueryStatement(pc.sd, eqb.ParamValues, eqb.ParamFormats, slices.Clone(eqb.ResultFormats))
+		pl.pl.SendPipelineSync()
+		pc.sent = true
+	}
+	if err := pl.pl.Flush(); err != nil {
+		pl.err = err
+	}
+}
+
+// nextRow is the row of the call whose turn has come.
+func (pl *pipeline) nextRow() pgx.Row { return &pipeRow{pl: pl, i: pl.turn} }
+
+// pipeRow is a call's row in a pipeline: its Scan reads the result, then
+// passes the connection on.
+type pipeRow struct {
+	pl *pipeline
+	i  int
+}
+
+func (r *pipeRow) Scan(dest ...any) error {
+	pl := r.pl
+	pc := pl.calls[r.i]
+	err := pl.read(pc, dest)
+	pl.done()
+	return err
+}
+
+// read reads pc's result into dest, as pgx's QueryRow would.
+func (pl *pipeline) read(pc *pipeCall, dest []any) error {
+	if !pc.sent {
+		return pc.err
+	}
+	conn := pl.c.Conn()
+	err := pl.scan(conn, dest)
+	if t := pl.p.tracer; t != nil {
+		t.TraceQueryEnd(pc.ctx, conn, pgx.TraceQueryEndData{Err: err})
+	}
+	pl.sync()
+	if err != nil {
+		err = pl.p.failed(conn, pc.sql, err)
+	}
+	return err
+}
+
+// scan reads the next result of the pipeline into dest.
+func (pl *pipeline) scan(conn *pgx.Conn, dest []any) error {
+	if pl.err != nil {
+		return pl.err
+	}
+	res, err := pl.pl.GetResults()
+	if err != nil {
+		pl.fail(err)
+		return err
+	}
+	rr, ok := res.(*pgconn.ResultReader)
+	if !ok {
+		err := fmt.Errorf("tenancy: pipeline: unexpected result %T", res)
+		pl.fail(err)
+		return err
+	}
+	rows := pgx.RowsFromResultReader(conn.TypeMap(), rr)
+	defer rows.Close()
+	for _, d := range dest {
+		if _, ok := d.(*pgtype.DriverBytes); ok {
+			return errors.New("cannot scan into *pgtype.DriverBytes from QueryRow")
+		}
+	}
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return pgx.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	rows.Close()
+	return rows.Err()
+}
+
+// sync reads the Sync that ends a sent call.
+func (pl *pipeline) sync() {
+	for pl.err == nil {
+		res, err := pl.pl.GetResults()
+		if err != nil {
+			pl.fail(err)
+			continue
+		}
+		if _, ok := res.(*pgconn.PipelineSync); ok || res == nil {
+			return
+		}
+		if rr, ok := res.(*pgconn.ResultReader); ok {
+			// A result a failed Scan left (DriverBytes): drop it.
+			_, _ = rr.Close()
+		}
+	}
+}
+
+// fail records err when it is a failure of the connection rather than of
+// one statement.
+func (pl *pipeline) fail(err error) {
+	if _, ok := errors.AsType[*pgconn.PgError](err); !ok {
+		pl.err = err
+	}
+}
+
+// done passes the turn to the next call, or, after the last, ends the
+// pipeline and gives the connection back.
+func (pl *pipeline) done() {
+	pl.turn++
+	if pl.turn < len(pl.calls) {
+		pl.s.busy.Add(-1)
+		pl.waiters[pl.turn-1].ready <- grant{turn: pl}
+		return
+	}
+	if err := pl.pl.Close(); err != nil && pl.err == nil {
+		pl.err = err
+	}
+	release(pl.c, pl.s)
+}

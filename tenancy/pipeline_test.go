@@ -1,0 +1,254 @@
+package tenancy_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/tenantc/tenantc/internal/pgtest"
+	"github.com/tenantc/tenantc/tenancy"
+)
+
+// queryCounter counts the queries a tracer saw start and end.
+type queryCounter struct{ starts, ends, failed atomic.Int64 }
+
+func (q *queryCounter) TraceQueryStart(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryStartData) context.Context {
+	q.starts.Add(1)
+	return ctx
+}
+
+func (q *queryCounter) TraceQueryEnd(_ context.Context, _ *pgx.Conn, d pgx.TraceQueryEndData) {
+	q.ends.Add(1)
+	if d.Err != nil {
+		q.failed.Add(1)
+	}
+}
+
+// waitBusy waits until n calls hold or wait for p's connections.
+func waitBusy(t *testing.T, p *tenancy.Pool, n int32) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); tenancy.Busy(p) != n; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d calls busy, want %d", tenancy.Busy(p), n)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// Calls queued for a busy connection run together in one pipeline, each
+// in its own implicit transaction: a call that fails does not undo the
+// writes of the others, a call whose context ends while it is queued is
+// not sent, each caller reads its own row, and the application's tracer
+// sees every call.
+func TestPoolPipelinesQueuedCallsEachOnItsOwn(t *testing.T) {
+	url, tenants := poolFleet(t, 1)
+	ctx := context.Background()
+	pgtest.MustExec(t, pgtest.Connect(t, url), "CREATE TABLE tenant_t0.marks (id int PRIMARY KEY)")
+	qc := &queryCounter{}
+	p := openPool(t, url, 1, func(c *pgxpool.Config) { c.ConnConfig.Tracer = qc })
+	c := p.Bind(tenants[0])
+	insert := tenancy.NewSQL("INSERT INTO marks VALUES ($1) RETURNING id", 12)
+	owner := tenancy.NewSQL("SELECT owner FROM items WHERE id = $1", 18)
+	// Each statement runs twice, to be kept prepared.
+	for _, id := range []int{1000, 1001} {
+		var got int
+		if err := c.QueryRow(ctx, c.SQL(insert), id).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		var o string
+		if err := c.QueryRow(ctx, c.SQL(owner), 1).Scan(&o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !tenancy.IsPrepared(t, p, c.SQL(insert)) || !tenancy.IsPrepared(t, p, c.SQL(owner)) {
+		t.Fatal("the statements are not prepared")
+	}
+	before := p.Stat()
+	startsBefore := qc.starts.Load()
+
+	// A transaction holds the only connection while the calls queue.
+	tx, err := p.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		what string
+		err  error
+	}
+	calls := []struct {
+		name string
+		run  func(context.Context) result
+	}{}
+	for _, id := range []int{1, 2, 1000, 3} {
+		calls = append(calls, struct {
+			name string
+			run  func(context.Context) result
+		}{fmt.Sprintf("insert %d", id), func(ctx context.Context) result {
+			var got int
+			err := c.QueryRow(ctx, c.SQL(insert), id).Scan(&got)
+			return result{fmt.Sprint(got), err}
+		}})
+	}
+	for _, id := range []int{1, 2} {
+		calls = append(calls, struct {
+			name string
+			run  func(context.Context) result
+		}{fmt.Sprintf("owner %d", id), func(ctx context.Context) result {
+			var o string
+			err := c.QueryRow(ctx, c.SQL(owner), id).Scan(&o)
+			return result{o, err}
+		}})
+	}
+	results := make([]result, len(calls))
+	var wg sync.WaitGroup
+	for i, call := range calls {
+		wg.Add(1)
+		go func() { defer wg.Done(); results[i] = call.run(ctx) }()
+		waitBusy(t, p, int32(i+2))
+	}
+	// One more call queues, and gives up before the connection is free.
+	cctx, cancel := context.WithCancel(ctx)
+	gaveUp := make(chan error)
+	go func() {
+		var got int
+		gaveUp <- c.QueryRow(cctx, c.SQL(insert), 4).Scan(&got)
+	}()
+	waitBusy(t, p, int32(len(calls)+2))
+	cancel()
+	if err := <-gaveUp; !errors.Is(err, context.Canceled) {
+		t.Errorf("the call that gave up: %v, want context.Canceled", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait()
+	traced := qc.starts.Load() - startsBefore
+
+	want := []string{"1", "2", "", "3", "t0", ""}
+	for i, r := range results {
+		switch {
+		case calls[i].name == "insert 1000":
+			if pe, ok := errors.AsType[*pgconn.PgError](r.err); !ok || pe.Code != "23505" {
+				t.Errorf("%s: %v, want a unique violation", calls[i].name, r.err)
+			}
+		case calls[i].name == "owner 2":
+			if !errors.Is(r.err, pgx.ErrNoRows) {
+				t.Errorf("%s: %v, want pgx.ErrNoRows", calls[i].name, r.err)
+			}
+		case r.err != nil || r.what != want[i]:
+			t.Errorf("%s: %q, %v; want %q", calls[i].name, r.what, r.err, want[i])
+		}
+	}
+	if got := p.Stat().Pipelined - before.Pipelined; got != int64(len(calls)) {
+		t.Errorf("%d calls pipelined, want %d", got, len(calls))
+	}
+	var marks []int
+	rows, _ := p.Query(ctx, "SELECT id FROM tenant_t0.marks ORDER BY id")
+	marks, err = pgx.CollectRows(rows, pgx.RowTo[int])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fmt.Sprint(marks) != "[1 2 3 1000 1001]" {
+		t.Errorf("marks %v, want [1 2 3 1000 1001]: each insert commits on its own, the one that gave up is not sent", marks)
+	}
+	// The tracer saw each pipelined call start and end, beside the
+	// transaction's begin and commit.
+	if traced != int64(len(calls))+2 {
+		t.Errorf("the tracer saw %d calls start, want %d", traced, len(calls)+2)
+	}
+	if qc.starts.Load() != qc.ends.Load() {
+		t.Errorf("the tracer saw %d calls start and %d end", qc.starts.Load(), qc.ends.Load())
+	}
+	// The connection is back in the pool, idle.
+	if st := p.Stat(); st.AcquiredConns != 0 || tenancy.Busy(p) != 0 {
+		t.Errorf("after the pipeline: %+v, %d busy", st, tenancy.Busy(p))
+	}
+}
+
+// A pipeline whose connection dies fails every call in it, and the pool
+// goes on with a new connection.
+func TestPoolPipelineOnADeadConnection(t *testing.T) {
+	url, tenants := poolFleet(t, 1)
+	ctx := context.Background()
+	p := openPool(t, url, 1, nil)
+	c := p.Bind(tenants[0])
+	slow := tenancy.NewSQL("SELECT owner FROM items, pg_sleep(0.3) WHERE id = $1", 18)
+	var o string
+	for range 2 {
+		if err := c.QueryRow(ctx, c.SQL(slow), 1).Scan(&o); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var pid int32
+	tx, err := p.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 3)
+	for i := range 3 {
+		go func() {
+			var o string
+			errs <- c.QueryRow(ctx, c.SQL(slow), 1).Scan(&o)
+		}()
+		waitBusy(t, p, int32(i+2))
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond)
+	pgtest.MustExec(t, pgtest.Connect(t, url), fmt.Sprintf("SELECT pg_terminate_backend(%d)", pid))
+	for range 3 {
+		if err := <-errs; err == nil {
+			t.Error("a call on the terminated connection succeeded")
+		}
+	}
+	if err := c.QueryRow(ctx, c.SQL(ownerByID), 1).Scan(&o); err != nil || o != "t0" {
+		t.Errorf("after the dead connection: %q, %v", o, err)
+	}
+	if st := p.Stat(); st.Pipelined != 3 {
+		t.Errorf("%d calls pipelined, want 3", st.Pipelined)
+	}
+}
+
+// Many goroutines on few connections: the calls queue, run in pipelines,
+// and every row is its tenant's.
+func TestPoolPipelinesKeepTenantsApart(t *testing.T) {
+	url, tenants := poolFleet(t, 8)
+	p := openPool(t, url, 2, nil)
+	var g errgroup.Group
+	for w := range 16 {
+		g.Go(func() error {
+			r := rand.New(rand.NewPCG(uint64(w), 3))
+			for range 400 {
+				c := p.Bind(tenants[r.IntN(len(tenants))])
+				var o string
+				if err := c.QueryRow(context.Background(), c.SQL(ownerByID), 1).Scan(&o); err != nil {
+					return err
+				}
+				if o != c.Tenant().ID() {
+					return fmt.Errorf("tenant %s read a row of %s", c.Tenant().ID(), o)
+				}
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if st := p.Stat(); st.Pipelined == 0 || tenancy.Busy(p) != 0 {
+		t.Errorf("stats %+v, %d busy: want pipelined calls, none busy at the end", st, tenancy.Busy(p))
+	}
+}
