@@ -12,20 +12,22 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
-// Pipelined calls. A QueryRow call of a Pool that finds its connection busy
-// queues for it (see slots). The call that gets the connection next takes
-// with it the calls queued behind it whose statements the connection keeps
-// prepared, and sends them all at once in a pipeline: one round trip, and
-// no idle backend between them (BENCHMARKS.md, P2: "pipelined homes").
+// Pipelined calls. A QueryRow, Query or Exec call of a Pool (a tenant's or
+// a shared statement, outside a transaction) that finds its connection
+// busy queues for it (see slots). The call that gets the connection next
+// takes with it the calls queued behind it whose statements the connection
+// keeps prepared, and sends them all at once in a pipeline: one round
+// trip, and no idle backend between them (BENCHMARKS.md, P2).
 //
 // Each call keeps the semantics it has alone:
 //   - each statement is followed by its own Sync, so it runs in its own
 //     implicit transaction, and an error in one does not touch another;
-//   - each caller reads its own result in its Row's Scan, in turn, the
-//     connection passing from one to the next as pgx's QueryRow holds it
-//     until Scan, so that the connection's type map, which decodes the
-//     row and is not safe for concurrent use, is used by one goroutine at
-//     a time.
+//   - each caller reads its own result in turn: in its Row's Scan, in its
+//     Rows until they are closed, or in Exec; the connection passes from
+//     one to the next as pgx's QueryRow and Query hold it until Scan and
+//     Close, so that the connection's type map, which decodes the rows
+//     and is not safe for concurrent use, is used by one goroutine at a
+//     time.
 //
 // A statement, once sent, runs to its end: the pipeline is sent under no
 // caller's context, since its callers' contexts end at different times.
@@ -45,9 +47,9 @@ type pipeArgs struct {
 	args []any
 }
 
-// pipelinable reports whether a QueryRow call with args can run in a
-// pipeline: not when its arguments start with a pgx option, which asks for
-// a way of running it of its own.
+// pipelinable reports whether a call with args can run in a pipeline: not
+// when its arguments start with a pgx option, which asks for a way of
+// running it of its own.
 func pipelinable(args []any) bool {
 	if len(args) > 0 {
 		switch args[0].(type) {
@@ -85,10 +87,11 @@ type pipeline struct {
 	err error
 }
 
-// lead runs the leader's call, on c, with the calls queued for c's shard
-// whose statements c keeps prepared, in a pipeline; it returns nil when no
-// call is queued there, and the leader's call runs alone.
-func (p *Pool) lead(c *pgxpool.Conn, s *shard, a pipeArgs) pgx.Row {
+// lead sends the leader's call, on c, with the calls queued for c's shard
+// whose statements c keeps prepared, in a pipeline, the leader's turn
+// first; it returns nil when there are none, and the leader's call runs
+// alone.
+func (p *Pool) lead(c *pgxpool.Conn, s *shard, a pipeArgs) *pipeline {
 	conn := c.Conn()
 	sc, _ := conn.PgConn().CustomData()[cacheKey].(*stmtCache)
 	if sc == nil {
@@ -112,7 +115,7 @@ func (p *Pool) lead(c *pgxpool.Conn, s *shard, a pipeArgs) pgx.Row {
 	}
 	s.pipelined.Add(int64(len(pl.calls)))
 	pl.send()
-	return &pipeRow{pl: pl, i: 0}
+	return pl
 }
 
 // send sends every call whose context is still live, each with its Sync.
@@ -143,8 +146,165 @@ func (pl *pipeline) send() {
 	}
 }
 
-// nextRow is the row of the call whose turn has come.
-func (pl *pipeline) nextRow() pgx.Row { return &pipeRow{pl: pl, i: pl.turn} }
+// row is the row of the call whose turn it is.
+func (pl *pipeline) row() pgx.Row { return &pipeRow{pl: pl, i: pl.turn} }
+
+// rows is the rows of the call whose turn it is.
+func (pl *pipeline) rows() (pgx.Rows, error) {
+	pc := pl.calls[pl.turn]
+	if !pc.sent {
+		pl.done()
+		return errRows{pc.err}, pc.err
+	}
+	r := &pipeRows{pl: pl, pc: pc}
+	rr, err := pl.result()
+	if err != nil {
+		r.err = err
+		r.finish()
+		return r, nil
+	}
+	r.Rows = pgx.RowsFromResultReader(pl.c.Conn().TypeMap(), rr)
+	return r, nil
+}
+
+// exec reads the result of the Exec call whose turn it is.
+func (pl *pipeline) exec() (pgconn.CommandTag, error) {
+	pc := pl.calls[pl.turn]
+	if !pc.sent {
+		pl.done()
+		return pgconn.CommandTag{}, pc.err
+	}
+	var tag pgconn.CommandTag
+	rr, err := pl.result()
+	if err == nil {
+		tag, err = rr.Close()
+	}
+	pl.end(pc, tag, err)
+	pl.done()
+	if err != nil {
+		err = pl.p.failed(pl.c.Conn(), pc.sql, err)
+	}
+	return tag, err
+}
+
+// result reads the next result of the pipeline.
+func (pl *pipeline) result() (*pgconn.ResultReader, error) {
+	if pl.err != nil {
+		return nil, pl.err
+	}
+	res, err := pl.pl.GetResults()
+	if err != nil {
+		pl.fail(err)
+		return nil, err
+	}
+	rr, ok := res.(*pgconn.ResultReader)
+	if !ok {
+		err := fmt.Errorf("tenancy: pipeline: unexpected result %T", res)
+		pl.fail(err)
+		return nil, err
+	}
+	return rr, nil
+}
+
+// end tells the tracer that pc ended, and reads the Sync after it.
+func (pl *pipeline) end(pc *pipeCall, tag pgconn.CommandTag, err error) {
+	if t := pl.p.tracer; t != nil {
+		t.TraceQueryEnd(pc.ctx, pl.c.Conn(), pgx.TraceQueryEndData{CommandTag: tag, Err: err})
+	}
+	pl.sync()
+}
+
+// pipeRows are a Query call's rows in a pipeline: when they are closed
+// (or read to their end), the connection passes on.
+type pipeRows struct {
+	pgx.Rows
+	pl     *pipeline
+	pc     *pipeCall
+	err    error
+	closed bool
+}
+
+func (r *pipeRows) Next() bool {
+	if r.Rows == nil || r.closed {
+		return false
+	}
+	if r.Rows.Next() {
+		return true
+	}
+	r.finish()
+	return false
+}
+
+func (r *pipeRows) Close() { r.finish() }
+
+func (r *pipeRows) Err() error {
+	if r.err != nil {
+		return r.err
+	}
+	if r.Rows == nil {
+		return nil
+	}
+	return r.Rows.Err()
+}
+
+func (r *pipeRows) CommandTag() pgconn.CommandTag {
+	if r.Rows == nil {
+		return pgconn.CommandTag{}
+	}
+	return r.Rows.CommandTag()
+}
+
+func (r *pipeRows) FieldDescriptions() []pgconn.FieldDescription {
+	if r.Rows == nil {
+		return nil
+	}
+	return r.Rows.FieldDescriptions()
+}
+
+func (r *pipeRows) Scan(dest ...any) error {
+	if r.Rows == nil {
+		return r.err
+	}
+	return r.Rows.Scan(dest...)
+}
+
+func (r *pipeRows) Values() ([]any, error) {
+	if r.Rows == nil {
+		return nil, r.err
+	}
+	return r.Rows.Values()
+}
+
+func (r *pipeRows) RawValues() [][]byte {
+	if r.Rows == nil {
+		return nil
+	}
+	return r.Rows.RawValues()
+}
+
+func (r *pipeRows) Conn() *pgx.Conn { return r.pl.c.Conn() }
+
+// finish closes the rows once, and passes the connection on.
+func (r *pipeRows) finish() {
+	if r.closed {
+		return
+	}
+	r.closed = true
+	var tag pgconn.CommandTag
+	if r.Rows != nil {
+		r.Rows.Close()
+		tag = r.Rows.CommandTag()
+		if err := r.Rows.Err(); err != nil {
+			r.err = err
+		}
+	}
+	pl := r.pl
+	pl.end(r.pc, tag, r.err)
+	if r.err != nil {
+		r.err = pl.p.failed(pl.c.Conn(), r.pc.sql, r.err)
+	}
+	pl.done()
+}
 
 // pipeRow is a call's row in a pipeline: its Scan reads the result, then
 // passes the connection on.
@@ -168,10 +328,7 @@ func (pl *pipeline) read(pc *pipeCall, dest []any) error {
 	}
 	conn := pl.c.Conn()
 	err := pl.scan(conn, dest)
-	if t := pl.p.tracer; t != nil {
-		t.TraceQueryEnd(pc.ctx, conn, pgx.TraceQueryEndData{Err: err})
-	}
-	pl.sync()
+	pl.end(pc, pgconn.CommandTag{}, err)
 	if err != nil {
 		err = pl.p.failed(conn, pc.sql, err)
 	}
@@ -180,18 +337,8 @@ func (pl *pipeline) read(pc *pipeCall, dest []any) error {
 
 // scan reads the next result of the pipeline into dest.
 func (pl *pipeline) scan(conn *pgx.Conn, dest []any) error {
-	if pl.err != nil {
-		return pl.err
-	}
-	res, err := pl.pl.GetResults()
+	rr, err := pl.result()
 	if err != nil {
-		pl.fail(err)
-		return err
-	}
-	rr, ok := res.(*pgconn.ResultReader)
-	if !ok {
-		err := fmt.Errorf("tenancy: pipeline: unexpected result %T", res)
-		pl.fail(err)
 		return err
 	}
 	rows := pgx.RowsFromResultReader(conn.TypeMap(), rr)

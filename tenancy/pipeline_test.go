@@ -59,6 +59,9 @@ func TestPoolPipelinesQueuedCallsEachOnItsOwn(t *testing.T) {
 	c := p.Bind(tenants[0])
 	insert := tenancy.NewSQL("INSERT INTO marks VALUES ($1) RETURNING id", 12)
 	owner := tenancy.NewSQL("SELECT owner FROM items WHERE id = $1", 18)
+	owners := tenancy.NewSQL("SELECT owner FROM items WHERE id >= $1 ORDER BY id", 18)
+	ratio := tenancy.NewSQL("SELECT 10 / $1::int FROM items", 25)
+	touch := tenancy.NewSQL("UPDATE items SET owner = owner WHERE id = $1", 7)
 	// Each statement runs twice, to be kept prepared.
 	for _, id := range []int{1000, 1001} {
 		var got int
@@ -69,9 +72,22 @@ func TestPoolPipelinesQueuedCallsEachOnItsOwn(t *testing.T) {
 		if err := c.QueryRow(ctx, c.SQL(owner), 1).Scan(&o); err != nil {
 			t.Fatal(err)
 		}
+		rows, _ := c.Query(ctx, c.SQL(owners), 1)
+		if _, err := pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+			t.Fatal(err)
+		}
+		rows, _ = c.Query(ctx, c.SQL(ratio), 5)
+		if _, err := pgx.CollectRows(rows, pgx.RowTo[int]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Exec(ctx, c.SQL(touch), 1); err != nil {
+			t.Fatal(err)
+		}
 	}
-	if !tenancy.IsPrepared(t, p, c.SQL(insert)) || !tenancy.IsPrepared(t, p, c.SQL(owner)) {
-		t.Fatal("the statements are not prepared")
+	for _, q := range []*tenancy.SQL{insert, owner, owners, ratio, touch} {
+		if !tenancy.IsPrepared(t, p, c.SQL(q)) {
+			t.Fatalf("%q is not prepared", c.SQL(q))
+		}
 	}
 	before := p.Stat()
 	startsBefore := qc.starts.Load()
@@ -109,6 +125,26 @@ func TestPoolPipelinesQueuedCallsEachOnItsOwn(t *testing.T) {
 			return result{o, err}
 		}})
 	}
+	type call = struct {
+		name string
+		run  func(context.Context) result
+	}
+	calls = append(calls,
+		call{"owners", func(ctx context.Context) result {
+			rows, _ := c.Query(ctx, c.SQL(owners), 1)
+			os, err := pgx.CollectRows(rows, pgx.RowTo[string])
+			return result{fmt.Sprint(os), err}
+		}},
+		call{"ratio 0", func(ctx context.Context) result {
+			rows, _ := c.Query(ctx, c.SQL(ratio), 0)
+			rs, err := pgx.CollectRows(rows, pgx.RowTo[int])
+			return result{fmt.Sprint(rs), err}
+		}},
+		call{"touch", func(ctx context.Context) result {
+			tag, err := c.Exec(ctx, c.SQL(touch), 1)
+			return result{tag.String(), err}
+		}},
+	)
 	results := make([]result, len(calls))
 	var wg sync.WaitGroup
 	for i, call := range calls {
@@ -134,7 +170,7 @@ func TestPoolPipelinesQueuedCallsEachOnItsOwn(t *testing.T) {
 	wg.Wait()
 	traced := qc.starts.Load() - startsBefore
 
-	want := []string{"1", "2", "", "3", "t0", ""}
+	want := []string{"1", "2", "", "3", "t0", "", "[t0]", "", "UPDATE 1"}
 	for i, r := range results {
 		switch {
 		case calls[i].name == "insert 1000":
@@ -144,6 +180,10 @@ func TestPoolPipelinesQueuedCallsEachOnItsOwn(t *testing.T) {
 		case calls[i].name == "owner 2":
 			if !errors.Is(r.err, pgx.ErrNoRows) {
 				t.Errorf("%s: %v, want pgx.ErrNoRows", calls[i].name, r.err)
+			}
+		case calls[i].name == "ratio 0":
+			if pe, ok := errors.AsType[*pgconn.PgError](r.err); !ok || pe.Code != "22012" {
+				t.Errorf("%s: %v, want a division by zero", calls[i].name, r.err)
 			}
 		case r.err != nil || r.what != want[i]:
 			t.Errorf("%s: %q, %v; want %q", calls[i].name, r.what, r.err, want[i])
@@ -223,8 +263,13 @@ func TestPoolPipelineOnADeadConnection(t *testing.T) {
 	}
 }
 
-// Many goroutines on few connections: the calls queue, run in pipelines,
-// and every row is its tenant's.
+var (
+	ownersFrom = tenancy.NewSQL("SELECT owner FROM items WHERE id >= $1 ORDER BY id", 18)
+	touchOwner = tenancy.NewSQL("UPDATE items SET owner = owner WHERE owner = $1", 7)
+)
+
+// Many goroutines on few connections: the calls (QueryRow, Query, Exec)
+// queue, run in pipelines, and every row is its tenant's.
 func TestPoolPipelinesKeepTenantsApart(t *testing.T) {
 	url, tenants := poolFleet(t, 8)
 	p := openPool(t, url, 2, nil)
@@ -232,14 +277,35 @@ func TestPoolPipelinesKeepTenantsApart(t *testing.T) {
 	for w := range 16 {
 		g.Go(func() error {
 			r := rand.New(rand.NewPCG(uint64(w), 3))
+			ctx := context.Background()
 			for range 400 {
 				c := p.Bind(tenants[r.IntN(len(tenants))])
-				var o string
-				if err := c.QueryRow(context.Background(), c.SQL(ownerByID), 1).Scan(&o); err != nil {
-					return err
+				var os []string
+				switch r.IntN(3) {
+				case 0:
+					var o string
+					if err := c.QueryRow(ctx, c.SQL(ownerByID), 1).Scan(&o); err != nil {
+						return err
+					}
+					os = []string{o}
+				case 1:
+					rows, _ := c.Query(ctx, c.SQL(ownersFrom), 1)
+					var err error
+					if os, err = pgx.CollectRows(rows, pgx.RowTo[string]); err != nil {
+						return err
+					}
+				case 2:
+					tag, err := c.Exec(ctx, c.SQL(touchOwner), c.Tenant().ID())
+					if err != nil {
+						return err
+					}
+					if tag.RowsAffected() != 1 {
+						return fmt.Errorf("tenant %s: %s, want UPDATE 1", c.Tenant().ID(), tag)
+					}
+					os = []string{c.Tenant().ID()}
 				}
-				if o != c.Tenant().ID() {
-					return fmt.Errorf("tenant %s read a row of %s", c.Tenant().ID(), o)
+				if len(os) != 1 || os[0] != c.Tenant().ID() {
+					return fmt.Errorf("tenant %s read rows of %v", c.Tenant().ID(), os)
 				}
 			}
 			return nil

@@ -63,6 +63,14 @@ import (
 //   - Generic plans: the sessions use plan_cache_mode = force_generic_plan,
 //     so a prepared statement is planned once rather than on each of its
 //     first five executions. [WithCustomPlans] keeps PostgreSQL's default.
+//   - Pipelining: calls that find their connection busy queue for it in
+//     the order they came, and a released connection goes straight to the
+//     first. QueryRow calls queued together whose statements the
+//     connection keeps prepared are sent in one round trip, each with its
+//     own Sync (its own implicit transaction, as alone); each caller reads
+//     its row in its Scan, in turn. A statement once sent runs to its end
+//     whatever its context says meanwhile; a call whose context ends while
+//     it waits to be sent is not sent. [Stats].Pipelined counts them.
 //
 // Behind PgBouncer in transaction mode (1.18 keeps no prepared statements)
 // open the pool with [BehindPgBouncer]: every statement then runs in exec
@@ -642,12 +650,30 @@ func (p *Pool) Stat() Stats {
 }
 
 func (p *Pool) exec(ctx context.Context, t Tenant, sql string, args []any) (pgconn.CommandTag, error) {
-	c, s, err := p.acquire(ctx, t)
+	a := p.pipeArgsFor(ctx, sql, args)
+	c, s, turn, err := p.acquireFor(ctx, t, a)
 	if err != nil {
 		return pgconn.CommandTag{}, err
 	}
+	if turn != nil {
+		return turn.exec()
+	}
+	conn := c.Conn()
+	if len(args) > 0 {
+		if err := p.prepare(ctx, conn, s, sql, args); err != nil {
+			release(c, s)
+			return pgconn.CommandTag{}, err
+		}
+		if pl := p.leadQueued(c, s, a); pl != nil {
+			return pl.exec()
+		}
+	}
 	defer release(c, s)
-	return p.execOn(ctx, c.Conn(), s, sql, args)
+	tag, err := conn.Exec(ctx, sql, args...)
+	if err != nil {
+		err = p.failed(conn, sql, err)
+	}
+	return tag, err
 }
 
 // execOn runs Exec on conn, with the statement prepared when it pays.
@@ -665,14 +691,21 @@ func (p *Pool) execOn(ctx context.Context, conn *pgx.Conn, s *shard, sql string,
 }
 
 func (p *Pool) query(ctx context.Context, t Tenant, sql string, args []any) (pgx.Rows, error) {
-	c, s, err := p.acquire(ctx, t)
+	a := p.pipeArgsFor(ctx, sql, args)
+	c, s, turn, err := p.acquireFor(ctx, t, a)
 	if err != nil {
 		return errRows{err}, err
+	}
+	if turn != nil {
+		return turn.rows()
 	}
 	conn := c.Conn()
 	if err := p.prepare(ctx, conn, s, sql, args); err != nil {
 		release(c, s)
 		return errRows{err}, err
+	}
+	if pl := p.leadQueued(c, s, a); pl != nil {
+		return pl.rows()
 	}
 	rows, err := conn.Query(ctx, sql, args...)
 	if err != nil {
@@ -684,26 +717,38 @@ func (p *Pool) query(ctx context.Context, t Tenant, sql string, args []any) (pgx
 }
 
 func (p *Pool) queryRow(ctx context.Context, t Tenant, sql string, args []any) pgx.Row {
-	a := pipeArgs{ok: p.o.planMemory > 0 && pipelinable(args), ctx: ctx, sql: sql, args: args}
+	a := p.pipeArgsFor(ctx, sql, args)
 	c, s, turn, err := p.acquireFor(ctx, t, a)
 	if err != nil {
 		return errRows{err}
 	}
 	if turn != nil {
-		return turn.nextRow()
+		return turn.row()
 	}
 	conn := c.Conn()
 	if err := p.prepare(ctx, conn, s, sql, args); err != nil {
 		release(c, s)
 		return errRows{err}
 	}
-	if a.ok && s.busy.Load() > s.size && conn.PgConn().TxStatus() == 'I' {
-		// Calls are queued for this connection: send them with this one.
-		if row := p.lead(c, s, a); row != nil {
-			return row
-		}
+	if pl := p.leadQueued(c, s, a); pl != nil {
+		return pl.row()
 	}
 	return newPoolRow(p, conn.QueryRow(ctx, sql, args...), c, s, sql)
+}
+
+// pipeArgsFor describes a call of sql with args for acquireFor: one that
+// can run in a pipeline when the Pool keeps statements prepared.
+func (p *Pool) pipeArgsFor(ctx context.Context, sql string, args []any) pipeArgs {
+	return pipeArgs{ok: p.o.planMemory > 0 && pipelinable(args), ctx: ctx, sql: sql, args: args}
+}
+
+// leadQueued sends the call a, which holds c, in a pipeline with the
+// calls queued for c, if there are any; nil if not.
+func (p *Pool) leadQueued(c *pgxpool.Conn, s *shard, a pipeArgs) *pipeline {
+	if !a.ok || s.busy.Load() <= s.size || c.Conn().PgConn().TxStatus() != 'I' {
+		return nil
+	}
+	return p.lead(c, s, a)
 }
 
 func (p *Pool) copyFrom(ctx context.Context, t Tenant, tableName pgx.Identifier, columnNames []string, rowSrc pgx.CopyFromSource) (int64, error) {

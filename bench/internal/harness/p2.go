@@ -188,9 +188,9 @@ func (h *harness) p2(ctx context.Context) error {
 		name, note string
 	}{
 		{false, "homes without a pool, %d tenants: random tenants on the ideal partition's connections, a busy home waited for",
-			"the default's routing on bare connections; every call hits a generic plan"},
-		{true, "pipelined homes, %d tenants: the same, the calls queued for a home sent in one batch (not built)",
-			"bounds what pipelining queued calls would gain; every call hits a generic plan"},
+			"the default's routing on bare connections, without pipelining; every call hits a generic plan"},
+		{true, "pipelined homes without a pool, %d tenants: the same, the calls queued for a home sent in one batch",
+			"the Pool's pipelining on bare connections; every call hits a generic plan"},
 	} {
 		res, m, err := h.homesPointSelect(ctx, h.tenants, v.batch)
 		if err != nil {

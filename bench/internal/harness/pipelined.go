@@ -11,20 +11,18 @@ import (
 	"github.com/tenantc/tenantc/tenancy"
 )
 
-// Homes without a pool, waiting and pipelined: the routing a pool could
-// add to its tenants' homes, measured here before it is built, and the
-// same homes waiting in turn, as tenancy.Pool's calls do, without a pool. Clients call random tenants, as P2's
-// do, each tenant on its home connection (the ideal partition's
-// connections and shares); a call that finds its home busy queues there,
-// and the call holding the home sends every queued call in one pipelined
-// batch when its own is done, instead of handing the connection on call by
-// call. It bounds what that would gain over waiting for the home: the
-// queued calls cost one round trip and no idle backend between them.
-//
-// tenancy.Pool does not do this: a queued call's result would have to be
-// decoded for a caller that scans it later, outside the call holding the
-// connection, and pgx's type map, which decodes it, is not safe for that
-// concurrent use. Here the batch's caller checks every row itself.
+// Homes without a pool, waiting and pipelined: tenancy.Pool's routing on
+// bare connections, without the Pool around it. Clients call random
+// tenants, as P2's do, each tenant on its home connection (the ideal
+// partition's connections and shares); a call that finds its home busy
+// queues there. Waiting, the call holding the home hands it to the first
+// queued call when its own is done, as the Pool did before it pipelined;
+// pipelined, it sends every queued call in one batch, as the Pool now does
+// for QueryRow calls (tenancy/pipeline.go). The two rows separate what the
+// wait for a home costs from what the Pool around it costs. The batch's
+// caller checks every row itself, which the Pool cannot do for its callers
+// (see tenancy/pipeline.go), and its batch runs in one implicit
+// transaction, which is harmless for reads only.
 
 // pipeSQL is the point select of P2 (GetItem) without its name comment.
 var pipeSQL = tenancy.NewSQL("SELECT id, plan_id, name, qty, note FROM items WHERE id = $1", 41)
