@@ -85,15 +85,17 @@
 //     and each caller reads its own row.
 //
 // Measured with bench (BENCHMARKS.md; 8 clients on 8 connections, point
-// select): the default Pool ran at 0.68–0.85× its one-tenant rate over 100
-// tenants, 0.66–0.71× over 1,000 and 0.41–0.42× over 10,000 (a plain
-// pgxpool: 0.16×), 1.8–2.4× the SET search_path design. Each client owning
-// a share of the tenants, so that no call waits, reaches 0.60–0.72× at
-// 10,000: a pool serving random tenants waits for a busy home about half
-// the time, and on 2 cores the wait costs CPU. On a 10-query mix over
-// 10,000 tenants with skewed (Zipf) popularity it ran 0.52–0.85× the
-// one-tenant rate (the hot tenants spilling to idle connections), and the
-// largest backend held 120 MiB under the 120 MiB default bound.
+// select): the default Pool ran at 0.77–0.82× its one-tenant rate over 100
+// tenants, 0.65–0.66× over 1,000 and 0.54–0.57× over 10,000 (a plain
+// pgxpool: 0.15–0.19×), 2.1–2.5× the SET search_path design. Each client
+// owning a share of the tenants, so that no call waits, reaches 0.71–0.80×
+// at 10,000: a pool serving random tenants finds a busy home about half the
+// time, and pipelining the calls queued for it (a third of the calls there)
+// recovers part of what waiting costs (0.38–0.41× before). On a 10-query mix
+// over 10,000 tenants with skewed (Zipf) popularity it ran 0.63–0.66× the
+// one-tenant rate, and the largest backend held 121 MiB under the 120 MiB
+// default bound (it is checked as the calls go, and a backend over it is
+// replaced when its call ends).
 //
 // Behind PgBouncer in transaction mode (1.18 keeps no prepared statements)
 // open it with [BehindPgBouncer]: one group, every statement in exec mode.

@@ -113,8 +113,8 @@ func poolCalls(a, b tenancy.Stats) string {
 		return ""
 	}
 	pct := func(n, of int64) float64 { return 100 * float64(n) / float64(of) }
-	s := fmt.Sprintf("timed calls: %.0f%% hit a prepared statement, %.0f%% queued for their home, %.0f%% spilled",
-		pct(b.Hits-a.Hits, stmts), pct(b.Queued-a.Queued, routed), pct(b.Spilled-a.Spilled, routed))
+	s := fmt.Sprintf("timed calls: %.0f%% hit a prepared statement, %.0f%% queued for their home, %.0f%% spilled, %.0f%% pipelined",
+		pct(b.Hits-a.Hits, stmts), pct(b.Queued-a.Queued, routed), pct(b.Spilled-a.Spilled, routed), pct(b.Pipelined-a.Pipelined, stmts))
 	if r := b.Recycled - a.Recycled; r > 0 {
 		s += fmt.Sprintf("; %d connections recycled over the backend memory bound", r)
 	}
