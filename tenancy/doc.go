@@ -80,9 +80,9 @@
 //   - its sessions use plan_cache_mode = force_generic_plan, so a prepared
 //     statement is planned once ([WithCustomPlans] keeps PostgreSQL's
 //     default);
-//   - QueryRow calls queued for the same busy connection are sent to it
-//     together, in one round trip, each in its own implicit transaction,
-//     and each caller reads its own row.
+//   - QueryRow, Query and Exec calls queued for the same busy connection
+//     are sent to it together, in one round trip, each in its own implicit
+//     transaction, and each caller reads its own result.
 //
 // Measured with bench (BENCHMARKS.md; 8 clients on 8 connections, point
 // select): the default Pool ran at 0.77–0.82× its one-tenant rate over 100

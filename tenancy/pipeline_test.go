@@ -101,33 +101,24 @@ func TestPoolPipelinesQueuedCallsEachOnItsOwn(t *testing.T) {
 		what string
 		err  error
 	}
-	calls := []struct {
+	type call struct {
 		name string
 		run  func(context.Context) result
-	}{}
+	}
+	var calls []call
 	for _, id := range []int{1, 2, 1000, 3} {
-		calls = append(calls, struct {
-			name string
-			run  func(context.Context) result
-		}{fmt.Sprintf("insert %d", id), func(ctx context.Context) result {
+		calls = append(calls, call{fmt.Sprintf("insert %d", id), func(ctx context.Context) result {
 			var got int
 			err := c.QueryRow(ctx, c.SQL(insert), id).Scan(&got)
 			return result{fmt.Sprint(got), err}
 		}})
 	}
 	for _, id := range []int{1, 2} {
-		calls = append(calls, struct {
-			name string
-			run  func(context.Context) result
-		}{fmt.Sprintf("owner %d", id), func(ctx context.Context) result {
+		calls = append(calls, call{fmt.Sprintf("owner %d", id), func(ctx context.Context) result {
 			var o string
 			err := c.QueryRow(ctx, c.SQL(owner), id).Scan(&o)
 			return result{o, err}
 		}})
-	}
-	type call = struct {
-		name string
-		run  func(context.Context) result
 	}
 	calls = append(calls,
 		call{"owners", func(ctx context.Context) result {

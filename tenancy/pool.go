@@ -65,12 +65,13 @@ import (
 //     first five executions. [WithCustomPlans] keeps PostgreSQL's default.
 //   - Pipelining: calls that find their connection busy queue for it in
 //     the order they came, and a released connection goes straight to the
-//     first. QueryRow calls queued together whose statements the
-//     connection keeps prepared are sent in one round trip, each with its
-//     own Sync (its own implicit transaction, as alone); each caller reads
-//     its row in its Scan, in turn. A statement once sent runs to its end
-//     whatever its context says meanwhile; a call whose context ends while
-//     it waits to be sent is not sent. [Stats].Pipelined counts them.
+//     first. QueryRow, Query and Exec calls queued together whose
+//     statements the connection keeps prepared are sent in one round
+//     trip, each with its own Sync (its own implicit transaction, as
+//     alone); each caller reads its own result in turn (in its Row's Scan,
+//     its Rows until closed, its Exec). A statement once sent runs to its
+//     end whatever its context says meanwhile; a call whose context ends
+//     while it waits to be sent is not sent. [Stats].Pipelined counts them.
 //
 // Behind PgBouncer in transaction mode (1.18 keeps no prepared statements)
 // open the pool with [BehindPgBouncer]: every statement then runs in exec
@@ -621,9 +622,8 @@ type Stats struct {
 	// Recycled counts the connections closed because their backend
 	// outgrew [WithBackendMemory].
 	Recycled int64
-	// Pipelined counts the QueryRow calls that found their connection
-	// busy and ran in one round trip with others queued for it (see
-	// [Pool]).
+	// Pipelined counts the calls that found their connection busy and
+	// ran in one round trip with others queued for it (see [Pool]).
 	Pipelined int64
 }
 
