@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -32,8 +33,14 @@ import (
 // A statement, once sent, runs to its end: the pipeline is sent under no
 // caller's context, since its callers' contexts end at different times.
 // A caller whose context ends while it waits for its turn still reads its
-// row; a caller whose context ends before its statement is sent is not
+// result; a caller whose context ends before its statement is sent is not
 // sent.
+//
+// A call queued for a tenant's home waits for it at most HomeWait, then
+// takes another connection; in a pipeline it waits for the calls before
+// it. So a statement whose result took longer than HomeWait to come in a
+// pipeline is marked slow on its connection, and no call is sent behind
+// it again; nor is a slow statement sent behind another.
 
 // maxPipeline bounds the calls sent in one pipeline.
 const maxPipeline = 16
@@ -77,6 +84,7 @@ type pipeline struct {
 	c     *pgxpool.Conn
 	s     *shard
 	pl    *pgconn.Pipeline
+	sc    *stmtCache
 	calls []*pipeCall
 	// waiters[i] is the queued call of calls[i+1], granted its turn when
 	// calls[i] is done.
@@ -97,6 +105,7 @@ func (p *Pool) lead(c *pgxpool.Conn, s *shard, a pipeArgs) *pipeline {
 	if sc == nil {
 		return nil
 	}
+	pl := &pipeline{p: p, c: c, s: s, sc: sc}
 	sd := sc.sd(a.sql)
 	if sd == nil {
 		return nil
@@ -108,7 +117,7 @@ func (p *Pool) lead(c *pgxpool.Conn, s *shard, a pipeArgs) *pipeline {
 	if len(ws) == 0 {
 		return nil
 	}
-	pl := &pipeline{p: p, c: c, s: s, calls: make([]*pipeCall, 0, len(ws)+1), waiters: ws}
+	pl.calls, pl.waiters = make([]*pipeCall, 0, len(ws)+1), ws
 	pl.calls = append(pl.calls, &pipeCall{pipeArgs: a, sd: sd})
 	for _, w := range ws {
 		pl.calls = append(pl.calls, w.call)
@@ -187,12 +196,18 @@ func (pl *pipeline) exec() (pgconn.CommandTag, error) {
 	return tag, err
 }
 
-// result reads the next result of the pipeline.
+// result reads the next result of the pipeline, that of the call whose
+// turn it is, marking its statement slow when it took longer than
+// HomeWait to come.
 func (pl *pipeline) result() (*pgconn.ResultReader, error) {
 	if pl.err != nil {
 		return nil, pl.err
 	}
+	start := time.Now()
 	res, err := pl.pl.GetResults()
+	if time.Since(start) > pl.p.homeWait {
+		pl.sc.markSlow(pl.calls[pl.turn].sql)
+	}
 	if err != nil {
 		pl.fail(err)
 		return nil, err

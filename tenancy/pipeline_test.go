@@ -309,3 +309,52 @@ func TestPoolPipelinesKeepTenantsApart(t *testing.T) {
 		t.Errorf("stats %+v, %d busy: want pipelined calls, none busy at the end", st, tenancy.Busy(p))
 	}
 }
+
+// A statement whose result took longer than HomeWait in a pipeline is
+// marked slow: no call waits behind it in a pipeline again (it would
+// otherwise have taken another connection after HomeWait).
+func TestPoolPipelineSkipsSlowStatements(t *testing.T) {
+	url, tenants := poolFleet(t, 1)
+	ctx := context.Background()
+	p := openPool(t, url, 1, nil)
+	c := p.Bind(tenants[0])
+	slow := tenancy.NewSQL("SELECT owner FROM items, pg_sleep(0.1) WHERE id = $1", 18)
+	var o string
+	for range 2 {
+		for _, q := range []*tenancy.SQL{slow, ownerByID} {
+			if err := c.QueryRow(ctx, c.SQL(q), 1).Scan(&o); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	// The slow statement, then a fast one, queued behind a transaction.
+	queue := func() {
+		t.Helper()
+		tx, err := p.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var g errgroup.Group
+		for i, q := range []*tenancy.SQL{slow, ownerByID} {
+			g.Go(func() error {
+				var o string
+				return c.QueryRow(ctx, c.SQL(q), 1).Scan(&o)
+			})
+			waitBusy(t, p, int32(i+2))
+		}
+		if err := tx.Commit(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := g.Wait(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	queue()
+	if n := p.Stat().Pipelined; n != 2 {
+		t.Fatalf("first time: %d calls pipelined, want 2", n)
+	}
+	queue()
+	if n := p.Stat().Pipelined; n != 2 {
+		t.Errorf("after the slow statement was seen: %d calls pipelined in all, want still 2", n)
+	}
+}

@@ -71,7 +71,10 @@ import (
 //     alone); each caller reads its own result in turn (in its Row's Scan,
 //     its Rows until closed, its Exec). A statement once sent runs to its
 //     end whatever its context says meanwhile; a call whose context ends
-//     while it waits to be sent is not sent. [Stats].Pipelined counts them.
+//     while it waits to be sent is not sent. A statement whose result took
+//     longer than [HomeWait] to come in a pipeline is not pipelined again
+//     on that connection, so that no call waits behind it longer than it
+//     would for its home. [Stats].Pipelined counts them.
 //
 // Behind PgBouncer in transaction mode (1.18 keeps no prepared statements)
 // open the pool with [BehindPgBouncer]: every statement then runs in exec

@@ -110,8 +110,11 @@ type stmtEntry struct {
 	sql  string
 	hash uint64
 	size int64
-	// sd is the statement as prepared, which a pipeline sends.
+	// sd is the statement as prepared, which a pipeline sends; slow is
+	// set once a pipeline waited longer than the Pool's HomeWait for its
+	// result, and no call waits behind it in a pipeline again.
 	sd         *pgconn.StatementDescription
+	slow       bool
 	prev, next *stmtEntry
 }
 
@@ -225,12 +228,20 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 	return nil
 }
 
-// sd returns sql's prepared statement, nil when it is not kept.
+// sd returns sql's prepared statement, nil when it is not kept or is
+// slow.
 func (c *stmtCache) sd(sql string) *pgconn.StatementDescription {
-	if e := c.m[sql]; e != nil {
+	if e := c.m[sql]; e != nil && !e.slow {
 		return e.sd
 	}
 	return nil
+}
+
+// markSlow records that sql ran too long to have calls wait behind it.
+func (c *stmtCache) markSlow(sql string) {
+	if e := c.m[sql]; e != nil {
+		e.slow = true
+	}
 }
 
 // pipeHit counts a call of sql that a pipeline sends, as use counts a
@@ -239,7 +250,7 @@ func (c *stmtCache) sd(sql string) *pgconn.StatementDescription {
 // be in use.
 func (c *stmtCache) pipeHit(sql string, n *counters) *pgconn.StatementDescription {
 	e := c.m[sql]
-	if e == nil || e.sd == nil || len(c.invalid) > 0 {
+	if e == nil || e.sd == nil || e.slow || len(c.invalid) > 0 {
 		return nil
 	}
 	c.freq.add(e.hash)
