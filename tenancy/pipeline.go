@@ -72,8 +72,8 @@ type pipeCall struct {
 	pipeArgs
 	// sd is its prepared statement on the connection that sends it.
 	sd *pgconn.StatementDescription
-	// sent says whether it was sent; err is why not, or the result of
-	// its traced start (see pipeline.send).
+	// sent says whether it was sent; err is why not (its context ended,
+	// or its arguments did not encode).
 	sent bool
 	err  error
 }
