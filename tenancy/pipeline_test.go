@@ -45,6 +45,32 @@ func waitBusy(t *testing.T, p *tenancy.Pool, n int32) {
 	}
 }
 
+// queueBehindTx holds the only connection of p in a transaction while it
+// starts each of calls in a goroutine of its own, once the one before is
+// queued; it then runs whileHeld (if any) and commits, so that the queued
+// calls run. It returns a wait for the calls to end.
+func queueBehindTx(t *testing.T, p *tenancy.Pool, calls []func(), whileHeld func(pgx.Tx)) (wait func()) {
+	t.Helper()
+	ctx := context.Background()
+	tx, err := p.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	for i, call := range calls {
+		wg.Add(1)
+		go func() { defer wg.Done(); call() }()
+		waitBusy(t, p, int32(i+2))
+	}
+	if whileHeld != nil {
+		whileHeld(tx)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	return wg.Wait
+}
+
 // Calls queued for a busy connection run together in one pipeline, each
 // in its own implicit transaction: a call that fails does not undo the
 // writes of the others, a call whose context ends while it is queued is
@@ -93,10 +119,6 @@ func TestPoolPipelinesQueuedCallsEachOnItsOwn(t *testing.T) {
 	startsBefore := qc.starts.Load()
 
 	// A transaction holds the only connection while the calls queue.
-	tx, err := p.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	type result struct {
 		what string
 		err  error
@@ -137,28 +159,25 @@ func TestPoolPipelinesQueuedCallsEachOnItsOwn(t *testing.T) {
 		}},
 	)
 	results := make([]result, len(calls))
-	var wg sync.WaitGroup
+	runs := make([]func(), len(calls))
 	for i, call := range calls {
-		wg.Add(1)
-		go func() { defer wg.Done(); results[i] = call.run(ctx) }()
-		waitBusy(t, p, int32(i+2))
+		runs[i] = func() { results[i] = call.run(ctx) }
 	}
-	// One more call queues, and gives up before the connection is free.
-	cctx, cancel := context.WithCancel(ctx)
-	gaveUp := make(chan error)
-	go func() {
-		var got int
-		gaveUp <- c.QueryRow(cctx, c.SQL(insert), 4).Scan(&got)
-	}()
-	waitBusy(t, p, int32(len(calls)+2))
-	cancel()
-	if err := <-gaveUp; !errors.Is(err, context.Canceled) {
-		t.Errorf("the call that gave up: %v, want context.Canceled", err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
+	queueBehindTx(t, p, runs, func(pgx.Tx) {
+		// One more call queues, and gives up before the connection is
+		// free.
+		cctx, cancel := context.WithCancel(ctx)
+		gaveUp := make(chan error)
+		go func() {
+			var got int
+			gaveUp <- c.QueryRow(cctx, c.SQL(insert), 4).Scan(&got)
+		}()
+		waitBusy(t, p, int32(len(calls)+2))
+		cancel()
+		if err := <-gaveUp; !errors.Is(err, context.Canceled) {
+			t.Errorf("the call that gave up: %v, want context.Canceled", err)
+		}
+	})()
 	traced := qc.starts.Load() - startsBefore
 
 	want := []string{"1", "2", "", "3", "t0", "", "[t0]", "", "UPDATE 1"}
@@ -183,9 +202,8 @@ func TestPoolPipelinesQueuedCallsEachOnItsOwn(t *testing.T) {
 	if got := p.Stat().Pipelined - before.Pipelined; got != int64(len(calls)) {
 		t.Errorf("%d calls pipelined, want %d", got, len(calls))
 	}
-	var marks []int
 	rows, _ := p.Query(ctx, "SELECT id FROM tenant_t0.marks ORDER BY id")
-	marks, err = pgx.CollectRows(rows, pgx.RowTo[int])
+	marks, err := pgx.CollectRows(rows, pgx.RowTo[int])
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,25 +239,23 @@ func TestPoolPipelineOnADeadConnection(t *testing.T) {
 		}
 	}
 	var pid int32
-	tx, err := p.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
-		t.Fatal(err)
-	}
 	errs := make(chan error, 3)
-	for i := range 3 {
-		go func() {
-			var o string
-			errs <- c.QueryRow(ctx, c.SQL(slow), 1).Scan(&o)
-		}()
-		waitBusy(t, p, int32(i+2))
+	call := func() {
+		var o string
+		errs <- c.QueryRow(ctx, c.SQL(slow), 1).Scan(&o)
 	}
-	if err := tx.Commit(ctx); err != nil {
-		t.Fatal(err)
+	queueBehindTx(t, p, []func(){call, call, call}, func(tx pgx.Tx) {
+		if err := tx.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+			t.Error(err)
+		}
+	})
+	// Once the three are sent (each sleeps 0.3 s), the backend dies.
+	for deadline := time.Now().Add(10 * time.Second); p.Stat().Pipelined < 3; {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d calls pipelined, want 3", p.Stat().Pipelined)
+		}
+		time.Sleep(time.Millisecond)
 	}
-	time.Sleep(100 * time.Millisecond)
 	pgtest.MustExec(t, pgtest.Connect(t, url), fmt.Sprintf("SELECT pg_terminate_backend(%d)", pid))
 	for range 3 {
 		if err := <-errs; err == nil {
@@ -330,24 +346,16 @@ func TestPoolPipelineSkipsSlowStatements(t *testing.T) {
 	// The slow statement, then a fast one, queued behind a transaction.
 	queue := func() {
 		t.Helper()
-		tx, err := p.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var g errgroup.Group
-		for i, q := range []*tenancy.SQL{slow, ownerByID} {
-			g.Go(func() error {
+		var calls []func()
+		for _, q := range []*tenancy.SQL{slow, ownerByID} {
+			calls = append(calls, func() {
 				var o string
-				return c.QueryRow(ctx, c.SQL(q), 1).Scan(&o)
+				if err := c.QueryRow(ctx, c.SQL(q), 1).Scan(&o); err != nil {
+					t.Error(err)
+				}
 			})
-			waitBusy(t, p, int32(i+2))
 		}
-		if err := tx.Commit(ctx); err != nil {
-			t.Fatal(err)
-		}
-		if err := g.Wait(); err != nil {
-			t.Fatal(err)
-		}
+		queueBehindTx(t, p, calls, nil)()
 	}
 	queue()
 	if n := p.Stat().Pipelined; n != 2 {
