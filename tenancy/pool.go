@@ -103,9 +103,8 @@ type Pool struct {
 type shard struct {
 	pool *pgxpool.Pool
 	// busy counts the calls holding or waiting for one of the shard's
-	// connections through the Pool; size is the shard's MaxConns.
+	// connections through the Pool; slots.size is the shard's MaxConns.
 	busy atomic.Int32
-	size int32
 	// slots orders the calls waiting for a connection (see slots).
 	slots slots
 	// handOff says whether a released connection may go straight to a
@@ -279,7 +278,7 @@ func NewPool(ctx context.Context, cfg *pgxpool.Config, opts ...PoolOption) (*Poo
 			p.Close()
 			return nil, fmt.Errorf("tenancy: new pool: %w", err)
 		}
-		s := &shard{pool: pool, size: c.MaxConns, handOff: handOff}
+		s := &shard{pool: pool, handOff: handOff}
 		s.slots.size = c.MaxConns
 		p.shards = append(p.shards, s)
 	}
@@ -363,12 +362,12 @@ func (p *Pool) route(t Tenant) (*shard, bool) {
 	}
 	recent := p.active.add(h)
 	home := p.shards[h%n]
-	if home.busy.Load() < home.size {
+	if home.busy.Load() < home.slots.size {
 		home.home.Add(1)
 		return home, false
 	}
 	if recent >= p.hotCalls || p.active.count() <= p.looseTenants {
-		if s := p.leastBusy(); s.busy.Load() < s.size {
+		if s := p.leastBusy(); s.busy.Load() < s.slots.size {
 			s.spilled.Add(1)
 			return s, false
 		}
@@ -384,7 +383,7 @@ func (p *Pool) leastBusy() *shard {
 	best := p.shards[0]
 	bb := best.busy.Load()
 	for _, s := range p.shards[1:] {
-		if b := s.busy.Load(); b*best.size < bb*s.size {
+		if b := s.busy.Load(); b*best.slots.size < bb*s.slots.size {
 			best, bb = s, b
 		}
 	}
@@ -662,30 +661,36 @@ func (p *Pool) exec(ctx context.Context, t Tenant, sql string, args []any) (pgco
 		return turn.exec()
 	}
 	conn := c.Conn()
-	if len(args) > 0 {
-		if err := p.prepare(ctx, conn, s, sql, args); err != nil {
-			release(c, s)
-			return pgconn.CommandTag{}, err
-		}
-		if pl := p.leadQueued(c, s, a); pl != nil {
-			return pl.exec()
-		}
+	if err := p.prepareExec(ctx, conn, s, sql, args); err != nil {
+		release(c, s)
+		return pgconn.CommandTag{}, err
+	}
+	if pl := p.leadQueued(c, s, a); pl != nil {
+		return pl.exec()
 	}
 	defer release(c, s)
-	tag, err := conn.Exec(ctx, sql, args...)
-	if err != nil {
-		err = p.failed(conn, sql, err)
-	}
-	return tag, err
+	return p.runExec(ctx, conn, sql, args)
 }
 
 // execOn runs Exec on conn, with the statement prepared when it pays.
 func (p *Pool) execOn(ctx context.Context, conn *pgx.Conn, s *shard, sql string, args []any) (pgconn.CommandTag, error) {
-	if len(args) > 0 {
-		if err := p.prepare(ctx, conn, s, sql, args); err != nil {
-			return pgconn.CommandTag{}, err
-		}
+	if err := p.prepareExec(ctx, conn, s, sql, args); err != nil {
+		return pgconn.CommandTag{}, err
 	}
+	return p.runExec(ctx, conn, sql, args)
+}
+
+// prepareExec is prepare for an Exec: a statement without arguments may
+// be several, or DDL, and is never prepared.
+func (p *Pool) prepareExec(ctx context.Context, conn *pgx.Conn, s *shard, sql string, args []any) error {
+	if len(args) == 0 {
+		return nil
+	}
+	return p.prepare(ctx, conn, s, sql, args)
+}
+
+// runExec runs Exec on conn.
+func (p *Pool) runExec(ctx context.Context, conn *pgx.Conn, sql string, args []any) (pgconn.CommandTag, error) {
 	tag, err := conn.Exec(ctx, sql, args...)
 	if err != nil {
 		err = p.failed(conn, sql, err)
@@ -748,7 +753,7 @@ func (p *Pool) pipeArgsFor(ctx context.Context, sql string, args []any) pipeArgs
 // leadQueued sends the call a, which holds c, in a pipeline with the
 // calls queued for c, if there are any; nil if not.
 func (p *Pool) leadQueued(c *pgxpool.Conn, s *shard, a pipeArgs) *pipeline {
-	if !a.ok || s.busy.Load() <= s.size || c.Conn().PgConn().TxStatus() != 'I' {
+	if !a.ok || s.busy.Load() <= s.slots.size || c.Conn().PgConn().TxStatus() != 'I' {
 		return nil
 	}
 	return p.lead(c, s, a)

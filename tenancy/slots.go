@@ -18,9 +18,11 @@ import (
 //
 // Invariant: the queue is empty whenever fewer than size slots are taken.
 type slots struct {
+	// size is the number of connections; it never changes, and is read
+	// without mu. taken is the slots held.
+	size  int32
 	mu    sync.Mutex
 	taken int32
-	size  int32
 	queue []*slotWaiter // FIFO; queue[head:] are waiting
 	head  int
 	// handed counts the connections handed over; every handBackEvery-th
