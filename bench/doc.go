@@ -10,9 +10,11 @@
 // (its defaults, one hand-tuned variant, and behind PgBouncer
 // BehindPgBouncer), beside a plain pgxpool with tenancy.Bind, the
 // unoptimised path: P2 runs the point select over 100, 1,000 and 10,000
-// tenants, and measures with pgbench what the server itself does for one
-// tenant and for the fleet; P3 compares it with SET search_path and SET
-// LOCAL; P8 runs a mix
+// tenants, and measures with pgbench, PostgreSQL's C client, what the
+// server itself does for one tenant and for each fleet size, every
+// statement prepared, both with every connection serving every tenant and
+// with each connection its own part of the fleet; P3 compares it with SET
+// search_path and SET LOCAL; P8 runs a mix
 // of ten tenant queries (queries/mix.sql and GetItem: reads, writes, joins,
 // an aggregate, an upsert) with Zipf-distributed tenant popularity and
 // uniformly; P9 runs the point select through a one-server tenancy.Fleet

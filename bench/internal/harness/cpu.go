@@ -1,21 +1,26 @@
 package harness
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // clockTick is the kernel's USER_HZ, the unit of /proc/PID/stat's times;
 // 100 on every Linux platform Go supports.
 const clockTick = 100
 
-// cpuTime returns the CPU time used so far by this process and by every
-// process of the harness's PostgreSQL (the postmaster's process group:
-// pgserver starts it with Setpgid, and backends inherit the group).
+// cpuTime returns the CPU time used so far by this process and by the
+// PostgreSQL server the harness measures, when it runs on this machine:
+// its postmaster and every process the postmaster started (backends and
+// background workers; each is a process group of its own, so the
+// postmaster's group alone would miss them).
 //
 // On a machine shared with other work, throughput follows the load, but
 // CPU time per operation barely does: it is the stabler measure of what a
@@ -26,39 +31,81 @@ func (h *harness) cpuTime() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	total := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	if h.srv == nil {
+	pm := h.postmaster
+	if pm == 0 && h.srv != nil {
+		pm = postmasterPID(h.srv.Dir())
+	}
+	if pm <= 0 {
 		return total
 	}
-	pg := postmasterPID(h.srv.Dir())
-	if pg <= 0 {
-		return total
-	}
+	return total + serverCPU(pm)
+}
+
+// serverCPU returns the CPU time used so far by the process pm and by its
+// children.
+func serverCPU(pm int) time.Duration {
+	var total time.Duration
 	dirs, _ := filepath.Glob("/proc/[0-9]*/stat")
 	for _, p := range dirs {
-		b, err := os.ReadFile(p)
-		if err != nil {
+		st, ok := readStat(p)
+		if !ok || (st.pid != pm && st.ppid != pm) {
 			continue
 		}
-		// The command name is in parentheses and may hold spaces: the
-		// fields after it are what we need.
-		s := string(b)
-		i := strings.LastIndexByte(s, ')')
-		if i < 0 {
-			continue
-		}
-		f := strings.Fields(s[i+1:])
-		// f[0] is field 3 (state): pgrp is field 5, utime 14, stime 15.
-		if len(f) < 13 {
-			continue
-		}
-		if pgrp, _ := strconv.Atoi(f[2]); pgrp != pg {
-			continue
-		}
-		ut, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		total += time.Duration(ut+st) * time.Second / clockTick
+		total += st.cpu
 	}
 	return total
+}
+
+// procStat is what the harness reads of /proc/PID/stat.
+type procStat struct {
+	pid, ppid int
+	cpu       time.Duration
+}
+
+// readStat reads the /proc/PID/stat file at path.
+func readStat(path string) (procStat, bool) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return procStat{}, false
+	}
+	// The command name is in parentheses and may hold spaces: the fields
+	// after it are what we need.
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return procStat{}, false
+	}
+	pid, _ := strconv.Atoi(strings.TrimSpace(s[:strings.IndexByte(s, '(')]))
+	f := strings.Fields(s[i+1:])
+	// f[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
+	if len(f) < 13 {
+		return procStat{}, false
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	ut, _ := strconv.ParseInt(f[11], 10, 64)
+	st, _ := strconv.ParseInt(f[12], 10, 64)
+	return procStat{pid: pid, ppid: ppid, cpu: time.Duration(ut+st) * time.Second / clockTick}, true
+}
+
+// localPostmaster returns the pid of the postmaster of the server conn
+// is connected to when it runs on this machine (its backend's parent, a
+// postgres process), and 0 when it does not or cannot be seen.
+func localPostmaster(ctx context.Context, conn interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}) int {
+	var backend int
+	if err := conn.QueryRow(ctx, "SELECT pg_backend_pid()").Scan(&backend); err != nil {
+		return 0
+	}
+	st, ok := readStat(filepath.Join("/proc", strconv.Itoa(backend), "stat"))
+	if !ok {
+		return 0
+	}
+	comm, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(st.ppid), "comm"))
+	if err != nil || strings.TrimSpace(string(comm)) != "postgres" {
+		return 0
+	}
+	return st.ppid
 }
 
 // postmasterPID reads the postmaster's pid from its data directory.

@@ -50,6 +50,9 @@ type harness struct {
 	tenants  []tenancy.Tenant
 	// tuned is the fastest hand-tuned pool variant P2 measured.
 	tuned *poolVariant
+	// postmaster is the pid of the -fleet-url server's postmaster when it
+	// runs on this machine (see cpuTime); 0 when not.
+	postmaster int
 }
 
 func (h *harness) close() {
@@ -229,6 +232,7 @@ func (h *harness) fleet(ctx context.Context) error {
 		if err := h.versions(ctx, pool); err != nil {
 			return err
 		}
+		h.postmaster = localPostmaster(ctx, pool)
 	}
 	marker := fmt.Sprintf("%d tenants, %s tables", h.o.Tenants, h.o.FleetTables)
 	loaded, err := fleetLoaded(ctx, pool, marker)

@@ -1,8 +1,11 @@
 package harness
 
 import (
+	"fmt"
 	"io"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -138,6 +141,106 @@ func TestPgbenchScript(t *testing.T) {
 	if fleetID(12345) != "t12345" {
 		t.Errorf("fleetID(12345) = %q: the script builds five-digit ids", fleetID(12345))
 	}
+}
+
+// TestPreparedScripts checks that the prepared fleet's scripts reach, for
+// every tenant of a script's range, that tenant's statement and no other,
+// that each tenant of the range has one statement in all, and that with
+// same every statement is the first tenant's.
+func TestPreparedScripts(t *testing.T) {
+	for _, tc := range []struct {
+		lo, hi, files int
+		same          bool
+	}{{0, 100, 100, false}, {0, 1000, maxScripts, false}, {1250, 2500, maxScripts, false}, {0, 1000, maxScripts, true}} {
+		dir := t.TempDir()
+		args, err := preparedScripts(dir, tc.lo, tc.hi, tc.same)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(args) != 2*tc.files {
+			t.Fatalf("[%d, %d): %d arguments, want %d files", tc.lo, tc.hi, len(args), tc.files)
+		}
+		statements := map[string]int{}
+		reached := 0
+		for i := 1; i < len(args); i += 2 {
+			b, err := os.ReadFile(args[i])
+			if err != nil {
+				t.Fatal(err)
+			}
+			script := string(b)
+			for _, l := range strings.Split(script, "\n") {
+				if strings.HasPrefix(l, "SELECT") {
+					statements[l]++
+				}
+			}
+			// A script of one tenant has no \set t: its range is the
+			// tenant of its statement.
+			var a, z int
+			if k := strings.Index(script, "\\set t "); k >= 0 {
+				if _, err := fmt.Sscanf(script[k:], "\\set t random(%d, %d)", &a, &z); err != nil {
+					t.Fatalf("%s: %v", args[i], err)
+				}
+				z++
+			} else {
+				j := strings.Index(script, "tenant_t")
+				if _, err := fmt.Sscanf(script[j:], "tenant_t%05d", &a); err != nil {
+					t.Fatalf("%s: %v", args[i], err)
+				}
+				z = a + 1
+			}
+			for tenant := a; tenant < z; tenant++ {
+				want := tenant
+				if tc.same {
+					want = tc.lo
+				}
+				if got := runTree(t, script, tenant); !strings.Contains(got, "tenant_"+fleetID(want)+".items") {
+					t.Fatalf("%s, t = %d: runs %q, want tenant %d's", args[i], tenant, got, want)
+				}
+				reached++
+			}
+		}
+		if reached != tc.hi-tc.lo {
+			t.Errorf("[%d, %d): the scripts' ranges cover %d tenants", tc.lo, tc.hi, reached)
+		}
+		if want := tc.hi - tc.lo; !tc.same && len(statements) != want {
+			t.Errorf("[%d, %d): %d distinct statements, want %d", tc.lo, tc.hi, len(statements), want)
+		}
+		for st, n := range statements {
+			if !tc.same && n != 1 {
+				t.Errorf("%q appears %d times", st, n)
+			}
+		}
+	}
+}
+
+// runTree returns the statement script runs for :t = v, following its
+// \if :t < m, \else and \endif as pgbench does; it fails when the script
+// runs no statement or more than one.
+func runTree(t *testing.T, script string, v int) string {
+	t.Helper()
+	var live []bool // per open \if: whether the current branch runs
+	running := func() bool { return !slices.Contains(live, false) }
+	var ran []string
+	for _, l := range strings.Split(script, "\n") {
+		switch {
+		case strings.HasPrefix(l, "\\if :t < "):
+			m, err := strconv.Atoi(strings.TrimPrefix(l, "\\if :t < "))
+			if err != nil {
+				t.Fatalf("bad line %q", l)
+			}
+			live = append(live, v < m)
+		case l == "\\else":
+			live[len(live)-1] = !live[len(live)-1]
+		case l == "\\endif":
+			live = live[:len(live)-1]
+		case strings.HasPrefix(l, "SELECT") && running():
+			ran = append(ran, l)
+		}
+	}
+	if len(live) != 0 || len(ran) != 1 {
+		t.Fatalf(":t = %d: %d open \\if, statements run %q", v, len(live), ran)
+	}
+	return ran[0]
 }
 
 // TestAlternateLoads checks that the two sides alternate which runs first,

@@ -82,34 +82,67 @@ func (h *harness) p2Runs() []p2Run {
 
 // pointSelectRun opens v, warms it on ts, lets it settle and runs the
 // point select over ts; it returns the result, the memory of the pool's
-// backends after the run and how the pool settled.
-func (h *harness) pointSelectRun(ctx context.Context, url string, v poolVariant, ts []tenancy.Tenant) (loadResult, backendMem, settled, error) {
+// backends after the run and how the pool settled. With base (a pool
+// already open and warmed, and its tenants), the run alternates with
+// base's in rounds (see alternateLoads), and it returns base's result too.
+func (h *harness) pointSelectRun(ctx context.Context, url string, v poolVariant, ts []tenancy.Tenant, base *pairedBase) (res, baseRes loadResult, m backendMem, st settled, err error) {
 	p, err := h.open(ctx, url, h.o.Clients, v)
 	if err != nil {
-		return loadResult{}, backendMem{}, settled{}, err
+		return
 	}
 	defer p.close()
-	if err := h.warm(ctx, p, ts, warmGetItem); err != nil {
-		return loadResult{}, backendMem{}, settled{}, err
+	if err = h.warm(ctx, p, ts, warmGetItem); err != nil {
+		return
 	}
-	st, err := h.settle(ctx, p, func(d time.Duration) (int64, error) {
+	st, err = h.settle(ctx, p, func(d time.Duration) (int64, error) {
 		res, err := h.pointSelect(ctx, ts, p.bind, 0, d)
 		return res.ops, err
 	})
 	if err != nil {
-		return loadResult{}, backendMem{}, st, err
+		return
 	}
 	before := p.snapshot()
-	res, err := h.pointSelect(ctx, ts, p.bind, h.warmup(), h.o.Duration)
+	if base == nil {
+		res, err = h.pointSelect(ctx, ts, p.bind, h.warmup(), h.o.Duration)
+	} else {
+		round := h.o.Duration / time.Duration(h.pairedRounds())
+		res, baseRes, err = alternateLoads(h.pairedRounds(), func() (loadResult, error) {
+			return h.pointSelect(ctx, ts, p.bind, pairedWarm, round)
+		}, func() (loadResult, error) {
+			return h.pointSelect(ctx, base.tenants, base.p.bind, pairedWarm, round)
+		})
+	}
 	if err != nil {
-		return res, backendMem{}, st, err
+		return
 	}
 	st.calls = poolCalls(before, p.snapshot())
 	if res.leaks != 0 {
-		return res, backendMem{}, st, fmt.Errorf("%d rows of another tenant", res.leaks)
+		err = fmt.Errorf("%d rows of another tenant", res.leaks)
+		return
 	}
-	m, err := p.memory(ctx)
-	return res, m, st, err
+	m, err = p.memory(ctx)
+	return
+}
+
+// pairedBase is the one-tenant pool P2's default rows alternate with.
+type pairedBase struct {
+	p       *opened
+	tenants []tenancy.Tenant
+}
+
+// pairedWarm is the uncounted start of each alternating round: enough
+// for the clients to be running, the pools being warm already.
+const pairedWarm = 300 * time.Millisecond
+
+// pairedRounds is how many rounds of each side a paired row alternates,
+// each a share of the duration, so that a change in the machine's load
+// (it swings by a third within minutes here) weighs on the row and its
+// baseline alike.
+func (h *harness) pairedRounds() int {
+	if h.o.Short {
+		return 2
+	}
+	return 4
 }
 
 // runNote is the note of a fleet row: connections, backend memory, and
@@ -130,8 +163,19 @@ func (h *harness) p2(ctx context.Context) error {
 		return err
 	}
 	oneTenant := func() (loadResult, error) {
-		res, _, _, err := h.pointSelectRun(ctx, h.fleetURL, plainPool(), h.tenants[:1])
+		res, _, _, _, err := h.pointSelectRun(ctx, h.fleetURL, plainPool(), h.tenants[:1], nil)
 		return res, err
+	}
+	// The default pool's rows, which have the targets, alternate with a
+	// one-tenant pool kept open beside them; their ratio is to it.
+	bp, err := h.open(ctx, h.fleetURL, h.o.Clients, plainPool())
+	if err != nil {
+		return err
+	}
+	defer bp.close()
+	base := &pairedBase{p: bp, tenants: h.tenants[:1]}
+	if err := h.warm(ctx, bp, base.tenants, warmGetItem); err != nil {
+		return err
 	}
 	// The baseline runs before and after the variants, and counts as
 	// their mean, so that a change in the machine's load during the
@@ -144,12 +188,21 @@ func (h *harness) p2(ctx context.Context) error {
 	largest, tunedBest := 0, 0.0
 	for _, run := range h.p2Runs() {
 		name := variantName(run.n, run.v)
-		res, m, st, err := h.pointSelectRun(ctx, h.fleetURL, run.v, h.tenants[:run.n])
+		var paired *pairedBase
+		if run.v.name == defaultPool().name {
+			paired = base
+		}
+		res, baseRes, m, st, err := h.pointSelectRun(ctx, h.fleetURL, run.v, h.tenants[:run.n], paired)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		row := Row{Scenario: "P2", Variant: name, Value: res.opsPerSec, Unit: "ops/s",
 			BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpuPerOp, Note: h.runNote(m, st)}
+		if paired != nil {
+			row.Baseline, row.BaselineName = baseRes.opsPerSec, "1 tenant, alternated"
+			row.Note = fmt.Sprintf("%d rounds alternating with the baseline's pool (%.0f ops/s, %d us CPU/op in them); %s",
+				h.pairedRounds(), baseRes.opsPerSec, baseRes.cpuPerOp.Microseconds(), row.Note)
+		}
 		if run.n > 1 {
 			row.Target = fleetTarget(run.n)
 		}
@@ -169,7 +222,9 @@ func (h *harness) p2(ctx context.Context) error {
 		CPU:  (first.cpuPerOp + last.cpuPerOp) / 2,
 		Note: fmt.Sprintf("%d clients; mean of %.0f before and %.0f after the variants", h.o.Clients, first.opsPerSec, last.opsPerSec)})
 	for _, r := range rows {
-		r.Baseline = one
+		if r.Baseline == 0 {
+			r.Baseline = one
+		}
 		h.add(r)
 	}
 	if h.o.Short || len(h.tenants) > 99999 {

@@ -159,7 +159,7 @@ func (h *harness) p3(ctx context.Context) error {
 			}
 		}
 		for _, v := range path.tenantc {
-			res, m, _, err := h.pointSelectRun(ctx, path.url, v, h.tenants)
+			res, _, m, _, err := h.pointSelectRun(ctx, path.url, v, h.tenants, nil)
 			if err != nil {
 				return fmt.Errorf("%s tenantc %s: %w", path.name, v.name, err)
 			}

@@ -268,36 +268,49 @@ func (h *harness) mix(ctx context.Context, ts []tenancy.Tenant, dist mixDist, bi
 
 // mixRun opens v, warms it with every operation for every tenant of ts,
 // lets it settle and runs the mix; it returns the result, the memory of
-// the pool's backends after the run and how the pool settled.
-func (h *harness) mixRun(ctx context.Context, v poolVariant, ts []tenancy.Tenant, dist mixDist) (loadResult, backendMem, settled, error) {
+// the pool's backends after the run and how the pool settled. With base
+// (a pool already open and warmed, and its tenant), the run alternates
+// with base's, the mix on its one tenant, in rounds (see alternateLoads),
+// and it returns base's result too.
+func (h *harness) mixRun(ctx context.Context, v poolVariant, ts []tenancy.Tenant, dist mixDist, base *pairedBase) (res, baseRes loadResult, m backendMem, st settled, err error) {
 	p, err := h.open(ctx, h.fleetURL, h.o.Clients, v)
 	if err != nil {
-		return loadResult{}, backendMem{}, settled{}, err
+		return
 	}
 	defer p.close()
 	// Through the pool even for a plain one: ten statements per tenant on
 	// every connection would take minutes at 10,000 tenants.
-	if err := h.warmThrough(ctx, p, ts, warmMix); err != nil {
-		return loadResult{}, backendMem{}, settled{}, err
+	if err = h.warmThrough(ctx, p, ts, warmMix); err != nil {
+		return
 	}
-	st, err := h.settle(ctx, p, func(d time.Duration) (int64, error) {
+	st, err = h.settle(ctx, p, func(d time.Duration) (int64, error) {
 		res, err := h.mix(ctx, ts, dist, p.bind, 0, d)
 		return res.ops, err
 	})
 	if err != nil {
-		return loadResult{}, backendMem{}, st, err
+		return
 	}
 	before := p.snapshot()
-	res, err := h.mix(ctx, ts, dist, p.bind, h.warmup(), h.o.Duration)
+	if base == nil {
+		res, err = h.mix(ctx, ts, dist, p.bind, h.warmup(), h.o.Duration)
+	} else {
+		round := h.o.Duration / time.Duration(h.pairedRounds())
+		res, baseRes, err = alternateLoads(h.pairedRounds(), func() (loadResult, error) {
+			return h.mix(ctx, ts, dist, p.bind, pairedWarm, round)
+		}, func() (loadResult, error) {
+			return h.mix(ctx, base.tenants, uniformMix(), base.p.bind, pairedWarm, round)
+		})
+	}
 	if err != nil {
-		return res, backendMem{}, st, err
+		return
 	}
 	st.calls = poolCalls(before, p.snapshot())
 	if res.leaks != 0 {
-		return res, backendMem{}, st, fmt.Errorf("%d rows of another tenant", res.leaks)
+		err = fmt.Errorf("%d rows of another tenant", res.leaks)
+		return
 	}
-	m, err := p.memory(ctx)
-	return res, m, st, err
+	m, err = p.memory(ctx)
+	return
 }
 
 // p8 runs a mix of ten tenant queries — reads, writes and joins — over the
@@ -308,8 +321,19 @@ func (h *harness) p8(ctx context.Context) error {
 		return err
 	}
 	oneTenant := func() (loadResult, error) {
-		res, _, _, err := h.mixRun(ctx, plainPool(), h.tenants[:1], uniformMix())
+		res, _, _, _, err := h.mixRun(ctx, plainPool(), h.tenants[:1], uniformMix(), nil)
 		return res, err
+	}
+	// The default pool's rows alternate with a one-tenant pool kept open
+	// beside them; their ratio is to it.
+	bp, err := h.open(ctx, h.fleetURL, h.o.Clients, plainPool())
+	if err != nil {
+		return err
+	}
+	defer bp.close()
+	base := &pairedBase{p: bp, tenants: h.tenants[:1]}
+	if err := h.warmThrough(ctx, bp, base.tenants, warmMix); err != nil {
+		return err
 	}
 	first, err := oneTenant()
 	if err != nil {
@@ -337,12 +361,21 @@ func (h *harness) p8(ctx context.Context) error {
 		if run.n == 1 {
 			name = "1 tenant, " + run.v.name
 		}
-		res, m, st, err := h.mixRun(ctx, run.v, h.tenants[:run.n], run.dist)
+		var paired *pairedBase
+		if run.v.name == defaultPool().name {
+			paired = base
+		}
+		res, baseRes, m, st, err := h.mixRun(ctx, run.v, h.tenants[:run.n], run.dist, paired)
 		if err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		row := Row{Scenario: "P8", Variant: name, Value: res.opsPerSec, Unit: "ops/s", BaselineName: "1 tenant",
 			Load: loadAvg(), CPU: res.cpuPerOp, Note: fmt.Sprintf("%d calls checked; %s", res.calls, h.runNote(m, st))}
+		if paired != nil {
+			row.Baseline, row.BaselineName = baseRes.opsPerSec, "1 tenant, alternated"
+			row.Note = fmt.Sprintf("%d rounds alternating with the baseline's pool (%.0f ops/s, %d us CPU/op in them); %s",
+				h.pairedRounds(), baseRes.opsPerSec, baseRes.cpuPerOp.Microseconds(), row.Note)
+		}
 		if run.dist.zipf {
 			row.Target = 0.8
 		}
@@ -369,7 +402,9 @@ func (h *harness) p8(ctx context.Context) error {
 		Value: one, Unit: "ops/s", CPU: (first.cpuPerOp + last.cpuPerOp) / 2,
 		Note: fmt.Sprintf("%d clients; mean of %.0f before and %.0f after the variants", h.o.Clients, first.opsPerSec, last.opsPerSec)})
 	for _, r := range rows {
-		r.Baseline = one
+		if r.Baseline == 0 {
+			r.Baseline = one
+		}
 		h.add(r)
 	}
 	h.add(Row{Scenario: "P8", Variant: fmt.Sprintf("largest backend, %d tenants, %d-query mix, NewPool (default)", n, mixKinds),
