@@ -130,6 +130,30 @@ type pairedBase struct {
 	tenants []tenancy.Tenant
 }
 
+// openPaired opens the one-tenant pool a scenario's rows alternate with,
+// with pgx's defaults, on the fleet's first tenant, and warms it with
+// warmOne through warm (harness.warm or harness.warmThrough).
+func (h *harness) openPaired(ctx context.Context, warm func(context.Context, *opened, []tenancy.Tenant, func(context.Context, tenancy.Conn) error) error,
+	warmOne func(context.Context, tenancy.Conn) error) (*pairedBase, error) {
+	p, err := h.open(ctx, h.fleetURL, h.o.Clients, plainPool())
+	if err != nil {
+		return nil, err
+	}
+	base := &pairedBase{p: p, tenants: h.tenants[:1]}
+	if err := warm(ctx, p, base.tenants, warmOne); err != nil {
+		p.close()
+		return nil, err
+	}
+	return base, nil
+}
+
+// pairRow makes base, the rounds of the paired pool, r's baseline.
+func (h *harness) pairRow(r *Row, base loadResult) {
+	r.Baseline, r.BaselineName = base.opsPerSec, "1 tenant, alternated"
+	r.Note = fmt.Sprintf("%d rounds alternating with the baseline's pool (%.0f ops/s, %d us CPU/op in them); %s",
+		h.pairedRounds(), base.opsPerSec, base.cpuPerOp.Microseconds(), r.Note)
+}
+
 // pairedWarm is the uncounted start of each alternating round: enough
 // for the clients to be running, the pools being warm already.
 const pairedWarm = 300 * time.Millisecond
@@ -168,15 +192,11 @@ func (h *harness) p2(ctx context.Context) error {
 	}
 	// The default pool's rows, which have the targets, alternate with a
 	// one-tenant pool kept open beside them; their ratio is to it.
-	bp, err := h.open(ctx, h.fleetURL, h.o.Clients, plainPool())
+	base, err := h.openPaired(ctx, h.warm, warmGetItem)
 	if err != nil {
 		return err
 	}
-	defer bp.close()
-	base := &pairedBase{p: bp, tenants: h.tenants[:1]}
-	if err := h.warm(ctx, bp, base.tenants, warmGetItem); err != nil {
-		return err
-	}
+	defer base.p.close()
 	// The baseline runs before and after the variants, and counts as
 	// their mean, so that a change in the machine's load during the
 	// scenario does not favour the variants that ran first.
@@ -199,9 +219,7 @@ func (h *harness) p2(ctx context.Context) error {
 		row := Row{Scenario: "P2", Variant: name, Value: res.opsPerSec, Unit: "ops/s",
 			BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpuPerOp, Note: h.runNote(m, st)}
 		if paired != nil {
-			row.Baseline, row.BaselineName = baseRes.opsPerSec, "1 tenant, alternated"
-			row.Note = fmt.Sprintf("%d rounds alternating with the baseline's pool (%.0f ops/s, %d us CPU/op in them); %s",
-				h.pairedRounds(), baseRes.opsPerSec, baseRes.cpuPerOp.Microseconds(), row.Note)
+			h.pairRow(&row, baseRes)
 		}
 		if run.n > 1 {
 			row.Target = fleetTarget(run.n)

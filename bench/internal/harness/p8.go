@@ -326,15 +326,11 @@ func (h *harness) p8(ctx context.Context) error {
 	}
 	// The default pool's rows alternate with a one-tenant pool kept open
 	// beside them; their ratio is to it.
-	bp, err := h.open(ctx, h.fleetURL, h.o.Clients, plainPool())
+	base, err := h.openPaired(ctx, h.warmThrough, warmMix)
 	if err != nil {
 		return err
 	}
-	defer bp.close()
-	base := &pairedBase{p: bp, tenants: h.tenants[:1]}
-	if err := h.warmThrough(ctx, bp, base.tenants, warmMix); err != nil {
-		return err
-	}
+	defer base.p.close()
 	first, err := oneTenant()
 	if err != nil {
 		return fmt.Errorf("one tenant: %w", err)
@@ -372,9 +368,7 @@ func (h *harness) p8(ctx context.Context) error {
 		row := Row{Scenario: "P8", Variant: name, Value: res.opsPerSec, Unit: "ops/s", BaselineName: "1 tenant",
 			Load: loadAvg(), CPU: res.cpuPerOp, Note: fmt.Sprintf("%d calls checked; %s", res.calls, h.runNote(m, st))}
 		if paired != nil {
-			row.Baseline, row.BaselineName = baseRes.opsPerSec, "1 tenant, alternated"
-			row.Note = fmt.Sprintf("%d rounds alternating with the baseline's pool (%.0f ops/s, %d us CPU/op in them); %s",
-				h.pairedRounds(), baseRes.opsPerSec, baseRes.cpuPerOp.Microseconds(), row.Note)
+			h.pairRow(&row, baseRes)
 		}
 		if run.dist.zipf {
 			row.Target = 0.8
