@@ -82,9 +82,9 @@ func (h *harness) p2Runs() []p2Run {
 
 // pointSelectRun opens v, warms it on ts, lets it settle and runs the
 // point select over ts; it returns the result, the memory of the pool's
-// backends after the run and how the pool settled. With base (a pool
-// already open and warmed, and its tenants), the run alternates with
-// base's in rounds (see alternateLoads), and it returns base's result too.
+// backends after the run and how the pool settled. With base, the run
+// alternates with base's in rounds (see alternateLoads), and it returns
+// base's result too.
 func (h *harness) pointSelectRun(ctx context.Context, url string, v poolVariant, ts []tenancy.Tenant, base *pairedBase) (res, baseRes loadResult, m backendMem, st settled, err error) {
 	p, err := h.open(ctx, url, h.o.Clients, v)
 	if err != nil {
@@ -109,7 +109,7 @@ func (h *harness) pointSelectRun(ctx context.Context, url string, v poolVariant,
 		res, baseRes, err = alternateLoads(h.pairedRounds(), func() (loadResult, error) {
 			return h.pointSelect(ctx, ts, p.bind, pairedWarm, round)
 		}, func() (loadResult, error) {
-			return h.pointSelect(ctx, base.tenants, base.p.bind, pairedWarm, round)
+			return base.run(pairedWarm, round)
 		})
 	}
 	if err != nil {
@@ -124,34 +124,40 @@ func (h *harness) pointSelectRun(ctx context.Context, url string, v poolVariant,
 	return
 }
 
-// pairedBase is the one-tenant pool P2's default rows alternate with.
+// pairedBase is the baseline a scenario's rows with targets alternate
+// with: name is the baseline's name in the table, run runs it for warm
+// uncounted then d, and close closes what it holds.
 type pairedBase struct {
-	p       *opened
-	tenants []tenancy.Tenant
+	name  string
+	run   func(warm, d time.Duration) (loadResult, error)
+	close func()
 }
 
-// openPaired opens the one-tenant pool a scenario's rows alternate with,
-// with pgx's defaults, on the fleet's first tenant, and warms it with
-// warmOne through warm (harness.warm or harness.warmThrough).
+// openPaired opens the one-tenant pool P2's and P8's rows alternate with,
+// with pgx's defaults, on the fleet's first tenant, warms it with warmOne
+// through warm (harness.warm or harness.warmThrough), and runs load on it.
 func (h *harness) openPaired(ctx context.Context, warm func(context.Context, *opened, []tenancy.Tenant, func(context.Context, tenancy.Conn) error) error,
-	warmOne func(context.Context, tenancy.Conn) error) (*pairedBase, error) {
+	warmOne func(context.Context, tenancy.Conn) error,
+	load func(ts []tenancy.Tenant, bind func(tenancy.Tenant) tenancy.Conn, warm, d time.Duration) (loadResult, error)) (*pairedBase, error) {
 	p, err := h.open(ctx, h.fleetURL, h.o.Clients, plainPool())
 	if err != nil {
 		return nil, err
 	}
-	base := &pairedBase{p: p, tenants: h.tenants[:1]}
-	if err := warm(ctx, p, base.tenants, warmOne); err != nil {
+	ts := h.tenants[:1]
+	if err := warm(ctx, p, ts, warmOne); err != nil {
 		p.close()
 		return nil, err
 	}
-	return base, nil
+	return &pairedBase{name: "1 tenant, alternated", close: p.close, run: func(w, d time.Duration) (loadResult, error) {
+		return load(ts, p.bind, w, d)
+	}}, nil
 }
 
-// pairRow makes base, the rounds of the paired pool, r's baseline.
-func (h *harness) pairRow(r *Row, base loadResult) {
-	r.Baseline, r.BaselineName = base.opsPerSec, "1 tenant, alternated"
-	r.Note = fmt.Sprintf("%d rounds alternating with the baseline's pool (%.0f ops/s, %d us CPU/op in them); %s",
-		h.pairedRounds(), base.opsPerSec, base.cpuPerOp.Microseconds(), r.Note)
+// pairRow makes res, base's rounds, r's baseline.
+func (h *harness) pairRow(r *Row, base *pairedBase, res loadResult) {
+	r.Baseline, r.BaselineName = res.opsPerSec, base.name
+	r.Note = fmt.Sprintf("%d rounds alternating with the baseline (%.0f ops/s, %d us CPU/op in them); %s",
+		h.pairedRounds(), res.opsPerSec, res.cpuPerOp.Microseconds(), r.Note)
 }
 
 // pairedWarm is the uncounted start of each alternating round: enough
@@ -192,11 +198,13 @@ func (h *harness) p2(ctx context.Context) error {
 	}
 	// The default pool's rows, which have the targets, alternate with a
 	// one-tenant pool kept open beside them; their ratio is to it.
-	base, err := h.openPaired(ctx, h.warm, warmGetItem)
+	base, err := h.openPaired(ctx, h.warm, warmGetItem, func(ts []tenancy.Tenant, bind func(tenancy.Tenant) tenancy.Conn, w, d time.Duration) (loadResult, error) {
+		return h.pointSelect(ctx, ts, bind, w, d)
+	})
 	if err != nil {
 		return err
 	}
-	defer base.p.close()
+	defer base.close()
 	// The baseline runs before and after the variants, and counts as
 	// their mean, so that a change in the machine's load during the
 	// scenario does not favour the variants that ran first.
@@ -219,7 +227,7 @@ func (h *harness) p2(ctx context.Context) error {
 		row := Row{Scenario: "P2", Variant: name, Value: res.opsPerSec, Unit: "ops/s",
 			BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpuPerOp, Note: h.runNote(m, st)}
 		if paired != nil {
-			h.pairRow(&row, baseRes)
+			h.pairRow(&row, paired, baseRes)
 		}
 		if run.n > 1 {
 			row.Target = fleetTarget(run.n)

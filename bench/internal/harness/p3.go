@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -103,6 +104,15 @@ func (h *harness) p3(ctx context.Context) error {
 			generic = append(generic, true)
 		}
 		best, bestName := 0.0, ""
+		// The best baseline's pool stays open: the default tenantc
+		// pool's row alternates with it (see pairedBase).
+		var bestOp func(context.Context, *rand.Rand) error
+		var pools []*pgxpool.Pool
+		closePools := func() {
+			for _, p := range pools {
+				p.Close()
+			}
+		}
 		for _, g := range generic {
 			cfg, err := poolConfig(path.url, c, path.mode, 0)
 			if err != nil {
@@ -115,15 +125,17 @@ func (h *harness) p3(ctx context.Context) error {
 			}
 			pool, err := openPool(ctx, cfg)
 			if err != nil {
+				closePools()
 				return err
 			}
+			pools = append(pools, pool)
 			// The same warming as tenantc's plain pools get: every
 			// backend's catalog caches hold every tenant's tables before
 			// timing.
 			p := &opened{v: poolVariant{name: path.name + " search_path pool" + suffix, plain: true}, conns: c,
 				plain: pool, acquire: pool.Acquire, close: pool.Close}
 			if err := h.warm(ctx, p, h.tenants, warmGetItem); err != nil {
-				pool.Close()
+				closePools()
 				return fmt.Errorf("%s: %w", path.name, err)
 			}
 			var rows []Row
@@ -136,21 +148,21 @@ func (h *harness) p3(ctx context.Context) error {
 			} {
 				res, err := h.load(ctx, c, h.warmup(), h.o.Duration, b.op)
 				if err != nil {
-					pool.Close()
+					closePools()
 					return fmt.Errorf("%s %s: %w", path.name, b.name, err)
 				}
 				note := fmt.Sprintf("%s, %d wrong-tenant rows of %d calls", modeName(path.mode), res.leaks, res.calls)
 				if res.leaks > 0 {
 					note += ": UNSAFE, not a baseline"
 				} else if res.opsPerSec > best {
-					best, bestName = res.opsPerSec, b.short+suffix
+					best, bestName, bestOp = res.opsPerSec, b.short+suffix, b.op
 				}
 				rows = append(rows, Row{Scenario: "P3", Variant: path.name + ": sqlc + " + b.name + suffix,
 					Value: res.opsPerSec, Unit: "ops/s", Load: loadAvg(), CPU: res.cpuPerOp, Note: note})
 			}
 			m, err := p.memory(ctx)
-			pool.Close()
 			if err != nil {
+				closePools()
 				return fmt.Errorf("%s: %w", path.name, err)
 			}
 			for _, r := range rows {
@@ -158,15 +170,30 @@ func (h *harness) p3(ctx context.Context) error {
 				h.add(r)
 			}
 		}
-		for _, v := range path.tenantc {
-			res, _, m, _, err := h.pointSelectRun(ctx, path.url, v, h.tenants, nil)
+		// The default pool's row alternates with the best baseline; the
+		// others are compared with its one measurement above.
+		paired := &pairedBase{name: bestName + ", alternated", run: func(w, d time.Duration) (loadResult, error) {
+			return h.load(ctx, c, w, d, bestOp)
+		}}
+		for i, v := range path.tenantc {
+			base := paired
+			if i > 0 || bestOp == nil {
+				base = nil
+			}
+			res, baseRes, m, _, err := h.pointSelectRun(ctx, path.url, v, h.tenants, base)
 			if err != nil {
+				closePools()
 				return fmt.Errorf("%s tenantc %s: %w", path.name, v.name, err)
 			}
-			h.add(Row{Scenario: "P3", Variant: fmt.Sprintf("%s: tenantc %s, %d tenants", path.name, v.name, len(h.tenants)),
+			row := Row{Scenario: "P3", Variant: fmt.Sprintf("%s: tenantc %s, %d tenants", path.name, v.name, len(h.tenants)),
 				Value: res.opsPerSec, Unit: "ops/s", Baseline: best, BaselineName: bestName, Target: 2, CPU: res.cpuPerOp,
-				Note: fmt.Sprintf("%d wrong-tenant rows of %d calls; %s", res.leaks, res.calls, m.memNote(path.name))})
+				Note: fmt.Sprintf("%d wrong-tenant rows of %d calls; %s", res.leaks, res.calls, m.memNote(path.name))}
+			if base != nil {
+				h.pairRow(&row, base, baseRes)
+			}
+			h.add(row)
 		}
+		closePools()
 	}
 	return nil
 }

@@ -268,10 +268,9 @@ func (h *harness) mix(ctx context.Context, ts []tenancy.Tenant, dist mixDist, bi
 
 // mixRun opens v, warms it with every operation for every tenant of ts,
 // lets it settle and runs the mix; it returns the result, the memory of
-// the pool's backends after the run and how the pool settled. With base
-// (a pool already open and warmed, and its tenant), the run alternates
-// with base's, the mix on its one tenant, in rounds (see alternateLoads),
-// and it returns base's result too.
+// the pool's backends after the run and how the pool settled. With base,
+// the run alternates with base's in rounds (see alternateLoads), and it
+// returns base's result too.
 func (h *harness) mixRun(ctx context.Context, v poolVariant, ts []tenancy.Tenant, dist mixDist, base *pairedBase) (res, baseRes loadResult, m backendMem, st settled, err error) {
 	p, err := h.open(ctx, h.fleetURL, h.o.Clients, v)
 	if err != nil {
@@ -298,7 +297,7 @@ func (h *harness) mixRun(ctx context.Context, v poolVariant, ts []tenancy.Tenant
 		res, baseRes, err = alternateLoads(h.pairedRounds(), func() (loadResult, error) {
 			return h.mix(ctx, ts, dist, p.bind, pairedWarm, round)
 		}, func() (loadResult, error) {
-			return h.mix(ctx, base.tenants, uniformMix(), base.p.bind, pairedWarm, round)
+			return base.run(pairedWarm, round)
 		})
 	}
 	if err != nil {
@@ -326,11 +325,13 @@ func (h *harness) p8(ctx context.Context) error {
 	}
 	// The default pool's rows alternate with a one-tenant pool kept open
 	// beside them; their ratio is to it.
-	base, err := h.openPaired(ctx, h.warmThrough, warmMix)
+	base, err := h.openPaired(ctx, h.warmThrough, warmMix, func(ts []tenancy.Tenant, bind func(tenancy.Tenant) tenancy.Conn, w, d time.Duration) (loadResult, error) {
+		return h.mix(ctx, ts, uniformMix(), bind, w, d)
+	})
 	if err != nil {
 		return err
 	}
-	defer base.p.close()
+	defer base.close()
 	first, err := oneTenant()
 	if err != nil {
 		return fmt.Errorf("one tenant: %w", err)
@@ -368,7 +369,7 @@ func (h *harness) p8(ctx context.Context) error {
 		row := Row{Scenario: "P8", Variant: name, Value: res.opsPerSec, Unit: "ops/s", BaselineName: "1 tenant",
 			Load: loadAvg(), CPU: res.cpuPerOp, Note: fmt.Sprintf("%d calls checked; %s", res.calls, h.runNote(m, st))}
 		if paired != nil {
-			h.pairRow(&row, baseRes)
+			h.pairRow(&row, paired, baseRes)
 		}
 		if run.dist.zipf {
 			row.Target = 0.8
