@@ -71,11 +71,11 @@ func readStat(path string) (procStat, bool) {
 	// The command name is in parentheses and may hold spaces: the fields
 	// after it are what we need.
 	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
+	i, j := strings.LastIndexByte(s, ')'), strings.IndexByte(s, '(')
+	if j < 0 || i < j {
 		return procStat{}, false
 	}
-	pid, _ := strconv.Atoi(strings.TrimSpace(s[:strings.IndexByte(s, '(')]))
+	pid, _ := strconv.Atoi(strings.TrimSpace(s[:j]))
 	f := strings.Fields(s[i+1:])
 	// f[0] is field 3 (state): ppid is field 4, utime 14, stime 15.
 	if len(f) < 13 {
@@ -89,7 +89,9 @@ func readStat(path string) (procStat, bool) {
 
 // localPostmaster returns the pid of the postmaster of the server conn
 // is connected to when it runs on this machine (its backend's parent, a
-// postgres process), and 0 when it does not or cannot be seen.
+// postgres process), and 0 when it does not or cannot be seen. A server
+// elsewhere whose backend's pid is also a local PostgreSQL backend's would
+// be mistaken for the local one: -fleet-url is for a server of one's own.
 func localPostmaster(ctx context.Context, conn interface {
 	QueryRow(context.Context, string, ...any) pgx.Row
 }) int {
