@@ -124,8 +124,9 @@ const maxScripts = 128
 // fleet tenants [lo, hi), to run in prepared mode, and returns pgbench's
 // arguments naming them. Each tenant's statement is a command of its own,
 // so that pgbench prepares one per tenant on each connection. pgbench
-// picks a script at random per call (at most maxScripts, so each covers
-// a range of tenants); a script picks one of its tenants at random and
+// picks a script at random per call, weighted by its tenants (at most
+// maxScripts, so each covers a range of tenants); a script picks one of
+// its tenants at random and
 // reaches its command through a binary tree of \if, a few comparisons
 // however many tenants it covers (pgbench walks past the commands of a
 // false branch one by one, so a flat chain would cost it as much as a
@@ -164,7 +165,8 @@ func preparedScripts(dir string, lo, hi int, same bool) ([]string, error) {
 		if err := os.WriteFile(f, []byte(s.String()), 0o644); err != nil {
 			return nil, err
 		}
-		args = append(args, "-f", f)
+		// Weighted by its tenants, so that every tenant is as likely.
+		args = append(args, "-f", fmt.Sprintf("%s@%d", f, b-a))
 	}
 	return args, nil
 }

@@ -163,7 +163,11 @@ func TestPreparedScripts(t *testing.T) {
 		statements := map[string]int{}
 		reached := 0
 		for i := 1; i < len(args); i += 2 {
-			b, err := os.ReadFile(args[i])
+			path, w, ok := strings.Cut(args[i], "@")
+			if !ok {
+				t.Fatalf("%s: no weight", args[i])
+			}
+			b, err := os.ReadFile(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -187,6 +191,9 @@ func TestPreparedScripts(t *testing.T) {
 					t.Fatalf("%s: %v", args[i], err)
 				}
 				z = a + 1
+			}
+			if w != strconv.Itoa(z-a) {
+				t.Errorf("%s: weight %s for %d tenants", path, w, z-a)
 			}
 			for tenant := a; tenant < z; tenant++ {
 				want := tenant
