@@ -82,9 +82,8 @@ func (h *harness) p2Runs() []p2Run {
 
 // pointSelectRun opens v, warms it on ts, lets it settle and runs the
 // point select over ts; it returns the result, the memory of the pool's
-// backends after the run and how the pool settled. With base, the run
-// alternates with base's in rounds (see alternateLoads), and it returns
-// base's result too.
+// backends after the run and how the pool settled; with base, the run
+// alternates with it (see timed), and base's result is returned too.
 func (h *harness) pointSelectRun(ctx context.Context, url string, v poolVariant, ts []tenancy.Tenant, base *pairedBase) (res, baseRes loadResult, m backendMem, st settled, err error) {
 	p, err := h.open(ctx, url, h.o.Clients, v)
 	if err != nil {
@@ -102,16 +101,9 @@ func (h *harness) pointSelectRun(ctx context.Context, url string, v poolVariant,
 		return
 	}
 	before := p.snapshot()
-	if base == nil {
-		res, err = h.pointSelect(ctx, ts, p.bind, h.warmup(), h.o.Duration)
-	} else {
-		round := h.o.Duration / time.Duration(h.pairedRounds())
-		res, baseRes, err = alternateLoads(h.pairedRounds(), func() (loadResult, error) {
-			return h.pointSelect(ctx, ts, p.bind, pairedWarm, round)
-		}, func() (loadResult, error) {
-			return base.run(pairedWarm, round)
-		})
-	}
+	res, baseRes, err = h.timed(func(w, d time.Duration) (loadResult, error) {
+		return h.pointSelect(ctx, ts, p.bind, w, d)
+	}, base)
 	if err != nil {
 		return
 	}
@@ -122,6 +114,22 @@ func (h *harness) pointSelectRun(ctx context.Context, url string, v poolVariant,
 	}
 	m, err = p.memory(ctx)
 	return
+}
+
+// timed runs run for the harness's duration after its warm-up; with
+// base, in rounds alternating with base's (see alternateLoads), and it
+// returns base's result too.
+func (h *harness) timed(run func(warm, d time.Duration) (loadResult, error), base *pairedBase) (res, baseRes loadResult, err error) {
+	if base == nil {
+		res, err = run(h.warmup(), h.o.Duration)
+		return res, loadResult{}, err
+	}
+	round := h.o.Duration / time.Duration(h.pairedRounds())
+	return alternateLoads(h.pairedRounds(), func() (loadResult, error) {
+		return run(pairedWarm, round)
+	}, func() (loadResult, error) {
+		return base.run(pairedWarm, round)
+	})
 }
 
 // pairedBase is the baseline a scenario's rows with targets alternate

@@ -268,9 +268,9 @@ func (h *harness) mix(ctx context.Context, ts []tenancy.Tenant, dist mixDist, bi
 
 // mixRun opens v, warms it with every operation for every tenant of ts,
 // lets it settle and runs the mix; it returns the result, the memory of
-// the pool's backends after the run and how the pool settled. With base,
-// the run alternates with base's in rounds (see alternateLoads), and it
-// returns base's result too.
+// the pool's backends after the run and how the pool settled; with base,
+// the run alternates with it (see timed), and base's result is returned
+// too.
 func (h *harness) mixRun(ctx context.Context, v poolVariant, ts []tenancy.Tenant, dist mixDist, base *pairedBase) (res, baseRes loadResult, m backendMem, st settled, err error) {
 	p, err := h.open(ctx, h.fleetURL, h.o.Clients, v)
 	if err != nil {
@@ -290,16 +290,9 @@ func (h *harness) mixRun(ctx context.Context, v poolVariant, ts []tenancy.Tenant
 		return
 	}
 	before := p.snapshot()
-	if base == nil {
-		res, err = h.mix(ctx, ts, dist, p.bind, h.warmup(), h.o.Duration)
-	} else {
-		round := h.o.Duration / time.Duration(h.pairedRounds())
-		res, baseRes, err = alternateLoads(h.pairedRounds(), func() (loadResult, error) {
-			return h.mix(ctx, ts, dist, p.bind, pairedWarm, round)
-		}, func() (loadResult, error) {
-			return base.run(pairedWarm, round)
-		})
-	}
+	res, baseRes, err = h.timed(func(w, d time.Duration) (loadResult, error) {
+		return h.mix(ctx, ts, dist, p.bind, w, d)
+	}, base)
 	if err != nil {
 		return
 	}
