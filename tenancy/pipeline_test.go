@@ -45,6 +45,25 @@ func waitBusy(t *testing.T, p *tenancy.Pool, n int32) {
 	}
 }
 
+// keepPrepared runs each of qs (an owner lookup of item 1) twice on c, so
+// that p's connection keeps it prepared and it can be pipelined.
+func keepPrepared(t *testing.T, p *tenancy.Pool, c tenancy.Conn, qs ...*tenancy.SQL) {
+	t.Helper()
+	for range 2 {
+		for _, q := range qs {
+			var o string
+			if err := c.QueryRow(context.Background(), c.SQL(q), 1).Scan(&o); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	for _, q := range qs {
+		if !tenancy.IsPrepared(t, p, c.SQL(q)) {
+			t.Fatalf("%q is not prepared", c.SQL(q))
+		}
+	}
+}
+
 // queueBehindTx holds the only connection of p in a transaction while it
 // starts each of calls in a goroutine of its own, once the one before is
 // queued; it then runs whileHeld (if any) and commits, so that the queued
@@ -232,12 +251,7 @@ func TestPoolPipelineOnADeadConnection(t *testing.T) {
 	p := openPool(t, url, 1, nil)
 	c := p.Bind(tenants[0])
 	slow := tenancy.NewSQL("SELECT owner FROM items, pg_sleep(0.3) WHERE id = $1", 18)
-	var o string
-	for range 2 {
-		if err := c.QueryRow(ctx, c.SQL(slow), 1).Scan(&o); err != nil {
-			t.Fatal(err)
-		}
-	}
+	keepPrepared(t, p, c, slow)
 	var pid int32
 	errs := make(chan error, 3)
 	call := func() {
@@ -262,6 +276,7 @@ func TestPoolPipelineOnADeadConnection(t *testing.T) {
 			t.Error("a call on the terminated connection succeeded")
 		}
 	}
+	var o string
 	if err := c.QueryRow(ctx, c.SQL(ownerByID), 1).Scan(&o); err != nil || o != "t0" {
 		t.Errorf("after the dead connection: %q, %v", o, err)
 	}
@@ -335,14 +350,7 @@ func TestPoolPipelineSkipsSlowStatements(t *testing.T) {
 	p := openPool(t, url, 1, nil)
 	c := p.Bind(tenants[0])
 	slow := tenancy.NewSQL("SELECT owner FROM items, pg_sleep(0.1) WHERE id = $1", 18)
-	var o string
-	for range 2 {
-		for _, q := range []*tenancy.SQL{slow, ownerByID} {
-			if err := c.QueryRow(ctx, c.SQL(q), 1).Scan(&o); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	keepPrepared(t, p, c, slow, ownerByID)
 	// The slow statement, then a fast one, queued behind a transaction.
 	queue := func() {
 		t.Helper()
