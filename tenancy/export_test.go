@@ -36,11 +36,12 @@ func IsPrepared(tb testing.TB, p *Pool, sql string) bool {
 func SetLooseTenants(p *Pool, n int64) { p.looseTenants = n }
 
 // SetRecheck makes a Pool read a backend's memory after calls calls and
-// every at the least, until the test ends.
-func SetRecheck(tb testing.TB, calls int, every time.Duration) {
-	c, e := recheckCalls, recheckEvery
-	recheckCalls, recheckEvery = calls, every
-	tb.Cleanup(func() { recheckCalls, recheckEvery = c, e })
+// every at the least, until the test ends; with share > 0, no oftener
+// than share times what the last reading took (else as often as that).
+func SetRecheck(tb testing.TB, calls int, every time.Duration, share int) {
+	c, e, s := recheckCalls, recheckEvery, readCostShare
+	recheckCalls, recheckEvery, readCostShare = calls, every, share
+	tb.Cleanup(func() { recheckCalls, recheckEvery, readCostShare = c, e, s })
 }
 
 // SetHomeWait sets how long a call of p waits for its busy home.
@@ -84,4 +85,13 @@ func Busy(p *Pool) int32 {
 		n += s.busy.Load()
 	}
 	return n
+}
+
+// ReadingGap is the least time between two readings of a backend's memory
+// for a cache with that limit and budget whose last reading took cost,
+// found nonPlan bytes besides plans, and grew by growth bytes a second.
+func ReadingGap(limit, budget, nonPlan int64, growth float64, cost time.Duration) time.Duration {
+	c := newStmtCache(budget)
+	c.limit, c.nonPlan, c.growth, c.readCost = limit, nonPlan, growth, cost
+	return c.gap(time.Second)
 }

@@ -176,9 +176,12 @@ const DefaultBackendMemory = 120 << 20
 // about 7.5 KB each, so in a long-running app over a large fleet the
 // backends that serve spilled calls slowly fill up with the whole fleet's
 // catalog. The Pool reads each backend's memory as its statements change
-// and every thousand calls (at most once a second); its prepared
-// statements get what the rest leaves of the bound (within the plan
-// budget, and at least a quarter of it), and a backend whose other memory
+// and every thousand calls, at most once a second and no oftener than a
+// thousand times what the last reading took (a backend holding thousands
+// of plans takes milliseconds to list its memory), but sooner when the
+// backend grows fast towards the bound; its prepared statements get what
+// the rest leaves of the bound (within the plan budget, and at least a
+// quarter of it), and a backend whose other memory
 // leaves less than that is closed when its call ends, outside a
 // transaction, and replaced by a fresh one. [Stats].Recycled counts them.
 // It applies while the Pool keeps statements prepared (a plan budget above

@@ -312,7 +312,7 @@ WHERE name LIKE 'CachedPlan%' AND ident LIKE 'SELECT 1 FROM ONLY%'`).Scan(&fk); 
 // call ends and replaced: PostgreSQL never shrinks its catalog caches.
 func TestPoolRecyclesABackendOverItsMemoryBound(t *testing.T) {
 	url, tenants := poolFleet(t, 1)
-	tenancy.SetRecheck(t, 1, 0)
+	tenancy.SetRecheck(t, 1, 0, 0)
 	pids := func(p *tenancy.Pool) map[int32]bool {
 		c := p.Bind(tenants[0])
 		seen := map[int32]bool{}
@@ -336,6 +336,89 @@ func TestPoolRecyclesABackendOverItsMemoryBound(t *testing.T) {
 	}
 	if st := def.Stat(); st.Recycled != 0 {
 		t.Errorf("with the default bound: stats %+v, want none recycled", st)
+	}
+}
+
+// memoryReads counts and times the readings of a backend's memory.
+type memoryReads struct {
+	n    atomic.Int64
+	took atomic.Int64
+}
+
+type readStart struct{}
+
+func (m *memoryReads) TraceQueryStart(ctx context.Context, _ *pgx.Conn, d pgx.TraceQueryStartData) context.Context {
+	if d.SQL != tenancy.PlanMemorySQL {
+		return ctx
+	}
+	return context.WithValue(ctx, readStart{}, time.Now())
+}
+
+func (m *memoryReads) TraceQueryEnd(ctx context.Context, _ *pgx.Conn, _ pgx.TraceQueryEndData) {
+	if start, ok := ctx.Value(readStart{}).(time.Time); ok {
+		m.n.Add(1)
+		m.took.Add(int64(time.Since(start)))
+	}
+}
+
+// A connection reads its backend's memory for WithBackendMemory no
+// oftener than a thousand times what the last reading took: a backend
+// holding thousands of plans takes milliseconds to list its memory
+// contexts, and reading them every second took 5% of the server's CPU in
+// bench's P2 at 10,000 tenants.
+func TestPoolReadsBackendMemoryInProportionToItsCost(t *testing.T) {
+	url, tenants := poolFleet(t, 1)
+	// A reading due after every call, but for its cost.
+	tenancy.SetRecheck(t, 1, 0, 1000)
+	var reads memoryReads
+	p := openPool(t, url, 1, func(c *pgxpool.Config) { c.ConnConfig.Tracer = &reads })
+	c := p.Bind(tenants[0])
+	ctx := context.Background()
+	start := time.Now()
+	calls := 0
+	for time.Since(start) < 500*time.Millisecond || calls < 200 {
+		var owner string
+		if err := c.QueryRow(ctx, c.SQL(ownerByID), 1).Scan(&owner); err != nil {
+			t.Fatal(err)
+		}
+		calls++
+	}
+	elapsed := time.Since(start)
+	n, took := reads.n.Load(), time.Duration(reads.took.Load())
+	if n == 0 {
+		t.Fatal("no reading of the backend's memory: the test does not test")
+	}
+	// Two readings measure the statement's size when it is first
+	// prepared; the rechecks after them take at most a thousandth of
+	// the time, and the first comes at once.
+	if n > 4 {
+		t.Errorf("%d readings of the backend's memory over %d calls in %v (%v reading): want at most 4", n, calls, elapsed.Round(time.Millisecond), took)
+	}
+}
+
+// The gap between two readings of a backend's memory follows their cost,
+// but shrinks when the backend grows fast towards its bound.
+func TestReadingGap(t *testing.T) {
+	const mib = 1 << 20
+	for _, c := range []struct {
+		name           string
+		limit, nonPlan int64
+		growth         float64
+		cost, want     time.Duration
+	}{
+		{"a cheap reading", 120 * mib, 20 * mib, 0, 200 * time.Microsecond, time.Second},
+		{"a costly reading", 120 * mib, 20 * mib, 0, 8 * time.Millisecond, 8 * time.Second},
+		{"a very costly reading", 120 * mib, 20 * mib, 0, 100 * time.Millisecond, 15 * time.Second},
+		{"no bound", 0, 20 * mib, 10 * mib, 8 * time.Millisecond, 8 * time.Second},
+		{"slow growth", 120 * mib, 70 * mib, 0.1 * mib, 8 * time.Millisecond, 8 * time.Second},
+		// 40 MiB left (120 - 70 - a quarter of the 40 MiB budget), half
+		// of it at 10 MiB a second.
+		{"fast growth", 120 * mib, 70 * mib, 10 * mib, 8 * time.Millisecond, 2 * time.Second},
+		{"very fast growth", 120 * mib, 70 * mib, 100 * mib, 8 * time.Millisecond, time.Second},
+	} {
+		if got := tenancy.ReadingGap(c.limit, 40*mib, c.nonPlan, c.growth, c.cost); got != c.want {
+			t.Errorf("%s: gap %v, want %v", c.name, got, c.want)
+		}
 	}
 }
 

@@ -82,10 +82,18 @@ type stmtCache struct {
 	calls int
 	// measuredAt is the number of statements kept when the backend's plan
 	// memory was last read, prepares the statements prepared since, and
-	// readAt the time of that reading.
+	// readAt the time of that reading; readCost is how long the last
+	// reading took (see gap).
 	measuredAt, prepares int
 	readAt               time.Time
-	m                    map[string]*stmtEntry
+	readCost             time.Duration
+	// growth is how fast, in bytes a second, the backend's memory besides
+	// plans grew between two readings at least half a second apart, the
+	// later at sawAt finding sawNonPlan (see gap).
+	growth     float64
+	sawAt      time.Time
+	sawNonPlan int64
+	m          map[string]*stmtEntry
 	// head is the most recently used entry, tail the least.
 	head, tail *stmtEntry
 	freq       sketch
@@ -144,7 +152,7 @@ func (c *stmtCache) use(ctx context.Context, p *Pool, conn *pgx.Conn, n *counter
 		}
 	}
 	c.calls++
-	if c.limit > 0 && c.calls >= recheckCalls && !c.blind && conn.PgConn().TxStatus() == 'I' && time.Since(c.readAt) >= recheckEvery {
+	if c.limit > 0 && c.calls >= recheckCalls && !c.blind && conn.PgConn().TxStatus() == 'I' && time.Since(c.readAt) >= c.gap(recheckEvery) {
 		// Catalog caches grow with the tenants a backend serves,
 		// whether or not their statements are kept: read its memory
 		// again now and then.
@@ -274,7 +282,9 @@ const planMemorySQL = `SELECT coalesce(sum(total_bytes) FILTER (WHERE name LIKE 
 // view) makes the cache blind, and is not an error; a failed connection
 // is.
 func (c *stmtCache) planMemory(ctx context.Context, conn *pgx.Conn) (plans, total int64, err error) {
+	start := time.Now()
 	err = conn.QueryRow(ctx, planMemorySQL, pgx.QueryExecModeSimpleProtocol).Scan(&plans, &total)
+	c.readCost = time.Since(start)
 	if _, refused := errors.AsType[*pgconn.PgError](err); refused {
 		c.blind = true
 		return 0, 0, nil
@@ -296,7 +306,17 @@ func (c *stmtCache) room() int64 {
 // sawTotal records a reading of the backend's memory: plans of it for
 // plans, total in all.
 func (c *stmtCache) sawTotal(plans, total int64) {
+	now := time.Now()
 	c.nonPlan = max(0, total-plans)
+	switch d := now.Sub(c.sawAt).Seconds(); {
+	case c.sawAt.IsZero():
+		c.sawAt, c.sawNonPlan = now, c.nonPlan
+	case d >= 0.5:
+		// Two readings close together (a statement's size is measured
+		// around its first run) would make a rate of noise.
+		c.growth = max(0, float64(c.nonPlan-c.sawNonPlan)/d)
+		c.sawAt, c.sawNonPlan = now, c.nonPlan
+	}
 	c.calls = 0
 	if c.limit > 0 && c.nonPlan+c.other+c.budget/4 > c.limit {
 		c.recycle = true
@@ -306,10 +326,11 @@ func (c *stmtCache) sawTotal(plans, total int64) {
 // due says whether the backend's plan memory should be read before the
 // next prepare: once 16 statements are kept, then each time their count
 // has grown, or as many of them have been replaced, by a sixteenth (at
-// least 16), at most once a second. A reading returns one row per memory
-// context of the backend, about three per plan: a few milliseconds for
-// thousands of them, which a budget far below the hot set, replacing
-// statements all the time, must not pay on every sixteenth prepare.
+// least 16), at most once a second and as gap allows. A reading returns
+// one row per memory context of the backend, about five per plan: a few
+// milliseconds for thousands of them, which a budget far below the hot
+// set, replacing statements all the time, must not pay on every
+// sixteenth prepare.
 func (c *stmtCache) due() bool {
 	k := len(c.m)
 	if k < 16 {
@@ -319,7 +340,27 @@ func (c *stmtCache) due() bool {
 		return true
 	}
 	step := max(16, c.measuredAt/16)
-	return (k >= c.measuredAt+step || c.prepares >= step) && time.Since(c.readAt) >= time.Second
+	return (k >= c.measuredAt+step || c.prepares >= step) && time.Since(c.readAt) >= c.gap(time.Second)
+}
+
+// gap is the least time between two readings of the backend's memory: at
+// least floor, and readCostShare times what the last reading took, so
+// that a connection spends at most 1/readCostShare of its time reading
+// its memory, whatever the backend holds; but no more than the backend,
+// growing as fast as it last did, takes to fill half of what its bound
+// leaves (WithBackendMemory), so that the bound still holds for a fresh
+// backend filling its catalog caches. A backend of bench's P2 at 10,000
+// tenants holds 6,400 memory contexts, which take 7 to 9 ms to read:
+// read every second, as the floor alone allowed, its eight backends
+// spent 5% of the server's CPU on it, and each reading kept its
+// connection's calls waiting longer than HomeWait.
+func (c *stmtCache) gap(floor time.Duration) time.Duration {
+	g := min(max(floor, c.readCost*time.Duration(readCostShare)), maxGap)
+	if c.limit > 0 && c.growth > 0 {
+		left := float64(c.limit - c.nonPlan - c.other - c.budget/4)
+		g = min(g, max(floor, time.Duration(left/2/c.growth*float64(time.Second))))
+	}
+	return g
 }
 
 // recheckCalls is how many calls a connection makes, at least, between
@@ -328,7 +369,14 @@ func (c *stmtCache) due() bool {
 var (
 	recheckCalls = 1024
 	recheckEvery = time.Second
+	// readCostShare is the inverse of the share of its time a connection
+	// spends reading its backend's memory, at most (see gap).
+	readCostShare = 1000
 )
+
+// maxGap bounds gap, so that a slow reading does not leave a backend
+// unwatched for long, whatever its growth last looked like.
+const maxGap = 15 * time.Second
 
 // measure reads the backend's plan memory, takes what the cache's
 // statements do not account for as the backend's own plans (the
