@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantc/tenantc/bench/internal/tenantdb"
 	"github.com/tenantc/tenantc/tenancy"
@@ -213,6 +216,10 @@ func (h *harness) p2(ctx context.Context) error {
 		return err
 	}
 	defer base.close()
+	plans, err := h.samePlan(ctx)
+	if err != nil {
+		return err
+	}
 	// The baseline runs before and after the variants, and counts as
 	// their mean, so that a change in the machine's load during the
 	// scenario does not favour the variants that ran first.
@@ -254,7 +261,7 @@ func (h *harness) p2(ctx context.Context) error {
 	one := (first.opsPerSec + last.opsPerSec) / 2
 	h.add(Row{Scenario: "P2", Variant: "baseline: 1 tenant, pgxpool with pgx's defaults", Value: one, Unit: "ops/s",
 		CPU:  (first.cpuPerOp + last.cpuPerOp) / 2,
-		Note: fmt.Sprintf("%d clients; mean of %.0f before and %.0f after the variants", h.o.Clients, first.opsPerSec, last.opsPerSec)})
+		Note: fmt.Sprintf("%d clients; mean of %.0f before and %.0f after the variants; %s", h.o.Clients, first.opsPerSec, last.opsPerSec, plans)})
 	for _, r := range rows {
 		if r.Baseline == 0 {
 			r.Baseline = one
@@ -293,4 +300,48 @@ func (h *harness) p2(ctx context.Context) error {
 			Note: fmt.Sprintf("%s; %s", v.note, m.note())})
 	}
 	return h.ceiling(ctx)
+}
+
+// samePlan compares the generic plan of P2's point select for the one
+// tenant the baselines run with that for a tenant in the middle of the
+// fleet, and says which they are: the ratios compare routing and caching
+// only when both run the same plan. A table bloated by earlier writes can
+// get an index scan where the fleet's one-page tables get a sequential
+// scan (see freshen).
+func (h *harness) samePlan(ctx context.Context) (string, error) {
+	one, err := h.scanOf(ctx, h.tenants[0])
+	if err != nil {
+		return "", err
+	}
+	fleet, err := h.scanOf(ctx, h.tenants[len(h.tenants)/2])
+	if err != nil {
+		return "", err
+	}
+	if one != fleet {
+		h.logf("  P2: the one tenant's plan is %s, the fleet's %s: the ratios compare different plans", one, fleet)
+		return fmt.Sprintf("its plan %s, the fleet's %s", one, fleet), nil
+	}
+	return "plan " + one + ", as the fleet's", nil
+}
+
+// scanOf returns the node at the top of the generic plan of P2's point
+// select for t, as EXPLAIN names it ("Seq Scan", "Index Scan").
+func (h *harness) scanOf(ctx context.Context, t tenancy.Tenant) (string, error) {
+	c, err := pgx.Connect(ctx, h.fleetURL)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close(context.Background())
+	if _, err := c.Exec(ctx, "SET plan_cache_mode = force_generic_plan"); err != nil {
+		return "", err
+	}
+	if _, err := c.Prepare(ctx, "scan", tenancy.Bind(c, t).SQL(pipeSQL)); err != nil {
+		return "", err
+	}
+	var line string
+	if err := c.QueryRow(ctx, "EXPLAIN (COSTS OFF) EXECUTE scan(1)", pgx.QueryExecModeSimpleProtocol).Scan(&line); err != nil {
+		return "", fmt.Errorf("plan of %s: %w", t.ID(), err)
+	}
+	node, _, _ := strings.Cut(strings.TrimSpace(line), " on ")
+	return node, nil
 }
