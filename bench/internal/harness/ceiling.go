@@ -250,10 +250,16 @@ func (h *harness) ceiling(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	var rows []Row
+	// Each row, and whether it ran as processes of one connection (its
+	// baseline is then one tenant run the same way).
+	type row struct {
+		Row
+		split bool
+	}
+	var rows []row
 	add := func(variant string, v float64, procs string, warm int) {
-		rows = append(rows, Row{Scenario: "P2", Variant: "server ceiling: pgbench, " + variant, Value: v, Unit: "ops/s",
-			BaselineName: "pgbench 1 tenant", Note: note(procs, warm)})
+		rows = append(rows, row{Row{Scenario: "P2", Variant: "server ceiling: pgbench, " + variant, Value: v, Unit: "ops/s",
+			BaselineName: "pgbench 1 tenant", Note: note(procs, warm)}, procs == split})
 	}
 	oneSimple, err := h.pgbench(ctx, pgbenchOneTenant(), "simple", 2, d)
 	if err != nil {
@@ -314,10 +320,10 @@ func (h *harness) ceiling(ctx context.Context) error {
 		Note: note(split, 2) + "; " + mean(firstSplit, lastSplit)})
 	for _, r := range rows {
 		r.Baseline = one
-		if strings.Contains(r.Note, split) {
+		if r.split {
 			r.Baseline, r.BaselineName = oneSplit, "pgbench 1 tenant, "+split
 		}
-		h.add(r)
+		h.add(r.Row)
 	}
 	return nil
 }
