@@ -63,9 +63,12 @@
 //     sees a share of the tenants; with up to [LooseAffinityTenants] active
 //     tenants, and for the hot tenants of a bigger fleet (those that make
 //     1/LooseAffinityTenants of the calls or more), a call whose home is busy
-//     takes any idle connection; the others wait for their home at most
-//     [HomeWait] (5 ms), then take any idle connection, so one busy tenant
-//     can still use the whole pool;
+//     takes an idle connection; the others wait for their home at most
+//     [HomeWait] (5 ms), then take an idle connection, so one busy tenant
+//     can still use the whole pool; the idle connection is the first in
+//     the tenant's own order of the connections, so a tenant's spilled
+//     calls stay on a few backends, and a backend near its memory bound
+//     takes them only for the tenants it already holds;
 //   - it keeps the statements each connection runs more than once prepared,
 //     within a budget of plan memory per backend ([WithPlanMemory],
 //     [DefaultPlanMemory] = 40 MiB, each query's size measured on the

@@ -43,10 +43,14 @@ import (
 //     statements and catalog entries. Affinity is a preference: with few
 //     active tenants ([LooseAffinityTenants]), or for a hot tenant (one
 //     that makes 1/LooseAffinityTenants of the calls or more), a call whose
-//     home is busy takes any idle connection; for the others of a large
-//     fleet, it waits for its home at most [HomeWait], then takes any idle
+//     home is busy takes an idle connection; for the others of a large
+//     fleet, it waits for its home at most [HomeWait], then takes an idle
 //     connection, so one busy tenant can still use the whole pool and no
-//     tenant waits long behind another's slow query.
+//     tenant waits long behind another's slow query. The idle connection
+//     is the first in the tenant's own order of the groups, so that its
+//     spilled calls find its statements and tables on a few backends; a
+//     backend near its memory bound takes spilled calls only of the
+//     tenants it already holds.
 //   - Prepared statements within a budget: each connection keeps the
 //     statements it runs most often prepared, within [WithPlanMemory] bytes
 //     of plan memory per backend (40 MiB by default, each query's size
@@ -112,6 +116,12 @@ type shard struct {
 	// the application hooks or traces them (AfterRelease,
 	// BeforeAcquire, PrepareConn, an acquire or release tracer).
 	handOff bool
+	// warm holds the tenants whose calls the shard's backends ran since
+	// one of them was last replaced (see warmth), and crowded says
+	// whether its backend's memory leaves too little room to take in
+	// another tenant's tables (see spillFor).
+	warm    warmth
+	crowded atomic.Bool
 	counters
 }
 
@@ -309,7 +319,7 @@ func (p *Pool) Bind(t Tenant) Conn {
 
 // HomeWait is how long, at most, a call of a [Pool] that serves more
 // than [LooseAffinityTenants] tenants waits for its busy home connection
-// before it takes any idle connection instead. Waiting a little keeps each
+// before it takes an idle connection instead. Waiting a little keeps each
 // backend's share of a large fleet small; the bound keeps a tenant whose
 // home runs a long query (a report, a lock wait) from waiting behind it.
 // In bench's P2 (10,000 tenants, 8 clients, 8 connections) the calls that
@@ -326,21 +336,21 @@ const HomeWait = 5 * time.Millisecond
 // backend holds only its share of a large fleet.
 const LooseAffinityTenants = 1500
 
-// route returns the shard for a call for t, and whether the call is to
-// wait for it at most homeWait: t's home shard while it has a free
-// connection; when it is busy, the least busy shard if that has a free
-// connection and either t is hot (it made about 1/LooseAffinityTenants of
-// the recent calls or more) or the pool serves few tenants
-// (LooseAffinityTenants); else the home shard, to wait for a bounded time
-// (see acquire). The zero Tenant (shared statements) gets the least busy
-// shard.
+// route returns the shard for a call for t, whether the call is to wait
+// for it at most homeWait, and t's hash: t's home shard while it has a
+// free connection; when it is busy, t's first shard with a free connection
+// in t's own order of the shards (see spillFor) if t is hot (it made
+// about 1/LooseAffinityTenants of the recent calls or more) or the pool
+// serves few tenants (LooseAffinityTenants); else the home shard, to wait
+// for a bounded time (see acquire). The zero Tenant (shared statements)
+// gets the least busy shard.
 //
 // Hot tenants spill at once because their statements and tables are worth
-// keeping on every backend, and cost each backend no more than a small
-// fleet does: at most LooseAffinityTenants tenants can be hot at a time.
-// In a skewed fleet they make most of the calls (with Zipf s=1.1 over
-// 10,000 tenants, the 140 busiest make two thirds of them), which would
-// otherwise queue for their homes while other connections idle.
+// keeping on more than one backend, and cost each backend no more than a
+// small fleet does: at most LooseAffinityTenants tenants can be hot at a
+// time. In a skewed fleet they make most of the calls (with Zipf s=1.1
+// over 10,000 tenants, the 140 busiest make two thirds of them), which
+// would otherwise queue for their homes while other connections idle.
 //
 // Waiting briefly for the home costs little when the fleet is large: the
 // server's CPU, not the number of connections in use, bounds throughput,
@@ -349,13 +359,13 @@ const LooseAffinityTenants = 1500
 // unprepared and cache one more tenant's tables. With few tenants every
 // backend holds them all anyway, and waiting only costs throughput
 // (BENCHMARKS.md, P2 at 1,000 tenants).
-func (p *Pool) route(t Tenant) (*shard, bool) {
+func (p *Pool) route(t Tenant) (*shard, bool, uint32) {
 	n := uint32(len(p.shards))
 	if n == 1 {
-		return p.shards[0], false
+		return p.shards[0], false, 0
 	}
 	if t.IsZero() {
-		return p.leastBusy(), false
+		return p.leastBusy(), false, 0
 	}
 	// FNV-1a, inline so that routing a call allocates nothing.
 	h := uint32(2166136261)
@@ -367,18 +377,71 @@ func (p *Pool) route(t Tenant) (*shard, bool) {
 	home := p.shards[h%n]
 	if home.busy.Load() < home.slots.size {
 		home.home.Add(1)
-		return home, false
+		return home, false, h
 	}
 	if recent >= p.hotCalls || p.active.count() <= p.looseTenants {
-		if s := p.leastBusy(); s.busy.Load() < s.slots.size {
+		if s := p.spillFor(h); s.busy.Load() < s.slots.size {
 			s.spilled.Add(1)
-			return s, false
+			return s, false, h
 		}
 		home.queued.Add(1)
-		return home, false
+		return home, false, h
 	}
 	home.queued.Add(1)
-	return home, true
+	return home, true, h
+}
+
+// spillFor returns the shard for a call of the tenant of hash h whose home
+// is busy: the first shard with a free connection in the tenant's own
+// order of the shards that either has served the tenant lately or has room
+// for it; failing that, the first with a free connection; failing that,
+// the least busy.
+//
+// The order ranks each shard by a hash of the tenant's and the shard's
+// (rendezvous hashing), so every tenant has its own, and the spilled calls
+// of one tenant go to the same few backends, as often as the shards before
+// them are busy: those backends keep its statements prepared and its
+// tables in their catalog caches. Spilling to whichever shard was least
+// busy spread every tenant over every backend.
+//
+// A backend's catalog caches never shrink, and one that outgrows
+// WithBackendMemory is replaced (see release) by one that has to read
+// its share of the fleet's catalog again, so a crowded shard takes
+// spilled calls only of tenants it already holds.
+func (p *Pool) spillFor(h uint32) *shard {
+	var best, free *shard
+	var top, topFree uint32
+	for i, s := range p.shards {
+		if s.busy.Load() >= s.slots.size {
+			continue
+		}
+		r := rank(h, uint32(i))
+		if free == nil || r > topFree {
+			free, topFree = s, r
+		}
+		if (!s.crowded.Load() || s.warm.has(h)) && (best == nil || r > top) {
+			best, top = s, r
+		}
+	}
+	switch {
+	case best != nil:
+		return best
+	case free != nil:
+		return free
+	}
+	return p.leastBusy()
+}
+
+// rank is shard i's place in the spill order of the tenant of hash h: a
+// mix of the two (the finaliser of MurmurHash3), higher first.
+func rank(h, i uint32) uint32 {
+	x := h ^ (i+1)*0x9e3779b9
+	x ^= x >> 16
+	x *= 0x85ebca6b
+	x ^= x >> 13
+	x *= 0xc2b2ae35
+	x ^= x >> 16
+	return x
 }
 
 // leastBusy returns the shard with the fewest calls per connection.
@@ -394,7 +457,7 @@ func (p *Pool) leastBusy() *shard {
 }
 
 // acquire takes a connection of t's shard; a call that waits for its home
-// and has not got it after p.homeWait takes the least busy shard instead.
+// and has not got it after p.homeWait spills instead (see spillFor).
 func (p *Pool) acquire(ctx context.Context, t Tenant) (*pgxpool.Conn, *shard, error) {
 	c, s, _, err := p.acquireFor(ctx, t, pipeArgs{})
 	return c, s, err
@@ -404,7 +467,7 @@ func (p *Pool) acquire(ctx context.Context, t Tenant) (*pgxpool.Conn, *shard, er
 // returns either a connection, or the pipeline in which the call's turn
 // has come.
 func (p *Pool) acquireFor(ctx context.Context, t Tenant, a pipeArgs) (*pgxpool.Conn, *shard, *pipeline, error) {
-	s, bounded := p.route(t)
+	s, bounded, h := p.route(t)
 	s.busy.Add(1)
 	var bound time.Duration
 	if bounded {
@@ -418,13 +481,16 @@ func (p *Pool) acquireFor(ctx context.Context, t Tenant, a pipeArgs) (*pgxpool.C
 	if !ok {
 		s.busy.Add(-1)
 		s.queued.Add(-1)
-		s = p.leastBusy()
+		s = p.spillFor(h)
 		s.spilled.Add(1)
 		s.busy.Add(1)
 		if g, _, err = s.slots.take(ctx, 0, a); err != nil {
 			s.busy.Add(-1)
 			return nil, nil, nil, err
 		}
+	}
+	if !t.IsZero() && len(p.shards) > 1 {
+		s.warm.add(h)
 	}
 	switch {
 	case g.turn != nil:
@@ -464,6 +530,10 @@ func release(c *pgxpool.Conn, s *shard) {
 			_ = c.Conn().Close(ctx)
 			cancel()
 			s.recycled.Add(1)
+			s.warm.reset()
+			s.crowded.Store(false)
+		} else if crowded := sc.crowded(); s.crowded.Load() != crowded {
+			s.crowded.Store(crowded)
 		}
 	}
 	pc := c.Conn().PgConn()

@@ -826,6 +826,43 @@ func TestPoolSpillsAtOnceForFewOrHotTenantsElseAfterHomeWait(t *testing.T) {
 	}
 }
 
+// A call whose home is busy spills to its tenant's own choice of the
+// other connections, the same each time while it is free, so that a
+// tenant's spilled calls find its statements prepared on a few backends
+// rather than every tenant's spreading over all of them.
+func TestPoolSpillsEachTenantToItsOwnConnections(t *testing.T) {
+	url, tenants := poolFleet(t, 12)
+	p := openPool(t, url, 4, nil, tenancy.WithAffinity(1))
+	sleep := tenancy.NewSQL("SELECT pg_backend_pid() FROM items, pg_sleep(0.2) WHERE id = $1", 29)
+	spills := map[int32]int{}
+	for _, tn := range tenants {
+		c := p.Bind(tn)
+		home := backend(t, c)
+		var busy int32
+		done := make(chan error)
+		go func() { done <- c.QueryRow(context.Background(), c.SQL(sleep), 1).Scan(&busy) }()
+		for p.Stat().AcquiredConns == 0 {
+			time.Sleep(time.Millisecond)
+		}
+		first := backend(t, c)
+		for range 3 {
+			if pid := backend(t, c); pid != first {
+				t.Errorf("tenant %s spilled to backends %d and %d while its home was busy, want one", tn.ID(), first, pid)
+			}
+		}
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if busy != home || first == home {
+			t.Fatalf("tenant %s: home %d, the long call ran on %d and the spilled calls on %d: the test does not test", tn.ID(), home, busy, first)
+		}
+		spills[first]++
+	}
+	if len(spills) < 3 {
+		t.Errorf("12 tenants spilled to %d backends (%v), want at least 3 of 4: each tenant its own", len(spills), spills)
+	}
+}
+
 // A call through the Pool allocates one object more than the same call on
 // a plain pgxpool: the statement text with the tenant's schema.
 func TestPoolCallAllocatesOneMoreThanPgxpool(t *testing.T) {

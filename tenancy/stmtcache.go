@@ -303,6 +303,15 @@ func (c *stmtCache) room() int64 {
 	return max(r, c.budget/4)
 }
 
+// crowded says whether the backend's memory besides its plans leaves less
+// than half the plan budget of its bound: its pool then sends it no
+// spilled calls of tenants it does not hold (see Pool.spillFor), so that
+// its catalog caches grow with its own share of the fleet only, short of
+// the recycling bound (a quarter of the budget).
+func (c *stmtCache) crowded() bool {
+	return c.limit > 0 && c.nonPlan+c.other+c.budget/2 > c.limit
+}
+
 // sawTotal records a reading of the backend's memory: plans of it for
 // plans, total in all.
 func (c *stmtCache) sawTotal(plans, total int64) {
