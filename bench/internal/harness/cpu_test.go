@@ -2,10 +2,13 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/tenantc/tenantc/internal/pgtest"
 )
@@ -43,4 +46,31 @@ func TestCPUTimeCountsTheServersBackends(t *testing.T) {
 	if server < 200*time.Millisecond {
 		t.Errorf("the server's CPU time over a %s query: %s", wall.Round(time.Millisecond), server)
 	}
+	// A backend that exits keeps its share: a pool that recycles
+	// connections made the CPU time per operation negative.
+	pid := backendPID(t, conn)
+	conn.Close()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("backend %d has not exited 10 s after its connection closed", pid)
+		}
+	}
+	if after := (h.cpuTime() - all) - (self() - own); after < server {
+		t.Errorf("the server's CPU time fell from %s to %s when the backend that used it exited", server, after)
+	}
+}
+
+// backendPID returns the pid of conn's backend.
+func backendPID(t *testing.T, conn interface {
+	QueryRow(context.Context, string, ...any) pgx.Row
+}) int {
+	t.Helper()
+	var pid int
+	if err := conn.QueryRow(context.Background(), "SELECT pg_backend_pid()").Scan(&pid); err != nil {
+		t.Fatal(err)
+	}
+	return pid
 }

@@ -143,21 +143,29 @@ func (*prepCounter) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepare
 // earns it. Each connection serves its tenants' statements, and those of
 // busy neighbours it takes over, so a Pool keeps preparing for a while
 // after every tenant ran once — the start-up of a long-running app, not
-// its steady state. settle runs the workload in rounds until a round
-// prepares for fewer than settledPrepares of its calls, or for at most
-// settleMax.
+// its steady state. And warming every tenant of a large fleet fills each
+// backend's catalog caches with its whole share of the fleet at once: the
+// Pool replaces the backends that outgrew its memory bound when it next
+// reads their memory, up to 15 s later, and the fresh backends read their
+// tenants' catalog again. settle runs the workload in rounds until a round
+// prepares for fewer than settledPrepares of its calls and the backends'
+// memory is settled (see memorySettled), or for at most settleMax.
 const (
 	settleRound     = 500 * time.Millisecond
 	settledPrepares = 0.01
+	// recycleQuiet is how long a pool whose backends are near its memory
+	// bound must go without replacing one to be settled: longer than the
+	// Pool's longest gap between two readings of a backend's memory.
+	recycleQuiet = 16 * time.Second
 )
 
 // settleMax is the longest a pool settles: five measured durations, at
-// least 5 s; three rounds with -short, to keep CI's run short.
+// least a minute; three rounds with -short, to keep CI's run short.
 func (h *harness) settleMax() time.Duration {
 	if h.o.Short {
 		return 3 * settleRound
 	}
-	return max(5*time.Second, 5*h.o.Duration)
+	return max(time.Minute, 5*h.o.Duration)
 }
 
 // settled says how a pool's settling went, for a row's note.
@@ -165,12 +173,18 @@ type settled struct {
 	took time.Duration
 	// rate is the share of calls that prepared in the last round.
 	rate float64
+	// recycled is how many backends the pool replaced while it settled.
+	recycled int64
 	// calls says how the timed calls ran (poolCalls).
 	calls string
 }
 
 func (s settled) note() string {
-	n := fmt.Sprintf("settled %s (%.1f%% of calls prepared at the end)", s.took.Round(100*time.Millisecond), 100*s.rate)
+	n := fmt.Sprintf("settled %s (%.1f%% of calls prepared at the end", s.took.Round(100*time.Millisecond), 100*s.rate)
+	if s.recycled > 0 {
+		n += fmt.Sprintf(", %d backends replaced over the memory bound meanwhile", s.recycled)
+	}
+	n += ")"
 	if s.calls != "" {
 		n += "; " + s.calls
 	}
@@ -178,25 +192,50 @@ func (s settled) note() string {
 }
 
 // settle runs round (the workload for a given time, returning its calls)
-// until p's statement caches settle. A plain pool, warmed on every
-// connection, has nothing to settle.
+// until p's statement caches and backends' memory settle. A plain pool,
+// warmed on every connection, has nothing to settle.
 func (h *harness) settle(ctx context.Context, p *opened, round func(time.Duration) (int64, error)) (settled, error) {
 	if p.prepares == nil {
 		return settled{}, nil
 	}
 	start := time.Now()
+	first := p.snapshot().Recycled
+	last, lastAt := first, start
 	for {
 		before := p.prepares.n.Load()
 		calls, err := round(settleRound)
 		if err != nil {
 			return settled{}, fmt.Errorf("settle: %w", err)
 		}
-		s := settled{took: time.Since(start), rate: float64(p.prepares.n.Load()-before) / float64(max(calls, 1))}
-		if s.rate < settledPrepares || s.took >= h.settleMax() {
+		if r := p.snapshot().Recycled; r != last {
+			last, lastAt = r, time.Now()
+		}
+		s := settled{took: time.Since(start), rate: float64(p.prepares.n.Load()-before) / float64(max(calls, 1)), recycled: last - first}
+		done := s.took >= h.settleMax()
+		if !done && s.rate < settledPrepares {
+			if done, err = h.memorySettled(ctx, p, lastAt); err != nil {
+				return settled{}, fmt.Errorf("settle: %w", err)
+			}
+		}
+		if done {
 			h.logf("  %s %s", p.v.name, s.note())
 			return s, nil
 		}
 	}
+}
+
+// memorySettled says whether p's backends' memory is settled: every
+// backend below three quarters of the Pool's default memory bound, or
+// none replaced over it since lastRecycle for recycleQuiet.
+func (h *harness) memorySettled(ctx context.Context, p *opened, lastRecycle time.Time) (bool, error) {
+	if time.Since(lastRecycle) >= recycleQuiet {
+		return true, nil
+	}
+	m, err := p.memory(ctx)
+	if err != nil {
+		return false, err
+	}
+	return m.largest < tenancy.DefaultBackendMemory*3/4, nil
 }
 
 // open opens v on url with conns connections, all of them connected
