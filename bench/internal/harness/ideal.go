@@ -135,3 +135,115 @@ func (h *harness) idealMix(ctx context.Context, ts []tenancy.Tenant, dist mixDis
 		return nil
 	})
 }
+
+// boundedIdealMix is P8's mix on the ideal partition within the default
+// Pool's memory bound: each client has a NewPool of one connection, with
+// no options, over its own share of the tenants, so no call waits or
+// spills, and the statements kept and the backend's memory are what the
+// default allows. It tells what any routing could reach within that
+// bound; the unbounded ideal partition, what the server reaches with
+// every statement prepared. The pools settle for settleMax/2, untimed,
+// then run; it returns the result, the backends' memory and a note on
+// how the timed calls ran.
+func (h *harness) boundedIdealMix(ctx context.Context, ts []tenancy.Tenant, dist mixDist) (loadResult, backendMem, string, error) {
+	clients := h.o.Clients
+	pools := make([]*tenancy.Pool, clients)
+	defer func() {
+		for _, p := range pools {
+			if p != nil {
+				p.Close()
+			}
+		}
+	}()
+	mine := make([][]*tenantdb.TenantQueries, clients)
+	g, gctx := errgroup.WithContext(ctx)
+	for w := range clients {
+		g.Go(func() error {
+			cfg, err := poolConfig(h.fleetURL, 1, pgx.QueryExecModeCacheStatement, 0)
+			if err != nil {
+				return err
+			}
+			if pools[w], err = tenancy.NewPool(gctx, cfg); err != nil {
+				return err
+			}
+			for i := w; i < len(ts); i += clients {
+				c := pools[w].Bind(ts[i])
+				if err := warmMix(gctx, c); err != nil {
+					return fmt.Errorf("warming %s: %w", ts[i].ID(), err)
+				}
+				mine[w] = append(mine[w], tenantdb.NewTenant(c))
+			}
+			return nil
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return loadResult{}, backendMem{}, "", err
+	}
+	var mixers []*mixClient
+	newOp := func(w int) opFunc {
+		qs := mine[w]
+		rank := rand.New(rand.NewPCG(uint64(len(qs)), uint64(w))).Perm(len(qs))
+		c := newMixClient()
+		mixers = append(mixers, c)
+		var z *rand.Zipf
+		return func(ctx context.Context, r *rand.Rand) error {
+			i := r.IntN(len(qs))
+			if dist.zipf {
+				if z == nil {
+					z = rand.NewZipf(r, zipfS, 1, uint64(len(qs)-1))
+				}
+				i = rank[z.Uint64()]
+			}
+			return c.run(ctx, r, r.IntN(mixKinds), qs[i])
+		}
+	}
+	stats := func() tenancy.Stats {
+		var st tenancy.Stats
+		for _, p := range pools {
+			s := p.Stat()
+			st.Hits += s.Hits
+			st.Prepared += s.Prepared
+			st.Unprepared += s.Unprepared
+			st.Recycled += s.Recycled
+		}
+		return st
+	}
+	_, err := h.loadEach(ctx, clients, 0, h.settleMax()/2, newOp)
+	before := stats()
+	var res loadResult
+	if err == nil {
+		res, err = h.loadEach(ctx, clients, h.warmup(), h.o.Duration, newOp)
+	}
+	after := stats()
+	for _, c := range mixers {
+		if derr := c.drain(ctx); derr != nil && err == nil {
+			err = fmt.Errorf("drain: %w", derr)
+		}
+	}
+	if err != nil {
+		return res, backendMem{}, "", err
+	}
+	m := backendMem{backends: clients}
+	for _, p := range pools {
+		c, err := p.Acquire(ctx)
+		if err != nil {
+			return res, m, "", err
+		}
+		var total, plans int64
+		err = c.QueryRow(ctx, memorySQL).Scan(&total, &plans)
+		c.Release()
+		if err != nil {
+			return res, m, "", fmt.Errorf("backend memory: %w", err)
+		}
+		if total > m.largest {
+			m.largest, m.largestPlans = total, plans
+		}
+		m.maxPlans = max(m.maxPlans, plans)
+	}
+	stmts := (after.Hits - before.Hits) + (after.Prepared - before.Prepared) + (after.Unprepared - before.Unprepared)
+	note := fmt.Sprintf("timed calls: %.0f%% hit a prepared statement", 100*float64(after.Hits-before.Hits)/float64(max(stmts, 1)))
+	if r := after.Recycled - before.Recycled; r > 0 {
+		note += fmt.Sprintf("; %d connections recycled over the backend memory bound", r)
+	}
+	return res, m, note, nil
+}
