@@ -38,10 +38,11 @@ const (
 	hotHalveCalls = 1 << 16
 )
 
-// hotCalls is the count, in the per-tenant call counts, from which a tenant
-// is hot: about 1/LooseAffinityTenants of the calls. At most
+// hotCalls is the least count, in the per-tenant call counts, from which a
+// tenant is hot: about 1/LooseAffinityTenants of the calls. At most
 // LooseAffinityTenants tenants can be hot at once, so every backend can
 // hold the hot ones' tables and statements as it can hold a small fleet's.
+// A Pool raises it to one group's share of the calls (see Pool.route).
 const hotCalls = hotHalveCalls / LooseAffinityTenants
 
 // add counts one call for the tenant whose id hashes to h and returns the

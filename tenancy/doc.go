@@ -62,7 +62,7 @@
 //     [WithAffinity] connections, one by default), so that each backend
 //     sees a share of the tenants; with up to [LooseAffinityTenants] active
 //     tenants, and for the hot tenants of a bigger fleet (those that make
-//     1/LooseAffinityTenants of the calls or more), a call whose home is busy
+//     more calls than one connection serves, 1/groups of them), a call whose home is busy
 //     takes an idle connection; the others wait for their home at most
 //     [HomeWait] (5 ms), then take an idle connection, so one busy tenant
 //     can still use the whole pool; the idle connection is the first in

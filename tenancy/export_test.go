@@ -47,6 +47,13 @@ func SetRecheck(tb testing.TB, calls int, every time.Duration, share int) {
 // SetHomeWait sets how long a call of p waits for its busy home.
 func SetHomeWait(p *Pool, d time.Duration) { p.homeWait = d }
 
+// HotCallsOf returns the count of recent calls from which a tenant of p
+// is hot.
+func HotCallsOf(p *Pool) uint32 { return p.hotCalls }
+
+// HotHalveCalls is how often the per-tenant call counts are halved.
+const HotHalveCalls = hotHalveCalls
+
 // SetHotCalls sets the count of recent calls from which a tenant of p is
 // hot and spills at the first wait.
 func SetHotCalls(p *Pool, n uint32) { p.hotCalls = n }

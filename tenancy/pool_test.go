@@ -826,6 +826,24 @@ func TestPoolSpillsAtOnceForFewOrHotTenantsElseAfterHomeWait(t *testing.T) {
 	}
 }
 
+// A tenant of a large fleet is hot, and spills at once when its home is
+// busy, only when it makes more calls than one group serves: the others
+// wait for their home, where their statements are prepared.
+func TestPoolHotTenantMakesAGroupsShareOfTheCalls(t *testing.T) {
+	url, _ := poolFleet(t, 1)
+	for _, c := range []struct {
+		conns int32
+		want  uint32
+	}{{8, tenancy.HotHalveCalls / 8}, {2, tenancy.HotHalveCalls / 2}} {
+		if got := tenancy.HotCallsOf(openPool(t, url, c.conns, nil)); got != c.want {
+			t.Errorf("%d connections: hot from %d recent calls, want %d", c.conns, got, c.want)
+		}
+	}
+	if got := tenancy.HotCallsOf(openPool(t, url, 8, nil)); got <= tenancy.HotCalls {
+		t.Errorf("8 connections: hot from %d recent calls, at or below 1/LooseAffinityTenants (%d)", got, tenancy.HotCalls)
+	}
+}
+
 // A call whose home is busy spills to its tenant's own choice of the
 // other connections, the same each time while it is free, so that a
 // tenant's spilled calls find its statements prepared on a few backends
