@@ -213,7 +213,13 @@ func (h *harness) settle(ctx context.Context, p *opened, round func(time.Duratio
 		s := settled{took: time.Since(start), rate: float64(p.prepares.n.Load()-before) / float64(max(calls, 1)), recycled: last - first}
 		done := s.took >= h.settleMax()
 		if !done && s.rate < settledPrepares {
-			if done, err = h.memorySettled(ctx, p, lastAt); err != nil {
+			quiet := time.Since(lastAt) >= recycleQuiet
+			if last == first {
+				// None replaced yet: the first readings after the
+				// warm-up may still be to come.
+				quiet = time.Since(lastAt) >= 2*recycleQuiet
+			}
+			if done, err = h.memorySettled(ctx, p, quiet); err != nil {
 				return settled{}, fmt.Errorf("settle: %w", err)
 			}
 		}
@@ -224,11 +230,12 @@ func (h *harness) settle(ctx context.Context, p *opened, round func(time.Duratio
 	}
 }
 
-// memorySettled says whether p's backends' memory is settled: every
-// backend below three quarters of the Pool's default memory bound, or
-// none replaced over it since lastRecycle for recycleQuiet.
-func (h *harness) memorySettled(ctx context.Context, p *opened, lastRecycle time.Time) (bool, error) {
-	if time.Since(lastRecycle) >= recycleQuiet {
+// memorySettled says whether p's backends' memory is settled: quiet (no
+// backend replaced over the Pool's memory bound for recycleQuiet since the
+// last, or twice as long since the start if none was), or every backend
+// below three quarters of the Pool's default memory bound.
+func (h *harness) memorySettled(ctx context.Context, p *opened, quiet bool) (bool, error) {
+	if quiet {
 		return true, nil
 	}
 	m, err := p.memory(ctx)
