@@ -112,20 +112,9 @@ func (h *harness) idealMix(ctx context.Context, ts []tenancy.Tenant, dist mixDis
 		for i, c := range shares[w] {
 			qs[i] = tenantdb.NewTenant(c)
 		}
-		rank := rand.New(rand.NewPCG(uint64(len(qs)), uint64(w))).Perm(len(qs))
 		c := newMixClient()
 		clients = append(clients, c)
-		var z *rand.Zipf
-		return func(ctx context.Context, r *rand.Rand) error {
-			i := r.IntN(len(qs))
-			if dist.zipf {
-				if z == nil {
-					z = rand.NewZipf(r, zipfS, 1, uint64(len(qs)-1))
-				}
-				i = rank[z.Uint64()]
-			}
-			return c.run(ctx, r, r.IntN(mixKinds), qs[i])
-		}
+		return shareMix(w, qs, dist, c)
 	}, func(ctx context.Context) error {
 		for _, c := range clients {
 			if err := c.drain(ctx); err != nil {
@@ -134,6 +123,23 @@ func (h *harness) idealMix(ctx context.Context, ts []tenancy.Tenant, dist mixDis
 		}
 		return nil
 	})
+}
+
+// shareMix is client w's mix on its own share of the tenants, qs, drawn by
+// dist (for Zipf, ranked by a permutation of its own), run by c.
+func shareMix(w int, qs []*tenantdb.TenantQueries, dist mixDist, c *mixClient) opFunc {
+	rank := rand.New(rand.NewPCG(uint64(len(qs)), uint64(w))).Perm(len(qs))
+	var z *rand.Zipf
+	return func(ctx context.Context, r *rand.Rand) error {
+		i := r.IntN(len(qs))
+		if dist.zipf {
+			if z == nil {
+				z = rand.NewZipf(r, zipfS, 1, uint64(len(qs)-1))
+			}
+			i = rank[z.Uint64()]
+		}
+		return c.run(ctx, r, r.IntN(mixKinds), qs[i])
+	}
 }
 
 // boundedIdealMix is P8's mix on the ideal partition within the default
@@ -181,21 +187,9 @@ func (h *harness) boundedIdealMix(ctx context.Context, ts []tenancy.Tenant, dist
 	}
 	var mixers []*mixClient
 	newOp := func(w int) opFunc {
-		qs := mine[w]
-		rank := rand.New(rand.NewPCG(uint64(len(qs)), uint64(w))).Perm(len(qs))
 		c := newMixClient()
 		mixers = append(mixers, c)
-		var z *rand.Zipf
-		return func(ctx context.Context, r *rand.Rand) error {
-			i := r.IntN(len(qs))
-			if dist.zipf {
-				if z == nil {
-					z = rand.NewZipf(r, zipfS, 1, uint64(len(qs)-1))
-				}
-				i = rank[z.Uint64()]
-			}
-			return c.run(ctx, r, r.IntN(mixKinds), qs[i])
-		}
+		return shareMix(w, mine[w], dist, c)
 	}
 	stats := func() tenancy.Stats {
 		var st tenancy.Stats
