@@ -284,3 +284,29 @@ func TestAlternateLoads(t *testing.T) {
 		t.Errorf("error = %v, want the side's", err)
 	}
 }
+
+// A pool settles once its backends are quiet: 16 s after the last was
+// replaced over the memory bound, 32 s while none has been, because the
+// warm-up's replacements come at the Pool's next memory readings, up to
+// 15 s after it.
+func TestSettleWaitsOutReplacements(t *testing.T) {
+	for _, c := range []struct {
+		replaced bool
+		since    time.Duration
+		want     bool
+	}{
+		{true, 10 * time.Second, false},
+		{true, 17 * time.Second, true},
+		{false, 17 * time.Second, false},
+		{false, 31 * time.Second, false},
+		{false, 33 * time.Second, true},
+	} {
+		if got := quiet(c.replaced, c.since); got != c.want {
+			t.Errorf("replaced %v, %s since: quiet %v, want %v", c.replaced, c.since, got, c.want)
+		}
+	}
+	h := &harness{o: Options{Duration: 3 * time.Second}}
+	if m := h.settleMax(); m < 2*recycleQuiet+settleRound {
+		t.Errorf("a pool settles for at most %s, too short to wait %s for a replacement after its warm-up", m, 2*recycleQuiet)
+	}
+}

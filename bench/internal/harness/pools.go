@@ -213,13 +213,7 @@ func (h *harness) settle(ctx context.Context, p *opened, round func(time.Duratio
 		s := settled{took: time.Since(start), rate: float64(p.prepares.n.Load()-before) / float64(max(calls, 1)), recycled: last - first}
 		done := s.took >= h.settleMax()
 		if !done && s.rate < settledPrepares {
-			quiet := time.Since(lastAt) >= recycleQuiet
-			if last == first {
-				// None replaced yet: the first readings after the
-				// warm-up may still be to come.
-				quiet = time.Since(lastAt) >= 2*recycleQuiet
-			}
-			if done, err = h.memorySettled(ctx, p, quiet); err != nil {
+			if done, err = h.memorySettled(ctx, p, quiet(last > first, time.Since(lastAt))); err != nil {
 				return settled{}, fmt.Errorf("settle: %w", err)
 			}
 		}
@@ -228,6 +222,18 @@ func (h *harness) settle(ctx context.Context, p *opened, round func(time.Duratio
 			return s, nil
 		}
 	}
+}
+
+// quiet says whether a settling pool's backends are quiet, since being
+// the time since the last was replaced, or since the start if none was
+// (replaced false): recycleQuiet after a replacement, and twice that
+// while none has come, since the Pool's first memory readings after the
+// warm-up may still be to come.
+func quiet(replaced bool, since time.Duration) bool {
+	if replaced {
+		return since >= recycleQuiet
+	}
+	return since >= 2*recycleQuiet
 }
 
 // memorySettled says whether p's backends' memory is settled: quiet (no
