@@ -149,7 +149,7 @@ func (*prepCounter) TracePrepareEnd(context.Context, *pgx.Conn, pgx.TracePrepare
 // reads their memory, up to 15 s later, and the fresh backends read their
 // tenants' catalog again. settle runs the workload in rounds until a round
 // prepares for fewer than settledPrepares of its calls and the backends'
-// memory is settled (see memorySettled), or for at most settleMax.
+// memory is settled (see settle), or for at most settleMax.
 const (
 	settleRound     = 500 * time.Millisecond
 	settledPrepares = 0.01
@@ -201,6 +201,7 @@ func (h *harness) settle(ctx context.Context, p *opened, round func(time.Duratio
 	start := time.Now()
 	first := p.snapshot().Recycled
 	last, lastAt := first, start
+	near := false
 	for {
 		before := p.prepares.n.Load()
 		calls, err := round(settleRound)
@@ -213,8 +214,20 @@ func (h *harness) settle(ctx context.Context, p *opened, round func(time.Duratio
 		s := settled{took: time.Since(start), rate: float64(p.prepares.n.Load()-before) / float64(max(calls, 1)), recycled: last - first}
 		done := s.took >= h.settleMax()
 		if !done && s.rate < settledPrepares {
-			if done, err = h.memorySettled(ctx, p, quiet(last > first, time.Since(lastAt))); err != nil {
-				return settled{}, fmt.Errorf("settle: %w", err)
+			// The backends' memory is settled when they are quiet, or
+			// when every backend is below three quarters of the Pool's
+			// default bound: read once, since a backend near it stays
+			// near it until it is replaced.
+			switch {
+			case quiet(last > first, time.Since(lastAt)):
+				done = true
+			case !near:
+				m, err := p.memory(ctx)
+				if err != nil {
+					return settled{}, fmt.Errorf("settle: %w", err)
+				}
+				near = m.largest >= tenancy.DefaultBackendMemory*3/4
+				done = !near
 			}
 		}
 		if done {
@@ -234,21 +247,6 @@ func quiet(replaced bool, since time.Duration) bool {
 		return since >= recycleQuiet
 	}
 	return since >= 2*recycleQuiet
-}
-
-// memorySettled says whether p's backends' memory is settled: quiet (no
-// backend replaced over the Pool's memory bound for recycleQuiet since the
-// last, or twice as long since the start if none was), or every backend
-// below three quarters of the Pool's default memory bound.
-func (h *harness) memorySettled(ctx context.Context, p *opened, quiet bool) (bool, error) {
-	if quiet {
-		return true, nil
-	}
-	m, err := p.memory(ctx)
-	if err != nil {
-		return false, err
-	}
-	return m.largest < tenancy.DefaultBackendMemory*3/4, nil
 }
 
 // open opens v on url with conns connections, all of them connected
