@@ -29,18 +29,44 @@ const clockTick = 100
 // tenancy.Pool recycled over its memory bound) keeps its share: the
 // postmaster reaps it, and the kernel adds its time to the postmaster's
 // children's.
-func (h *harness) cpuTime() time.Duration {
+//
+// The server's time is read by scanning /proc, which takes the harness
+// itself milliseconds (tens of them beside a server of many backends), so
+// a measurement reads its start with cpuStart and its end with cpuEnd:
+// each reads the harness's own time on the inner side of the scan, so
+// that neither scan counts as the measured work's CPU.
+type cpuMark struct{ client, server time.Duration }
+
+// cpuStart reads the CPU time used so far, at the start of a measurement.
+func (h *harness) cpuStart() cpuMark {
+	server := h.serverTime()
+	return cpuMark{client: ownCPU(), server: server}
+}
+
+// cpuEnd reads the CPU time used so far, at the end of a measurement.
+func (h *harness) cpuEnd() cpuMark {
+	client := ownCPU()
+	return cpuMark{client: client, server: h.serverTime()}
+}
+
+// ownCPU returns the CPU time the harness's process has used.
+func ownCPU() time.Duration {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	total := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// serverTime returns the CPU time the server's processes have used, or 0
+// when the server does not run on this machine.
+func (h *harness) serverTime() time.Duration {
 	pm := h.postmaster
 	if pm == 0 && h.srv != nil {
 		pm = postmasterPID(h.srv.Dir())
 	}
 	if pm <= 0 {
-		return total
+		return 0
 	}
-	return total + serverCPU(pm)
+	return serverCPU(pm)
 }
 
 // serverCPU returns the CPU time used so far by the process pm and by its

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"syscall"
 	"testing"
 	"time"
 
@@ -28,18 +27,13 @@ func TestCPUTimeCountsTheServersBackends(t *testing.T) {
 		}
 		t.Skip("the test server does not run on this machine")
 	}
-	self := func() time.Duration {
-		var ru syscall.Rusage
-		_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-		return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	}
-	all, own, start := h.cpuTime(), self(), time.Now()
+	start, began := h.cpuStart(), time.Now()
 	var n int64
 	if err := conn.QueryRow(ctx, "SELECT count(*) FROM generate_series(1, 10000000)").Scan(&n); err != nil {
 		t.Fatal(err)
 	}
-	wall := time.Since(start)
-	server := (h.cpuTime() - all) - (self() - own)
+	wall := time.Since(began)
+	server := h.cpuEnd().server - start.server
 	// Counting ten million rows takes a backend well over 200 ms of CPU
 	// on any machine; the kernel counts CPU time in 10 ms ticks. The
 	// postmaster's own group shows none of it.
@@ -58,8 +52,38 @@ func TestCPUTimeCountsTheServersBackends(t *testing.T) {
 			t.Fatalf("backend %d has not exited 10 s after its connection closed", pid)
 		}
 	}
-	if after := (h.cpuTime() - all) - (self() - own); after < server {
+	if after := h.cpuEnd().server - start.server; after < server {
 		t.Errorf("the server's CPU time fell from %s to %s when the backend that used it exited", server, after)
+	}
+}
+
+// TestCPUReadingsLeaveOutTheirScan checks that a measurement's CPU time
+// leaves out the harness's own scans of /proc for the server's: they take
+// it milliseconds each, and counted once per round they added microseconds
+// to every operation of a round of thousands.
+func TestCPUReadingsLeaveOutTheirScan(t *testing.T) {
+	db := pgtest.New(t)
+	ctx := context.Background()
+	h := &harness{postmaster: localPostmaster(ctx, pgtest.Connect(t, db.URL))}
+	if h.postmaster == 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("the test server's postmaster is not visible in /proc")
+		}
+		t.Skip("the test server does not run on this machine")
+	}
+	const n = 50
+	own := ownCPU()
+	for range n {
+		h.serverTime()
+	}
+	scans := ownCPU() - own
+	var counted time.Duration
+	for range n {
+		start := h.cpuStart()
+		counted += h.cpuEnd().client - start.client
+	}
+	if counted > scans/4 {
+		t.Errorf("%d empty measurements counted %s of the harness's CPU; their %d scans of /proc alone take %s", n, counted, 2*n, scans)
 	}
 }
 

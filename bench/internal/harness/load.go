@@ -19,8 +19,9 @@ type loadResult struct {
 	// measured time.
 	leaks, calls int64
 	// cpuPerOp is the CPU time the client and the server spent per
-	// measured operation (see harness.cpuTime); 0 when not measured.
-	cpuPerOp time.Duration
+	// measured operation (see cpuMark), and clientPerOp the client's part
+	// of it; 0 when not measured.
+	cpuPerOp, clientPerOp time.Duration
 }
 
 // counter is one worker's count, padded to its own cache line.
@@ -82,10 +83,10 @@ func (h *harness) loadEach(ctx context.Context, clients int, warm, d time.Durati
 		}
 	}
 	sleep(warm)
-	before, start, cpu := sum(), time.Now(), h.cpuTime()
+	before, start, cpu0 := sum(), time.Now(), h.cpuStart()
 	sleep(d)
 	after, elapsed := sum(), time.Since(start)
-	cpu = h.cpuTime() - cpu
+	cpu1 := h.cpuEnd()
 	stop.Store(true)
 	wg.Wait()
 	if err := context.Cause(ctx); err != nil {
@@ -94,7 +95,9 @@ func (h *harness) loadEach(ctx context.Context, clients int, warm, d time.Durati
 	n := after - before
 	res := loadResult{opsPerSec: float64(n) / elapsed.Seconds(), ops: n, leaks: leaks.Load(), calls: sum()}
 	if n > 0 {
-		res.cpuPerOp = cpu / time.Duration(n)
+		client := cpu1.client - cpu0.client
+		res.cpuPerOp = (client + cpu1.server - cpu0.server) / time.Duration(n)
+		res.clientPerOp = client / time.Duration(n)
 	}
 	return res, nil
 }

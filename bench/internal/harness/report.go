@@ -23,12 +23,23 @@ type Row struct {
 	// Target is the ratio Value/Baseline must reach: at least Target for
 	// ops/s, at most Target for times. Zero: no target.
 	Target float64
-	// CPU is the client and server CPU time per operation (ops/s rows).
-	CPU time.Duration
+	// CPU is the client and server CPU time per operation (ops/s rows),
+	// ClientCPU the client's part of it (0: not measured apart).
+	CPU, ClientCPU time.Duration
 	// Load is the 1-minute load average when the row was measured.
 	Load string
 	// Note is printed after the row.
 	Note string
+}
+
+// cpu formats the CPU time per operation, with the client's part of it
+// when it was measured apart: "196 us (55 client)".
+func (r Row) cpu() string {
+	s := fmt.Sprintf("%.0f us", float64(r.CPU)/float64(time.Microsecond))
+	if r.ClientCPU > 0 {
+		s += fmt.Sprintf(" (%.0f client)", float64(r.ClientCPU)/float64(time.Microsecond))
+	}
+	return s
 }
 
 func (r Row) higherIsBetter() bool { return r.Unit == "ops/s" }
@@ -90,7 +101,7 @@ func (h *harness) add(r Row) {
 	}
 	cpu := ""
 	if r.CPU > 0 {
-		cpu = fmt.Sprintf(", %.0f us CPU/op", float64(r.CPU)/float64(time.Microsecond))
+		cpu = fmt.Sprintf(", %s CPU/op", r.cpu())
 	}
 	h.logf("  %s %s: %s%s%s", r.Scenario, r.Variant, formatValue(r.Value, r.Unit), ratio, cpu)
 }
@@ -107,7 +118,7 @@ func (h *harness) printTable(w io.Writer) {
 		}
 		cpu := "-"
 		if r.CPU > 0 {
-			cpu = fmt.Sprintf("%.0f us", float64(r.CPU)/float64(time.Microsecond))
+			cpu = r.cpu()
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Scenario, r.Variant,
 			formatValue(r.Value, r.Unit), base, ratio, r.target(), r.met(), cpu, r.Load, r.Note)
