@@ -88,15 +88,19 @@ func TestFleetSizes(t *testing.T) {
 		n      int
 		want   []int
 		target []float64
+		reach  []int
 	}{
-		{50, []int{50}, []float64{0.85}},
-		{100, []int{100}, []float64{0.85}},
-		{1000, []int{100, 1000}, []float64{0.85, 0.85}},
-		{5000, []int{100, 1000, 5000}, []float64{0.85, 0.85, 0.6}},
-		{10000, []int{100, 1000, 10000}, []float64{0.85, 0.85, 0.6}},
-		{20000, []int{100, 1000, 10000, 20000}, []float64{0.85, 0.85, 0.6, 0.6}},
+		{50, []int{50}, []float64{0.85}, nil},
+		{100, []int{100}, []float64{0.85}, nil},
+		{1000, []int{100, 1000}, []float64{0.85, 0.85}, []int{1000}},
+		{5000, []int{100, 1000, 5000}, []float64{0.85, 0.85, 0.6}, []int{1000, 5000}},
+		{10000, []int{100, 1000, 10000}, []float64{0.85, 0.85, 0.6}, []int{1000, 10000}},
+		{20000, []int{100, 1000, 10000, 20000}, []float64{0.85, 0.85, 0.6, 0.6}, []int{1000, 10000, 20000}},
 	}
 	for _, tt := range tests {
+		if got := reachSizes(tt.n); !slices.Equal(got, tt.reach) {
+			t.Errorf("reachSizes(%d) = %v, want %v", tt.n, got, tt.reach)
+		}
 		got := fleetSizes(tt.n)
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("fleetSizes(%d) = %v, want %v", tt.n, got, tt.want)

@@ -271,8 +271,35 @@ func (h *harness) p2(ctx context.Context) error {
 	if h.o.Short || len(h.tenants) > 99999 {
 		return nil
 	}
-	n := len(h.tenants)
-	res, m, err := h.idealPointSelect(ctx, h.tenants)
+	for _, n := range reachSizes(len(h.tenants)) {
+		if err := h.p2Reach(ctx, h.tenants[:n], one); err != nil {
+			return err
+		}
+	}
+	return h.ceiling(ctx)
+}
+
+// reachSizes are the fleet sizes at which P2 measures what routing can
+// reach (see p2Reach) in a fleet of n tenants: those of its sizes from
+// 1,000 tenants, where the default pool falls short of one tenant by more
+// than its own work.
+func reachSizes(n int) []int {
+	var sizes []int
+	for _, s := range fleetSizes(n) {
+		if s >= 1000 {
+			sizes = append(sizes, s)
+		}
+	}
+	return sizes
+}
+
+// p2Reach adds P2's rows for what routing can reach on ts against the
+// one-tenant rate one: the ideal partition (each client its own
+// connection and its own share of ts), and random tenants on those
+// connections, a busy home waited for, without and with pipelining.
+func (h *harness) p2Reach(ctx context.Context, ts []tenancy.Tenant, one float64) error {
+	n := len(ts)
+	res, m, err := h.idealPointSelect(ctx, ts)
 	if err != nil {
 		return fmt.Errorf("ideal partition: %w", err)
 	}
@@ -288,7 +315,7 @@ func (h *harness) p2(ctx context.Context) error {
 		{true, "pipelined homes without a pool, %d tenants: the same, the calls queued for a home sent in one batch",
 			"the Pool's pipelining on bare connections; every call hits a generic plan"},
 	} {
-		res, m, err := h.homesPointSelect(ctx, h.tenants, v.batch)
+		res, m, err := h.homesPointSelect(ctx, ts, v.batch)
 		if err != nil {
 			return fmt.Errorf("homes: %w", err)
 		}
@@ -299,7 +326,7 @@ func (h *harness) p2(ctx context.Context) error {
 			Value: res.opsPerSec, Unit: "ops/s", Baseline: one, BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpuPerOp, ClientCPU: res.clientPerOp,
 			Note: fmt.Sprintf("%s; %s", v.note, m.note())})
 	}
-	return h.ceiling(ctx)
+	return nil
 }
 
 // samePlan compares the generic plan of P2's point select for the one
