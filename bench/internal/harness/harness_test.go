@@ -268,9 +268,9 @@ func TestAlternateLoads(t *testing.T) {
 		}
 	}
 	a, b, err := alternateLoads(3,
-		side("a", loadResult{opsPerSec: 100, ops: 100, calls: 110, cpuPerOp: 10 * time.Microsecond},
-			loadResult{opsPerSec: 200, ops: 300, calls: 310, cpuPerOp: 20 * time.Microsecond},
-			loadResult{opsPerSec: 300, ops: 100, calls: 110, cpuPerOp: 10 * time.Microsecond}),
+		side("a", loadResult{opsPerSec: 100, ops: 100, calls: 110, cpu: opCPU{10 * time.Microsecond, 4 * time.Microsecond}},
+			loadResult{opsPerSec: 200, ops: 300, calls: 310, cpu: opCPU{20 * time.Microsecond, 8 * time.Microsecond}},
+			loadResult{opsPerSec: 300, ops: 100, calls: 110, cpu: opCPU{10 * time.Microsecond, 4 * time.Microsecond}}),
 		side("b", loadResult{opsPerSec: 90, ops: 90}, loadResult{opsPerSec: 90, ops: 90, leaks: 1}, loadResult{opsPerSec: 90, ops: 90}))
 	if err != nil {
 		t.Fatal(err)
@@ -278,8 +278,11 @@ func TestAlternateLoads(t *testing.T) {
 	if got := strings.Join(order, " "); got != "a b b a a b" {
 		t.Errorf("order %q, want a b b a a b", got)
 	}
-	if a.opsPerSec != 200 || a.ops != 500 || a.calls != 530 || a.cpuPerOp != 16*time.Microsecond {
+	if a.opsPerSec != 200 || a.ops != 500 || a.calls != 530 || a.cpu.all != 16*time.Microsecond {
 		t.Errorf("a merged = %+v, want 200 ops/s, 500 ops, 530 calls, 16µs/op", a)
+	}
+	if a.cpu.client != 6400*time.Nanosecond {
+		t.Errorf("a merged: client %s per op, want 6.4µs, weighted by each round's ops", a.cpu.client)
 	}
 	if b.opsPerSec != 90 || b.ops != 270 || b.leaks != 1 {
 		t.Errorf("b merged = %+v, want 90 ops/s, 270 ops, 1 leak", b)

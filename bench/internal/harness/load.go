@@ -18,10 +18,9 @@ type loadResult struct {
 	// (errWrongTenant), and calls all calls, over the warm-up and the
 	// measured time.
 	leaks, calls int64
-	// cpuPerOp is the CPU time the client and the server spent per
-	// measured operation (see cpuMark), and clientPerOp the client's part
-	// of it; 0 when not measured.
-	cpuPerOp, clientPerOp time.Duration
+	// cpu is the CPU time the client and the server spent per measured
+	// operation (see cpuMark); zero when not measured.
+	cpu opCPU
 }
 
 // counter is one worker's count, padded to its own cache line.
@@ -96,8 +95,7 @@ func (h *harness) loadEach(ctx context.Context, clients int, warm, d time.Durati
 	res := loadResult{opsPerSec: float64(n) / elapsed.Seconds(), ops: n, leaks: leaks.Load(), calls: sum()}
 	if n > 0 {
 		client := cpu1.client - cpu0.client
-		res.cpuPerOp = (client + cpu1.server - cpu0.server) / time.Duration(n)
-		res.clientPerOp = client / time.Duration(n)
+		res.cpu = opCPU{all: (client + cpu1.server - cpu0.server) / time.Duration(n), client: client / time.Duration(n)}
 	}
 	return res, nil
 }

@@ -113,13 +113,13 @@ func (h *harness) p1(ctx context.Context) error {
 				}
 				side.acc.ops += res.ops
 				// Accumulates CPU time; divided by ops below.
-				side.acc.cpuPerOp += res.cpuPerOp * time.Duration(res.ops)
+				side.acc.cpu.all += res.cpu.all * time.Duration(res.ops)
 			}
 		}
 		secs := (round * p1Rounds).Seconds()
-		perOp := func(r loadResult) time.Duration { return r.cpuPerOp / time.Duration(max(1, r.ops)) }
+		perOp := func(r loadResult) time.Duration { return r.cpu.all / time.Duration(max(1, r.ops)) }
 		h.add(Row{Scenario: "P1", Variant: "tenantc " + c.name, Value: float64(tc.ops) / secs, Unit: "ops/s",
-			Baseline: float64(sq.ops) / secs, BaselineName: "sqlc", Target: 0.97, CPU: perOp(tc),
+			Baseline: float64(sq.ops) / secs, BaselineName: "sqlc", Target: 0.97, CPU: opCPU{all: perOp(tc)},
 			Note: fmt.Sprintf("1 client, cache_statement; sqlc %.0f us CPU/op", float64(perOp(sq))/float64(time.Microsecond))})
 	}
 	return nil

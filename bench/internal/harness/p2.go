@@ -168,7 +168,7 @@ func (h *harness) openPaired(ctx context.Context, warm func(context.Context, *op
 func (h *harness) pairRow(r *Row, base *pairedBase, res loadResult) {
 	r.Baseline, r.BaselineName = res.opsPerSec, base.name
 	r.Note = fmt.Sprintf("%d rounds alternating with the baseline (%.0f ops/s, %s CPU/op in them); %s",
-		h.pairedRounds(), res.opsPerSec, Row{CPU: res.cpuPerOp, ClientCPU: res.clientPerOp}.cpu(), r.Note)
+		h.pairedRounds(), res.opsPerSec, res.cpu, r.Note)
 }
 
 // pairedWarm is the uncounted start of each alternating round: enough
@@ -240,7 +240,7 @@ func (h *harness) p2(ctx context.Context) error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		row := Row{Scenario: "P2", Variant: name, Value: res.opsPerSec, Unit: "ops/s",
-			BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpuPerOp, ClientCPU: res.clientPerOp, Note: h.runNote(m, st)}
+			BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpu, Note: h.runNote(m, st)}
 		if paired != nil {
 			h.pairRow(&row, paired, baseRes)
 		}
@@ -260,7 +260,7 @@ func (h *harness) p2(ctx context.Context) error {
 	}
 	one := (first.opsPerSec + last.opsPerSec) / 2
 	h.add(Row{Scenario: "P2", Variant: "baseline: 1 tenant, pgxpool with pgx's defaults", Value: one, Unit: "ops/s",
-		CPU: (first.cpuPerOp + last.cpuPerOp) / 2, ClientCPU: (first.clientPerOp + last.clientPerOp) / 2,
+		CPU:  meanCPU(first.cpu, last.cpu),
 		Note: fmt.Sprintf("%d clients; mean of %.0f before and %.0f after the variants; %s", h.o.Clients, first.opsPerSec, last.opsPerSec, plans)})
 	for _, r := range rows {
 		if r.Baseline == 0 {
@@ -304,7 +304,7 @@ func (h *harness) p2Reach(ctx context.Context, ts []tenancy.Tenant, one float64)
 		return fmt.Errorf("ideal partition: %w", err)
 	}
 	h.add(Row{Scenario: "P2", Variant: fmt.Sprintf("ideal partition, %d tenants: each client its own connection and 1/%d of the tenants, all prepared", n, h.o.Clients),
-		Value: res.opsPerSec, Unit: "ops/s", Baseline: one, BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpuPerOp, ClientCPU: res.clientPerOp,
+		Value: res.opsPerSec, Unit: "ops/s", Baseline: one, BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpu,
 		Note: fmt.Sprintf("no call waits, every call hits a generic plan; %s", m.note())})
 	for _, v := range []struct {
 		batch      bool
@@ -323,7 +323,7 @@ func (h *harness) p2Reach(ctx context.Context, ts []tenancy.Tenant, one float64)
 			return fmt.Errorf("homes: %d rows of another tenant", res.leaks)
 		}
 		h.add(Row{Scenario: "P2", Variant: fmt.Sprintf(v.name, n),
-			Value: res.opsPerSec, Unit: "ops/s", Baseline: one, BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpuPerOp, ClientCPU: res.clientPerOp,
+			Value: res.opsPerSec, Unit: "ops/s", Baseline: one, BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpu,
 			Note: fmt.Sprintf("%s; %s", v.note, m.note())})
 	}
 	return nil

@@ -158,7 +158,7 @@ func (h *harness) p3(ctx context.Context) error {
 					best, bestName, bestOp = res.opsPerSec, b.short+suffix, b.op
 				}
 				rows = append(rows, Row{Scenario: "P3", Variant: path.name + ": sqlc + " + b.name + suffix,
-					Value: res.opsPerSec, Unit: "ops/s", Load: loadAvg(), CPU: res.cpuPerOp, ClientCPU: res.clientPerOp, Note: note})
+					Value: res.opsPerSec, Unit: "ops/s", Load: loadAvg(), CPU: res.cpu, Note: note})
 			}
 			m, err := p.memory(ctx)
 			if err != nil {
@@ -186,7 +186,7 @@ func (h *harness) p3(ctx context.Context) error {
 				return fmt.Errorf("%s tenantc %s: %w", path.name, v.name, err)
 			}
 			row := Row{Scenario: "P3", Variant: fmt.Sprintf("%s: tenantc %s, %d tenants", path.name, v.name, len(h.tenants)),
-				Value: res.opsPerSec, Unit: "ops/s", Baseline: best, BaselineName: bestName, Target: 2, CPU: res.cpuPerOp, ClientCPU: res.clientPerOp,
+				Value: res.opsPerSec, Unit: "ops/s", Baseline: best, BaselineName: bestName, Target: 2, CPU: res.cpu,
 				Note: fmt.Sprintf("%d wrong-tenant rows of %d calls; %s", res.leaks, res.calls, m.memNote(path.name))}
 			if base != nil {
 				h.pairRow(&row, base, baseRes)

@@ -360,7 +360,7 @@ func (h *harness) p8(ctx context.Context) error {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		row := Row{Scenario: "P8", Variant: name, Value: res.opsPerSec, Unit: "ops/s", BaselineName: "1 tenant",
-			Load: loadAvg(), CPU: res.cpuPerOp, ClientCPU: res.clientPerOp, Note: fmt.Sprintf("%d calls checked; %s", res.calls, h.runNote(m, st))}
+			Load: loadAvg(), CPU: res.cpu, Note: fmt.Sprintf("%d calls checked; %s", res.calls, h.runNote(m, st))}
 		if paired != nil {
 			h.pairRow(&row, paired, baseRes)
 		}
@@ -378,14 +378,14 @@ func (h *harness) p8(ctx context.Context) error {
 			return fmt.Errorf("ideal partition: %w", err)
 		}
 		rows = append(rows, Row{Scenario: "P8", Variant: fmt.Sprintf("ideal partition, %d tenants %s: each client its own connection and 1/%d of the tenants, all prepared", n, zipfMix().name, h.o.Clients),
-			Value: res.opsPerSec, Unit: "ops/s", BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpuPerOp, ClientCPU: res.clientPerOp,
+			Value: res.opsPerSec, Unit: "ops/s", BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpu,
 			Note: fmt.Sprintf("%d calls checked; no call waits, every call hits a generic plan, memory unbounded; %s", res.calls, m.note())})
 		res, m, calls, err := h.boundedIdealMix(ctx, h.tenants, zipfMix())
 		if err != nil {
 			return fmt.Errorf("ideal partition within the memory bound: %w", err)
 		}
 		rows = append(rows, Row{Scenario: "P8", Variant: fmt.Sprintf("ideal partition within the default memory bound, %d tenants %s: each client a NewPool (default) of one connection over 1/%d of the tenants", n, zipfMix().name, h.o.Clients),
-			Value: res.opsPerSec, Unit: "ops/s", BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpuPerOp, ClientCPU: res.clientPerOp,
+			Value: res.opsPerSec, Unit: "ops/s", BaselineName: "1 tenant", Load: loadAvg(), CPU: res.cpu,
 			Note: fmt.Sprintf("%d calls checked; no call waits or spills; settled %s untimed; %s; %s", res.calls, h.settleMax()/2, m.note(), calls)})
 	}
 	last, err := oneTenant()
@@ -394,7 +394,7 @@ func (h *harness) p8(ctx context.Context) error {
 	}
 	one := (first.opsPerSec + last.opsPerSec) / 2
 	h.add(Row{Scenario: "P8", Variant: fmt.Sprintf("baseline: 1 tenant, %d-query mix, pgxpool with pgx's defaults", mixKinds),
-		Value: one, Unit: "ops/s", CPU: (first.cpuPerOp + last.cpuPerOp) / 2, ClientCPU: (first.clientPerOp + last.clientPerOp) / 2,
+		Value: one, Unit: "ops/s", CPU: meanCPU(first.cpu, last.cpu),
 		Note: fmt.Sprintf("%d clients; mean of %.0f before and %.0f after the variants", h.o.Clients, first.opsPerSec, last.opsPerSec)})
 	for _, r := range rows {
 		if r.Baseline == 0 {

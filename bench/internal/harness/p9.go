@@ -65,12 +65,11 @@ func mergeRounds(rs []loadResult) loadResult {
 		m.ops += r.ops
 		m.leaks += r.leaks
 		m.calls += r.calls
-		cpu += float64(r.cpuPerOp) * float64(r.ops)
-		client += float64(r.clientPerOp) * float64(r.ops)
+		cpu += float64(r.cpu.all) * float64(r.ops)
+		client += float64(r.cpu.client) * float64(r.ops)
 	}
 	if m.ops > 0 {
-		m.cpuPerOp = time.Duration(cpu / float64(m.ops))
-		m.clientPerOp = time.Duration(client / float64(m.ops))
+		m.cpu = opCPU{time.Duration(cpu / float64(m.ops)), time.Duration(client / float64(m.ops))}
 	}
 	return m
 }
@@ -176,8 +175,8 @@ func (h *harness) p9(ctx context.Context) error {
 	}
 	h.add(Row{Scenario: "P9", Variant: fmt.Sprintf("Fleet.Bind, 1 server, %d tenants", p9Tenants),
 		Value: fleetRes.opsPerSec, Unit: "ops/s", Baseline: poolRes.opsPerSec, BaselineName: "Pool.Bind, same server",
-		Target: 0.97, Load: loadAvg(), CPU: fleetRes.cpuPerOp, ClientCPU: fleetRes.clientPerOp,
+		Target: 0.97, Load: loadAvg(), CPU: fleetRes.cpu,
 		Note: fmt.Sprintf("point select; %d conns each; %d alternating rounds of %s; Pool.Bind %.0f us cpu/op", h.o.Clients,
-			h.p9Rounds(), h.o.Duration, float64(poolRes.cpuPerOp)/float64(time.Microsecond))})
+			h.p9Rounds(), h.o.Duration, float64(poolRes.cpu.all)/float64(time.Microsecond))})
 	return nil
 }

@@ -23,24 +23,31 @@ type Row struct {
 	// Target is the ratio Value/Baseline must reach: at least Target for
 	// ops/s, at most Target for times. Zero: no target.
 	Target float64
-	// CPU is the client and server CPU time per operation (ops/s rows),
-	// ClientCPU the client's part of it (0: not measured apart).
-	CPU, ClientCPU time.Duration
+	// CPU is the client and server CPU time per operation (ops/s rows).
+	CPU opCPU
 	// Load is the 1-minute load average when the row was measured.
 	Load string
 	// Note is printed after the row.
 	Note string
 }
 
-// cpu formats the CPU time per operation, with the client's part of it
-// when it was measured apart: "196 us (55 client)".
-func (r Row) cpu() string {
-	s := fmt.Sprintf("%.0f us", float64(r.CPU)/float64(time.Microsecond))
-	if r.ClientCPU > 0 {
-		s += fmt.Sprintf(" (%.0f client)", float64(r.ClientCPU)/float64(time.Microsecond))
+// opCPU is the CPU time per operation: all of it, the client's and the
+// server's, and the client's part (0: not measured apart).
+type opCPU struct{ all, client time.Duration }
+
+// String formats c, with the client's part when it was measured apart:
+// "196 us (55 client)".
+func (c opCPU) String() string {
+	s := fmt.Sprintf("%.0f us", float64(c.all)/float64(time.Microsecond))
+	if c.client > 0 {
+		s += fmt.Sprintf(" (%.0f client)", float64(c.client)/float64(time.Microsecond))
 	}
 	return s
 }
+
+// meanCPU is the mean of a and b, for a baseline measured before and
+// after the rows it is the baseline of.
+func meanCPU(a, b opCPU) opCPU { return opCPU{(a.all + b.all) / 2, (a.client + b.client) / 2} }
 
 func (r Row) higherIsBetter() bool { return r.Unit == "ops/s" }
 
@@ -100,8 +107,8 @@ func (h *harness) add(r Row) {
 		ratio = fmt.Sprintf(" (%s of %s)", formatRatio(r.ratio()), r.BaselineName)
 	}
 	cpu := ""
-	if r.CPU > 0 {
-		cpu = fmt.Sprintf(", %s CPU/op", r.cpu())
+	if r.CPU.all > 0 {
+		cpu = fmt.Sprintf(", %s CPU/op", r.CPU)
 	}
 	h.logf("  %s %s: %s%s%s", r.Scenario, r.Variant, formatValue(r.Value, r.Unit), ratio, cpu)
 }
@@ -117,8 +124,8 @@ func (h *harness) printTable(w io.Writer) {
 			ratio = formatRatio(r.ratio())
 		}
 		cpu := "-"
-		if r.CPU > 0 {
-			cpu = r.cpu()
+		if r.CPU.all > 0 {
+			cpu = r.CPU.String()
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Scenario, r.Variant,
 			formatValue(r.Value, r.Unit), base, ratio, r.target(), r.met(), cpu, r.Load, r.Note)
