@@ -114,6 +114,39 @@ func TestFleetSizes(t *testing.T) {
 	}
 }
 
+func TestP1Schedule(t *testing.T) {
+	tests := []struct {
+		d      time.Duration
+		rounds int
+		round  time.Duration
+	}{
+		{time.Second, 4, 250 * time.Millisecond}, // -short
+		{3 * time.Second, 6, 500 * time.Millisecond},
+		{12 * time.Second, 24, 500 * time.Millisecond},
+		{1300 * time.Millisecond, 4, 325 * time.Millisecond},
+		{2900 * time.Millisecond, 5, 580 * time.Millisecond},
+	}
+	for _, tt := range tests {
+		rounds, round := p1Schedule(tt.d)
+		if rounds != tt.rounds || round != tt.round {
+			t.Errorf("p1Schedule(%s) = %d rounds of %s, want %d of %s", tt.d, rounds, round, tt.rounds, tt.round)
+		}
+	}
+	// Each side runs first in half of an even number of rounds.
+	first := 0
+	for i := range 24 {
+		if sqlcFirst(i) {
+			first++
+		}
+		if sqlcFirst(i) == sqlcFirst(i+1) {
+			t.Errorf("rounds %d and %d run in the same order", i, i+1)
+		}
+	}
+	if first != 12 {
+		t.Errorf("sqlc ran first in %d of 24 rounds, want 12", first)
+	}
+}
+
 func TestBackendMemNote(t *testing.T) {
 	m := backendMem{largest: 100 << 20, largestPlans: 60 << 20, maxPlans: 64 << 20, backends: 8}
 	want := "largest of 8 backends 100.0 MiB, 60.0 MiB of it plans (most plans in one: 64.0 MiB)"
