@@ -14,22 +14,18 @@ import (
 )
 
 // p1Round is the length P1 aims at for one round of one implementation.
-// The two alternate in rounds this short, so that a change in the
-// machine's load, which moves a one-client loopback rate by several per
-// cent within seconds, hits both alike.
+// The two alternate in rounds this short, which goes first swapped each
+// round (see alternateLoads), so that a change in the machine's load,
+// which moves a one-client loopback rate by several per cent within
+// seconds, hits both alike.
 const p1Round = 500 * time.Millisecond
 
 // p1Schedule splits each implementation's measured time d into rounds of
-// about p1Round, four at least, and returns how many and how long. Round
-// i runs sqlc first when sqlcFirst(i): the order swaps every round, so
-// that neither side always runs after the other.
+// about p1Round, four at least, and returns how many and how long.
 func p1Schedule(d time.Duration) (rounds int, round time.Duration) {
 	rounds = max(4, int(d/p1Round))
 	return rounds, d / time.Duration(rounds)
 }
-
-// sqlcFirst says whether P1's round i runs sqlc's code before tenantc's.
-func sqlcFirst(i int) bool { return i%2 == 0 }
 
 // p1 compares tenantc's generated code on one tenant schema with sqlc's
 // generated code for the same queries on the public schema: one client,
@@ -113,38 +109,25 @@ func (h *harness) p1(ctx context.Context) error {
 			}},
 	}
 	rounds, round := p1Schedule(h.o.Duration)
-	for _, c := range cases {
-		var sq, tc loadResult
-		for i := range rounds {
-			type side struct {
-				op  func(context.Context, *rand.Rand) error
-				acc *loadResult
-			}
-			sides := []side{{c.sqlc, &sq}, {c.tenantc, &tc}}
-			if !sqlcFirst(i) {
-				sides[0], sides[1] = sides[1], sides[0]
-			}
-			// The first round prepares the statements; later rounds
-			// only need the client running before the count starts.
-			warm := min(round/4, 250*time.Millisecond)
-			if i > 0 {
-				warm = min(round/10, 50*time.Millisecond)
-			}
-			for _, side := range sides {
-				res, err := h.load(ctx, 1, warm, round, side.op)
-				if err != nil {
-					return fmt.Errorf("%s: %w", c.name, err)
-				}
-				side.acc.ops += res.ops
-				// Accumulates CPU time; divided by ops below.
-				side.acc.cpu.all += res.cpu.all * time.Duration(res.ops)
-			}
+	// side runs op for one round: the first round of a side prepares its
+	// statements; later rounds only need the client running before the
+	// count starts.
+	side := func(op opFunc) func() (loadResult, error) {
+		warm := min(round/4, 250*time.Millisecond)
+		return func() (loadResult, error) {
+			res, err := h.load(ctx, 1, warm, round, op)
+			warm = min(round/10, 50*time.Millisecond)
+			return res, err
 		}
-		secs := (round * time.Duration(rounds)).Seconds()
-		perOp := func(r loadResult) time.Duration { return r.cpu.all / time.Duration(max(1, r.ops)) }
-		h.add(Row{Scenario: "P1", Variant: "tenantc " + c.name, Value: float64(tc.ops) / secs, Unit: "ops/s",
-			Baseline: float64(sq.ops) / secs, BaselineName: "sqlc", Target: 0.97, CPU: opCPU{all: perOp(tc)},
-			Note: fmt.Sprintf("1 client, cache_statement, %d alternating rounds; sqlc %.0f us CPU/op", rounds, float64(perOp(sq))/float64(time.Microsecond))})
+	}
+	for _, c := range cases {
+		sq, tc, err := alternateLoads(rounds, side(c.sqlc), side(c.tenantc))
+		if err != nil {
+			return fmt.Errorf("%s: %w", c.name, err)
+		}
+		h.add(Row{Scenario: "P1", Variant: "tenantc " + c.name, Value: tc.opsPerSec, Unit: "ops/s",
+			Baseline: sq.opsPerSec, BaselineName: "sqlc", Target: 0.97, CPU: tc.cpu,
+			Note: fmt.Sprintf("1 client, cache_statement, %d alternating rounds; sqlc %s CPU/op", rounds, sq.cpu)})
 	}
 	return nil
 }
