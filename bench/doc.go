@@ -24,9 +24,9 @@
 // between them five times (three with -short) with migrate's
 // Servers.MoveTenant while four writers insert and update its rows through
 // a tenancy.Fleet, and reports how long the writes paused (target: p99
-// within 1 s) and each move's total time. Each fleet row reports the largest server backend's memory,
-// and its plans, after the run. -short (under about two and a half
-// minutes) is what CI runs; it asserts nothing.
+// within 1 s) and each move's total time. Each fleet row reports the
+// largest server backend's memory, and its plans, after the run. -short
+// (about three minutes) is what CI runs; it asserts nothing.
 //
 // The package's Go benchmarks measure the query code tenantc generates
 // against the code sqlc's own Go generator writes for the same schema and

@@ -48,7 +48,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fset.SetOutput(stderr)
 	var o Options
 	var only string
-	fset.BoolVar(&o.Short, "short", false, "small fleet and short runs (under 2 minutes), for CI")
+	fset.BoolVar(&o.Short, "short", false, "small fleet and short runs (about 3 minutes), for CI")
 	fset.IntVar(&o.Tenants, "tenants", 0, "tenants in the fleet for P2, P3, P8 and MEM (default 10000, -short 1000)")
 	fset.IntVar(&o.Clients, "clients", 8, "concurrent clients, and connections, for P2, P3 and P8")
 	fset.DurationVar(&o.Duration, "duration", 0, "measured time per variant (default 5s, -short 1s)")

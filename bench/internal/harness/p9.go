@@ -176,7 +176,7 @@ func (h *harness) p9(ctx context.Context) error {
 	h.add(Row{Scenario: "P9", Variant: fmt.Sprintf("Fleet.Bind, 1 server, %d tenants", p9Tenants),
 		Value: fleetRes.opsPerSec, Unit: "ops/s", Baseline: poolRes.opsPerSec, BaselineName: "Pool.Bind, same server",
 		Target: 0.97, Load: loadAvg(), CPU: fleetRes.cpu,
-		Note: fmt.Sprintf("point select; %d conns each; %d alternating rounds of %s; Pool.Bind %.0f us cpu/op", h.o.Clients,
-			h.p9Rounds(), h.o.Duration, float64(poolRes.cpu.all)/float64(time.Microsecond))})
+		Note: fmt.Sprintf("point select; %d conns each; %d alternating rounds of %s; Pool.Bind %s CPU/op", h.o.Clients,
+			h.p9Rounds(), h.o.Duration, poolRes.cpu)})
 	return nil
 }
